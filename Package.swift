@@ -1,0 +1,51 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "connwatch",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "connwatch", targets: ["connwatch"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "CCurlShim", dependencies: ["CCurl"]),
+        .target(
+            name: "ConnWatchCore",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "ConnWatchRuntime",
+            dependencies: [
+                "ConnWatchCore", "CMosquitto", "CSystemd", "CCurl", "CCurlShim",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "connwatch",
+            dependencies: [
+                "ConnWatchCore", "ConnWatchRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "connwatch-bench", dependencies: ["ConnWatchCore"]),
+        .target(name: "ConnWatchTestSupport", path: "Tests/Support"),
+        .testTarget(name: "ConnWatchCoreTests", dependencies: ["ConnWatchCore"]),
+        .testTarget(
+            name: "ConnWatchRuntimeTests",
+            dependencies: [
+                "ConnWatchRuntime", "ConnWatchTestSupport", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "IntegrationTests", dependencies: ["ConnWatchCore", "ConnWatchTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
