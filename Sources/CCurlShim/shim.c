@@ -1,0 +1,2 @@
+#include "CCurlShim.h"
+int ccw_placeholder(void) { return 0; }

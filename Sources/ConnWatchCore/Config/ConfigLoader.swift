@@ -1,0 +1,196 @@
+import Yams
+
+/// Reads and validates a configuration file's text. It does no I/O: the caller reads the file.
+public enum ConfigLoader {
+    /// Parses `text` (the contents of `file`) and returns the validated configuration, or every
+    /// problem found. `isReadable` tells whether a file the configuration names (a secret, a
+    /// certificate) can be read; the default assumes it can.
+    public static func load(
+        text: String,
+        file: String,
+        isReadable: @escaping (String) -> Bool = { _ in true }
+    ) throws(ConfigError) -> ConnWatchConfig {
+        let reader = NodeReader(file: file)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigError(problems: [reader.yamlProblem(error)])
+        }
+        guard let root else {
+            throw ConfigError(problems: [ConfigProblem(file: file, line: 1, column: 1, message: "the file is empty")])
+        }
+        let config = ConfigBuilder(reader: reader, isReadable: isReadable).build(root)
+        if !reader.problems.isEmpty { throw ConfigError(problems: reader.problems) }
+        return config
+    }
+}
+
+/// Walks the YAML tree and records problems with their positions.
+final class NodeReader {
+    let file: String
+    private(set) var problems: [ConfigProblem] = []
+
+    init(file: String) {
+        self.file = file
+    }
+
+    func report(_ node: Node?, _ message: String) {
+        let mark = node?.mark
+        problems.append(ConfigProblem(file: file, line: mark?.line ?? 0, column: mark?.column ?? 0, message: message))
+    }
+
+    func yamlProblem(_ error: any Error) -> ConfigProblem {
+        guard let yaml = error as? YamlError else {
+            return ConfigProblem(file: file, line: 0, column: 0, message: "cannot parse YAML: \(error)")
+        }
+        switch yaml {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+            .composer(_, let problem, let mark, _):
+            return ConfigProblem(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return ConfigProblem(
+                file: file,
+                line: context.mark.line,
+                column: context.mark.column,
+                message: "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in mapping"
+            )
+        case .reader(let problem, _, _, _):
+            return ConfigProblem(file: file, line: 1, column: 1, message: "cannot read YAML: \(problem)")
+        default:
+            return ConfigProblem(file: file, line: 1, column: 1, message: "cannot parse YAML: \(yaml)")
+        }
+    }
+
+    /// The entries of a mapping, with unknown keys reported (with a suggestion) and skipped.
+    func mapping(_ node: Node, _ what: String, allowed: [String]) -> [(key: String, keyNode: Node, value: Node)]? {
+        guard let mapping = node.mapping else {
+            report(node, "\(what) must be a mapping (key: value)")
+            return nil
+        }
+        var entries: [(key: String, keyNode: Node, value: Node)] = []
+        var seen: Set<String> = []
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.scalar?.string else {
+                report(keyNode, "keys in \(what) must be plain text")
+                continue
+            }
+            if !allowed.contains(key) {
+                var message = "unknown key '\(key)' in \(what)"
+                if let suggestion = Suggestion.closest(to: key, among: allowed) {
+                    message += "; did you mean '\(suggestion)'?"
+                }
+                report(keyNode, message)
+                continue
+            }
+            if !seen.insert(key).inserted {
+                report(keyNode, "duplicate key '\(key)' in \(what)")
+                continue
+            }
+            entries.append((key, keyNode, value))
+        }
+        return entries
+    }
+
+    func sequence(_ node: Node, _ what: String) -> [Node]? {
+        if let sequence = node.sequence { return Array(sequence) }
+        report(node, "\(what) must be a list")
+        return nil
+    }
+
+    func string(_ node: Node, _ what: String) -> String? {
+        guard let scalar = node.scalar else {
+            report(node, "\(what) must be a text value")
+            return nil
+        }
+        return scalar.string
+    }
+
+    func nonEmptyString(_ node: Node, _ what: String) -> String? {
+        guard let text = string(node, what) else { return nil }
+        if text.isEmpty {
+            report(node, "\(what) must not be empty")
+            return nil
+        }
+        return text
+    }
+
+    /// A single string or a list of strings.
+    func stringList(_ node: Node, _ what: String) -> [String]? {
+        if node.scalar != nil { return string(node, what).map { [$0] } }
+        guard let items = sequence(node, what) else { return nil }
+        var result: [String] = []
+        for item in items {
+            guard let text = string(item, "each entry of \(what)") else { return nil }
+            result.append(text)
+        }
+        return result
+    }
+
+    func duration(_ node: Node, _ what: String) -> Int64? {
+        guard let text = string(node, what) else { return nil }
+        guard let value = DurationText.parse(text) else {
+            report(node, "\(what) '\(text)' is not a duration (use e.g. 30s, 10m, 4h, 2d)")
+            return nil
+        }
+        return value
+    }
+
+    func int(_ node: Node, _ what: String, range: ClosedRange<Int>) -> Int? {
+        guard let scalar = node.scalar, let value = Int(scalar.string) else {
+            report(node, "\(what) must be a whole number")
+            return nil
+        }
+        guard range.contains(value) else {
+            report(node, "\(what) must be between \(range.lowerBound) and \(range.upperBound), not \(value)")
+            return nil
+        }
+        return value
+    }
+
+    func bool(_ node: Node, _ what: String) -> Bool? {
+        guard let scalar = node.scalar else {
+            report(node, "\(what) must be true or false")
+            return nil
+        }
+        switch scalar.string.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default:
+            report(node, "\(what) must be true or false, not '\(scalar.string)'")
+            return nil
+        }
+    }
+}
+
+/// "Did you mean": the allowed word closest to a mistyped one, if it is close enough.
+enum Suggestion {
+    static func closest(to word: String, among candidates: [String]) -> String? {
+        let lowered = word.lowercased()
+        if lowered.count >= 3, let extended = candidates.first(where: { $0.lowercased().hasPrefix(lowered) }) {
+            return extended
+        }
+        let scored = candidates.map { ($0, distance(lowered, $0.lowercased())) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
+        return best.1 <= max(2, word.count / 3) ? best.0 : nil
+    }
+
+    /// Levenshtein distance.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a)
+        let b = Array(b)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
+}

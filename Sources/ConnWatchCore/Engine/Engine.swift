@@ -1,0 +1,255 @@
+/// What the engine is configured with.
+public struct EngineConfiguration: Sendable, Equatable {
+    public var offlineRules: [OfflineRule]
+    /// After start, nothing fires before this much time has passed (milliseconds).
+    public var startupGrace: Int64
+    /// How many connection events each client's log keeps.
+    public var logCapacity: Int
+
+    public init(offlineRules: [OfflineRule] = [], startupGrace: Int64 = 0, logCapacity: Int = 20) {
+        self.offlineRules = offlineRules
+        self.startupGrace = startupGrace
+        self.logCapacity = logCapacity
+    }
+}
+
+/// Counts of what the engine has seen, for metrics and logs.
+public struct EngineCounters: Sendable, Equatable {
+    public var events = 0
+    /// Events older than the client's state, recorded in the log but not applied.
+    public var outOfOrder = 0
+    /// Disconnects that only report a session takeover (the client is still connected).
+    public var takeovers = 0
+}
+
+/// The single owner of the client table, the connection logs, rule evaluation and the alert
+/// lifecycle. Pure and deterministic: it never reads a clock — every call says what time it is —
+/// and does no I/O. Not thread-safe by design: one task owns it.
+public final class Engine {
+    private enum Phase: UInt8 {
+        case idle
+        case pending
+        case firing
+    }
+
+    /// One offline rule's state for one client.
+    private struct Slot {
+        var rule: Int32
+        var phase: Phase = .idle
+        var since: Int64 = 0
+        var generation: UInt32 = 0
+        var alert: Alert?
+    }
+
+    private struct TimerRef: Sendable {
+        var client: Int32
+        var slot: Int32
+        var generation: UInt32
+    }
+
+    public let configuration: EngineConfiguration
+    public let startTime: Int64
+    /// Nothing fires before this time.
+    public var graceEnd: Int64 { startTime + configuration.startupGrace }
+
+    private var clientStates: [ClientState] = []
+    private var slots: [[Slot]] = []
+    private var index: [String: Int32] = [:]
+    private var timers = TimerQueue<TimerRef>()
+    public private(set) var counters = EngineCounters()
+    public private(set) var firingCount = 0
+    public private(set) var disconnectedCount = 0
+
+    public init(configuration: EngineConfiguration, startTime: Int64) {
+        self.configuration = configuration
+        self.startTime = startTime
+    }
+
+    // MARK: Queries
+
+    public var clientCount: Int { clientStates.count }
+
+    public func client(_ clientID: String) -> ClientState? {
+        guard let position = index[clientID] else { return nil }
+        return clientStates[Int(position)]
+    }
+
+    /// Every client, in the order first seen.
+    public var clients: [ClientState] { clientStates }
+
+    /// Every alert that is firing now.
+    public var firingAlerts: [Alert] {
+        slots.flatMap { $0.compactMap { $0.phase == .firing ? $0.alert : nil } }
+    }
+
+    /// The earliest time at which `advance(to:)` has work to do, or `nil` if none is scheduled.
+    public var nextDeadline: Int64? { timers.nextDeadline }
+
+    // MARK: Input
+
+    /// Applies one status event received at `now` (the broker feed `broker` reported it) and
+    /// appends the alert changes it causes.
+    public func handle(_ event: StatusEvent, broker: String, now: Int64, into changes: inout [AlertChange]) {
+        counters.events += 1
+        let position = clientIndex(for: event, broker: broker)
+        let time = min(event.time, now)
+        var state = clientStates[position]
+        defer { clientStates[position] = state }
+
+        let applied: Bool
+        switch event.action {
+        case .connect:
+            applied = isNewest(time, state: state)
+            if applied {
+                if state.status == .disconnected { disconnectedCount -= 1 }
+                state.status = .connected
+                state.lastConnectTime = time
+                state.protocolName = event.protocolName ?? state.protocolName
+                state.clientAddress = event.clientAddress ?? state.clientAddress
+                clientConnected(position, at: time, into: &changes)
+            }
+        case .disconnect:
+            if event.cause == .sessionTakeover {
+                counters.takeovers += 1
+                applied = false
+            } else {
+                applied = isNewest(time, state: state) && !isFromOlderSession(event, state: state)
+            }
+            if applied {
+                if state.status != .disconnected { disconnectedCount += 1 }
+                state.status = .disconnected
+                state.lastDisconnectTime = time
+                state.disconnectedBy = event.initiator
+                state.reasonCode = event.reasonCode
+                state.reasonText = event.reasonText
+                state.cause = event.cause
+                state.protocolName = event.protocolName ?? state.protocolName
+                clientDisconnected(position, at: time)
+            }
+        case .failedConnect:
+            applied = true
+        }
+        if !applied && event.cause != .sessionTakeover { counters.outOfOrder += 1 }
+        if time >= (state.lastActivityTime ?? .min) {
+            state.lastActivityTime = time
+            state.lastActivityEvent = event.action
+        }
+        state.log.append(ConnectionLogEntry(event: event, applied: applied))
+    }
+
+    /// Fires every alert whose deadline is at or before `now`, appending the changes.
+    public func advance(to now: Int64, into changes: inout [AlertChange]) {
+        while let entry = timers.popDue(now: now) {
+            let ref = entry.payload
+            let clientPosition = Int(ref.client)
+            let slotPosition = Int(ref.slot)
+            let slot = slots[clientPosition][slotPosition]
+            guard slot.generation == ref.generation, slot.phase == .pending else { continue }
+            let alert = firingAlert(client: clientPosition, slot: slot, at: entry.deadline)
+            slots[clientPosition][slotPosition].phase = .firing
+            slots[clientPosition][slotPosition].alert = alert
+            firingCount += 1
+            changes.append(AlertChange(alert: alert))
+        }
+    }
+
+    // MARK: Internals
+
+    private func clientIndex(for event: StatusEvent, broker: String) -> Int {
+        if let position = index[event.clientID] { return Int(position) }
+        let state = ClientState(event: event, broker: broker, logCapacity: configuration.logCapacity)
+        let position = clientStates.count
+        clientStates.append(state)
+        index[event.clientID] = Int32(position)
+        var clientSlots: [Slot] = []
+        for (ruleIndex, rule) in configuration.offlineRules.enumerated() where rule.match.matches(state) {
+            clientSlots.append(Slot(rule: Int32(ruleIndex)))
+        }
+        slots.append(clientSlots)
+        return position
+    }
+
+    /// An event older than the client's latest connect or disconnect is out of order.
+    private func isNewest(_ time: Int64, state: ClientState) -> Bool {
+        if let last = state.lastConnectTime, time < last { return false }
+        if let last = state.lastDisconnectTime, time < last { return false }
+        return true
+    }
+
+    /// A disconnect whose connection began well before the latest connect closes an older session.
+    private func isFromOlderSession(_ event: StatusEvent, state: ClientState) -> Bool {
+        guard let began = event.connectTime, let lastConnect = state.lastConnectTime else { return false }
+        return began + 1000 < lastConnect
+    }
+
+    private func clientConnected(_ position: Int, at time: Int64, into changes: inout [AlertChange]) {
+        for slotPosition in slots[position].indices {
+            var slot = slots[position][slotPosition]
+            switch slot.phase {
+            case .idle:
+                continue
+            case .pending:
+                slot.phase = .idle
+            case .firing:
+                if var alert = slot.alert {
+                    alert.state = .resolved
+                    alert.endsAt = max(time, alert.startsAt)
+                    changes.append(AlertChange(alert: alert))
+                }
+                firingCount -= 1
+                slot.phase = .idle
+                slot.alert = nil
+            }
+            slot.generation &+= 1
+            slots[position][slotPosition] = slot
+        }
+    }
+
+    private func clientDisconnected(_ position: Int, at time: Int64) {
+        for slotPosition in slots[position].indices where slots[position][slotPosition].phase == .idle {
+            var slot = slots[position][slotPosition]
+            let rule = configuration.offlineRules[Int(slot.rule)]
+            slot.phase = .pending
+            slot.since = time
+            slot.generation &+= 1
+            slots[position][slotPosition] = slot
+            let deadline = max(time + rule.forDuration, graceEnd)
+            timers.schedule(
+                at: deadline,
+                TimerRef(client: Int32(position), slot: Int32(slotPosition), generation: slot.generation)
+            )
+        }
+    }
+
+    private func firingAlert(client position: Int, slot: Slot, at time: Int64) -> Alert {
+        let rule = configuration.offlineRules[Int(slot.rule)]
+        let client = clientStates[position]
+        var labels = rule.labels
+        labels["alertname"] = rule.name
+        labels["severity"] = rule.severity
+        for label in ClientLabel.allCases {
+            let value = label.value(of: client)
+            if !value.isEmpty { labels[label.rawValue] = value }
+        }
+        let variables = AlertVariables(client: client, rule: rule.name, severity: rule.severity, since: slot.since, now: time)
+        var annotations = LabelSet()
+        for annotation in rule.annotations {
+            annotations[annotation.name] = annotation.template.render { variables.value(of: $0, labels: labels) }
+        }
+        return Alert(
+            labels: labels,
+            annotations: annotations,
+            rule: rule.name,
+            state: .firing,
+            activeSince: slot.since,
+            startsAt: time,
+            receivers: rule.receivers
+        )
+    }
+}
+
+/// A change in an alert's state that people may need to hear about.
+public struct AlertChange: Sendable, Equatable {
+    public var alert: Alert
+    public init(alert: Alert) { self.alert = alert }
+}

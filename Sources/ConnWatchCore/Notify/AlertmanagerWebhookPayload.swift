@@ -1,0 +1,48 @@
+/// The JSON body of Alertmanager's webhook notifier (payload version 4), so anything that reads
+/// Alertmanager webhooks reads connwatch's.
+public enum AlertmanagerWebhookPayload {
+    /// Renders `notification` as Alertmanager's version-4 webhook JSON.
+    public static func render(_ notification: Notification, externalURL: String) -> [UInt8] {
+        let alerts = notification.alerts
+        let common = commonLabels(alerts.map(\.labels))
+        var groupLabels = LabelSet()
+        groupLabels["alertname"] = common["alertname"]
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("version", "4")
+        json.field("groupKey", "{}:\(groupLabels.description)")
+        json.field("truncatedAlerts", 0)
+        json.field("status", notification.status.rawValue)
+        json.field("receiver", notification.receiver)
+        json.object("groupLabels", groupLabels)
+        json.object("commonLabels", common)
+        json.object("commonAnnotations", commonLabels(alerts.map(\.annotations)))
+        json.field("externalURL", externalURL)
+        json.field("notification_reason", notification.status == .firing ? "first notification" : "all alerts resolved")
+        json.key("alerts")
+        json.beginArray()
+        for alert in alerts {
+            json.beginObject()
+            json.field("status", alert.state == .firing ? "firing" : "resolved")
+            json.object("labels", alert.labels)
+            json.object("annotations", alert.annotations)
+            json.field("startsAt", Timestamp.formatISO8601(milliseconds: alert.startsAt))
+            json.field("endsAt", alert.endsAt.map { Timestamp.formatISO8601(milliseconds: $0) } ?? "0001-01-01T00:00:00Z")
+            json.field("generatorURL", "\(externalURL)/rules/\(alert.rule)")
+            json.field("fingerprint", alert.fingerprint)
+            json.endObject()
+        }
+        json.endArray()
+        json.endObject()
+        return json.bytes
+    }
+
+    /// The labels every set shares with the same value.
+    static func commonLabels(_ sets: [LabelSet]) -> LabelSet {
+        guard var common = sets.first else { return LabelSet() }
+        for set in sets.dropFirst() {
+            for pair in common where set[pair.name] != pair.value { common[pair.name] = nil }
+        }
+        return common
+    }
+}

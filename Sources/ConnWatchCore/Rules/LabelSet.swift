@@ -1,0 +1,68 @@
+/// An ordered set of `name=value` labels, sorted by name, names unique.
+public struct LabelSet: Sendable, Hashable, Sequence, CustomStringConvertible {
+    public private(set) var pairs: [(name: String, value: String)]
+
+    public init() { pairs = [] }
+
+    public init(_ dictionary: [String: String]) {
+        pairs = dictionary.map { (name: $0.key, value: $0.value) }.sorted { $0.name < $1.name }
+    }
+
+    public subscript(name: String) -> String? {
+        get { pairs.first { $0.name == name }?.value }
+        set {
+            if let index = pairs.firstIndex(where: { $0.name == name }) {
+                if let newValue { pairs[index].value = newValue } else { pairs.remove(at: index) }
+            } else if let newValue {
+                let insertAt = pairs.firstIndex { $0.name > name } ?? pairs.count
+                pairs.insert((name: name, value: newValue), at: insertAt)
+            }
+        }
+    }
+
+    /// Adds every label of `other` that this set does not have yet.
+    public func merging(defaults other: LabelSet) -> LabelSet {
+        var result = self
+        for pair in other.pairs where result[pair.name] == nil { result[pair.name] = pair.value }
+        return result
+    }
+
+    public var isEmpty: Bool { pairs.isEmpty }
+    public var count: Int { pairs.count }
+
+    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { pairs.makeIterator() }
+
+    /// A stable 64-bit FNV-1a hash of the labels as 16 lower-case hex digits: an alert's identity.
+    public var fingerprint: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ byte: UInt8) {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        for pair in pairs {
+            for byte in pair.name.utf8 { mix(byte) }
+            mix(0xff)
+            for byte in pair.value.utf8 { mix(byte) }
+            mix(0xfe)
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// Alertmanager-style rendering: `{a="1", b="2"}`.
+    public var description: String {
+        "{" + pairs.map { "\($0.name)=\"\($0.value)\"" }.joined(separator: ", ") + "}"
+    }
+
+    public static func == (lhs: LabelSet, rhs: LabelSet) -> Bool {
+        lhs.pairs.count == rhs.pairs.count
+            && zip(lhs.pairs, rhs.pairs).allSatisfy { $0.name == $1.name && $0.value == $1.value }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        for pair in pairs {
+            hasher.combine(pair.name)
+            hasher.combine(pair.value)
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import ConnWatchCore
+import ConnWatchRuntime
+import Foundation
+import Logging
+
+/// `EX_CONFIG` from sysexits.h: the exit status for a configuration error.
+let exitConfigError: Int32 = 78
+
+@main
+struct ConnWatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "connwatch",
+        abstract: "Watches MQTT client connection status and alerts chat tools when clients go offline.",
+        version: ConnWatchVersion.current,
+        subcommands: [Run.self, Check.self],
+        defaultSubcommand: nil
+    )
+}
+
+struct ConfigOption: ParsableArguments {
+    @Option(name: [.short, .long], help: "The configuration file.")
+    var config: String = ConfigFile.defaultPath
+}
+
+extension ConnWatchCommand {
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run the daemon (what the systemd unit starts).")
+
+        @OptionGroup var options: ConfigOption
+
+        @Option(help: "Lowest level logged: trace, debug, info, notice, warning, error, critical.")
+        var logLevel: String = "info"
+
+        func run() async throws {
+            let level = Logger.Level(rawValue: logLevel) ?? .info
+            LoggingBackend.bootstrap(identifier: "connwatch", level: level)
+            let logger = Logger(label: "connwatch")
+            let config: ConnWatchConfig
+            do {
+                config = try ConfigFile.load(options.config)
+            } catch {
+                for problem in error.problems {
+                    logger.critical("configuration error: \(problem)", metadata: ["config_file": "\(problem.file)"])
+                }
+                throw ExitCode(exitConfigError)
+            }
+            let notifier = ServiceNotifier.fromEnvironment(ProcessInfo.processInfo.environment)
+            let daemon = Daemon(config: config, configPath: options.config, logger: logger, notifier: notifier)
+            do {
+                try await daemon.run()
+            } catch {
+                logger.critical("cannot start: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate the configuration file; print every problem as file:line:column: message."
+        )
+
+        @OptionGroup var options: ConfigOption
+
+        func run() throws {
+            do {
+                let config = try ConfigFile.load(options.config)
+                print(
+                    "\(options.config): OK — \(config.brokers.count) broker(s), \(config.receivers.count) receiver(s), "
+                        + "\(config.offlineRules.count) rule(s)"
+                )
+            } catch {
+                for problem in error.problems {
+                    FileHandle.standardError.write(Data((problem.description + "\n").utf8))
+                }
+                let count = error.problems.count
+                FileHandle.standardError.write(Data("\(count) problem\(count == 1 ? "" : "s") found\n".utf8))
+                throw ExitCode(exitConfigError)
+            }
+        }
+    }
+}

@@ -1,0 +1,238 @@
+import Testing
+
+@testable import ConnWatchCore
+
+private let valid = """
+    mqtt:
+      - name: main
+        url: mqtt://127.0.0.1:1883
+        client_id: connwatch-1
+        protocol: 3.1.1
+        keepalive: 20s
+        subscriptions:
+          - topic: iot-2/type/+/id/+/mon
+            format: watson-iot
+            qos: 1
+    defaults:
+      startup_grace: 2m
+      receivers: [ops]
+    receivers:
+      - name: ops
+        type: webhook
+        url: http://127.0.0.1:9000/hook
+        timeout: 5s
+        headers:
+          X-Team: iot
+    rules:
+      - name: device_offline
+        kind: offline
+        for: 10m
+        severity: critical
+        match:
+          client_type: device
+          type_id: ["sensor*", "gw"]
+        labels:
+          team: iot
+        annotations:
+          summary: "{{client_id}} has been offline for {{offline_for}}"
+    """
+
+private func problems(_ text: String, readable: @escaping (String) -> Bool = { _ in true }) -> [String] {
+    do {
+        _ = try ConfigLoader.load(text: text, file: "rules.yaml", isReadable: readable)
+        return []
+    } catch {
+        return error.problems.map(\.description)
+    }
+}
+
+@Suite struct ConfigLoaderTests {
+    @Test func loadsEveryKey() throws {
+        let config = try ConfigLoader.load(text: valid, file: "rules.yaml")
+        let broker = try #require(config.brokers.first)
+        #expect(broker.name == "main")
+        #expect(broker.host == "127.0.0.1")
+        #expect(broker.port == 1883)
+        #expect(broker.clientID == "connwatch-1")
+        #expect(broker.cleanSession == false)
+        #expect(broker.protocolVersion == 4)
+        #expect(broker.keepAlive == 20_000)
+        #expect(broker.subscriptions == [SubscriptionConfig(topic: "iot-2/type/+/id/+/mon", format: .watsonIoT, qos: 1)])
+        #expect(config.defaults.startupGrace == 120_000)
+        #expect(config.defaults.receivers == ["ops"])
+        let receiver = try #require(config.receivers.first)
+        #expect(receiver.url == "http://127.0.0.1:9000/hook")
+        #expect(receiver.timeout == 5000)
+        #expect(receiver.headers == [HTTPHeaderConfig(name: "X-Team", value: "iot")])
+        #expect(receiver.sendResolved)
+        let rule = try #require(config.offlineRules.first)
+        #expect(rule.name == "device_offline")
+        #expect(rule.forDuration == 600_000)
+        #expect(rule.severity == "critical")
+        #expect(rule.labels["team"] == "iot")
+        #expect(rule.annotations.map(\.name) == ["summary"])
+        #expect(rule.match.conditions.map(\.label) == [.clientType, .typeID])
+        #expect(rule.match.conditions[1].globs == [Glob("sensor*"), Glob("gw")])
+    }
+
+    @Test func unknownKeyIsReportedWithPositionAndSuggestion() {
+        let text = valid.replacingOccurrences(of: "    for: 10m", with: "    fro: 10m")
+        let found = problems(text)
+        #expect(found.contains("rules.yaml:24:5: unknown key 'fro' in a rule; did you mean 'for'?"))
+        #expect(found.contains { $0.contains("rule 'device_offline' needs 'for'") })
+    }
+
+    @Test func badDurationIsReportedAtTheValue() {
+        let text = valid.replacingOccurrences(of: "for: 10m", with: "for: 10 minutes")
+        #expect(problems(text) == ["rules.yaml:24:10: for '10 minutes' is not a duration (use e.g. 30s, 10m, 4h, 2d)"])
+    }
+
+    @Test func yamlSyntaxErrorHasAPosition() {
+        let found = problems("mqtt:\n  - url: [unclosed\n")
+        #expect(found.count == 1)
+        #expect(found[0].hasPrefix("rules.yaml:"))
+        #expect(found[0].contains("YAML syntax"))
+    }
+
+    @Test func everyProblemIsReportedNotJustTheFirst() {
+        let text = """
+            mqtt:
+              - url: http://broker
+                subscriptions:
+                  - topic: a/#/b
+                    format: watson
+            receivers:
+              - name: ops
+                type: slack-ish
+                url: ftp://x
+            rules:
+              - name: r1
+                kind: ofline
+                for: 1m
+                receivers: [opz]
+              - name: r1
+                kind: offline
+                for: 5m
+                match:
+                  client_type: robot
+                annotations:
+                  summary: "{{client}} down {{offline_for"
+            """
+        let found = problems(text)
+        let expected = [
+            "rules.yaml:2:10: url 'http://broker' must start with mqtt:// or mqtts://",
+            "rules.yaml:4:16: topic filter 'a/#/b': '#' must be a whole level and the last one",
+            "rules.yaml:5:17: unknown format 'watson' (known: watson-iot); did you mean 'watson-iot'?",
+            "rules.yaml:8:11: unknown receiver type 'slack-ish' (known: webhook)",
+            "rules.yaml:9:10: url must be an http:// or https:// address",
+            "rules.yaml:12:11: unknown rule kind 'ofline' (known: offline); did you mean 'offline'?",
+            "rules.yaml:14:16: receiver 'opz' is not defined under receivers; did you mean 'ops'?",
+            "rules.yaml:19:20: client_type 'robot' is not one of device, gateway, application, scalable-application, unknown",
+            "rules.yaml:21:16: annotation 'summary': unclosed '{{' in template",
+        ]
+        for line in expected { #expect(found.contains(line), "missing: \(line)\nfound: \(found)") }
+    }
+
+    @Test func unknownTemplateVariableIsAnError() {
+        let text = valid.replacingOccurrences(of: "{{offline_for}}", with: "{{offline_four}}")
+        #expect(
+            problems(text) == [
+                "rules.yaml:32:16: annotation 'summary' uses unknown variable '{{offline_four}}'; did you mean '{{offline_for}}'?"
+            ]
+        )
+    }
+
+    @Test func unreadableSecretFileIsReported() {
+        let text = valid.replacingOccurrences(of: "url: http://127.0.0.1:9000/hook", with: "url_file: /nope/hook-url")
+        #expect(problems(text, readable: { _ in false }) == ["rules.yaml:17:15: url_file '/nope/hook-url' cannot be read"])
+        #expect(problems(text, readable: { _ in true }).isEmpty)
+    }
+
+    @Test func missingSectionsAndEmptyFile() {
+        #expect(problems("") == ["rules.yaml:1:1: the file is empty"])
+        #expect(problems("rules: []\n").contains { $0.contains("no 'mqtt' section") })
+        #expect(problems("- a\n- b\n") == ["rules.yaml:1:1: the configuration must be a mapping (key: value)"])
+    }
+
+    @Test func duplicateRuleNamesAreReported() {
+        let text = valid + "\n  - name: device_offline\n    kind: offline\n    for: 1m\n"
+        #expect(problems(text).contains { $0.contains("two rules are named 'device_offline'") })
+    }
+
+    @Test func brokerURLForms() {
+        func parse(_ text: String) -> String {
+            switch BrokerURL.parse(text) {
+            case .success(let url): return "\(url.host) \(url.port) \(url.tls)"
+            case .failure(let message): return message
+            }
+        }
+        #expect(parse("mqtt://localhost") == "localhost 1883 false")
+        #expect(parse("mqtts://broker.example:8884") == "broker.example 8884 true")
+        #expect(parse("mqtts://broker.example") == "broker.example 8883 true")
+        #expect(parse("mqtt://[::1]:1884") == "::1 1884 false")
+        #expect(parse("mqtt://host:0").contains("bad port"))
+        #expect(parse("mqtt://:1883").contains("needs a host"))
+    }
+}
+
+@Suite struct SmallPartsTests {
+    @Test func durations() {
+        #expect(DurationText.parse("30s") == 30_000)
+        #expect(DurationText.parse("1h30m") == 5_400_000)
+        #expect(DurationText.parse("2d") == 172_800_000)
+        #expect(DurationText.parse("250ms") == 250)
+        #expect(DurationText.parse("0") == 0)
+        #expect(DurationText.parse("10") == nil)
+        #expect(DurationText.parse("m") == nil)
+        #expect(DurationText.parse("5x") == nil)
+        #expect(DurationText.parse("-5s") == nil)
+        #expect(DurationText.parse("99999999999999w") == nil)
+        #expect(DurationText.format(milliseconds: 45_000) == "45s")
+        #expect(DurationText.format(milliseconds: 3_900_000) == "1h5m")
+        #expect(DurationText.format(milliseconds: 187_200_000) == "2d4h")
+    }
+
+    @Test func globs() {
+        #expect(Glob("sensor*").matches("sensor-42"))
+        #expect(Glob("sensor*").matches("sensor"))
+        #expect(!Glob("sensor*").matches("xsensor"))
+        #expect(Glob("*-4?").matches("sensor-42"))
+        #expect(!Glob("*-4?").matches("sensor-4"))
+        #expect(Glob("a*b*c").matches("aXXbYYbc"))
+        #expect(!Glob("a*b*c").matches("aXXbYYb"))
+        #expect(Glob("*").matches(""))
+        #expect(Glob("exact").matches("exact"))
+        #expect(!Glob("exact").matches("exactly"))
+    }
+
+    @Test func topicFilters() {
+        #expect(TopicFilter.matches("iot-2/type/+/id/+/mon", "iot-2/type/t/id/d/mon"))
+        #expect(!TopicFilter.matches("iot-2/type/+/id/+/mon", "iot-2/type/t/id/d/evt"))
+        #expect(TopicFilter.matches("a/#", "a/b/c"))
+        #expect(TopicFilter.matches("a/#", "a"))
+        #expect(!TopicFilter.matches("+/x", "$SYS/x"))
+        #expect(TopicFilter.matches("$SYS/#", "$SYS/x"))
+        #expect(!TopicFilter.matches("a/+", "a/b/c"))
+    }
+
+    @Test func templates() throws {
+        let template = try TextTemplate("{{ client_id }} is {{state}}!")
+        #expect(template.variables == ["client_id", "state"])
+        #expect(template.render { ["client_id": "c1", "state": "down"][$0] } == "c1 is down!")
+        #expect(throws: TextTemplate.ParseError.self) { try TextTemplate("{{open") }
+        #expect(throws: TextTemplate.ParseError.self) { try TextTemplate("{{}}") }
+    }
+
+    @Test func fingerprintIsStableAndOrderIndependent() {
+        let a = LabelSet(["alertname": "x", "client_id": "c"])
+        var b = LabelSet()
+        b["client_id"] = "c"
+        b["alertname"] = "x"
+        #expect(a.fingerprint == b.fingerprint)
+        #expect(a.fingerprint.count == 16)
+        #expect(a.fingerprint != LabelSet(["alertname": "x", "client_id": "d"]).fingerprint)
+        // Pinned (FNV-1a 64 computed independently) so that a change of the hash, which would
+        // re-notify every alert after an upgrade, is noticed.
+        #expect(LabelSet(["alertname": "device_offline"]).fingerprint == "7de81d77690a4bd5")
+    }
+}

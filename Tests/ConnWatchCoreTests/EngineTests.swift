@@ -1,0 +1,300 @@
+import Testing
+
+@testable import ConnWatchCore
+
+/// A test clock in milliseconds, starting at an arbitrary wall time.
+private let t0: Int64 = 1_790_000_000_000
+private let minute: Int64 = 60_000
+
+private func device(_ id: String, type: String = "sensor") -> (clientID: String, typeID: String, deviceID: String) {
+    ("d:org1:\(type):\(id)", type, id)
+}
+
+private func connect(_ id: String, at time: Int64, type: String = "sensor") -> StatusEvent {
+    let d = device(id, type: type)
+    return StatusEvent(
+        action: .connect,
+        clientID: d.clientID,
+        clientType: .device,
+        orgID: "org1",
+        typeID: d.typeID,
+        deviceID: d.deviceID,
+        time: time,
+        protocolName: "mqtt4"
+    )
+}
+
+private func disconnect(
+    _ id: String,
+    at time: Int64,
+    code: Int = 160,
+    cause: DisconnectCause = .keepAliveTimeout,
+    initiator: DisconnectInitiator = .network,
+    connectTime: Int64? = nil,
+    type: String = "sensor"
+) -> StatusEvent {
+    let d = device(id, type: type)
+    return StatusEvent(
+        action: .disconnect,
+        clientID: d.clientID,
+        clientType: .device,
+        orgID: "org1",
+        typeID: d.typeID,
+        deviceID: d.deviceID,
+        time: time,
+        connectTime: connectTime,
+        reasonCode: code,
+        reasonText: "The connection timed out",
+        cause: cause,
+        initiator: initiator
+    )
+}
+
+private func offlineRule(_ name: String = "device_offline", for duration: Int64 = 10 * minute) -> OfflineRule {
+    OfflineRule(
+        name: name,
+        match: ClientMatcher([(.clientType, [Glob("device")])]),
+        forDuration: duration,
+        labels: LabelSet(["team": "iot"])
+    )
+}
+
+/// Drives an engine like the daemon does: handle, then advance to the same time.
+private final class Harness {
+    let engine: Engine
+    var changes: [AlertChange] = []
+
+    init(rules: [OfflineRule] = [offlineRule()], grace: Int64 = 0, start: Int64 = t0) {
+        engine = Engine(configuration: EngineConfiguration(offlineRules: rules, startupGrace: grace), startTime: start)
+    }
+
+    func send(_ event: StatusEvent, at now: Int64) {
+        engine.handle(event, broker: "main", now: now, into: &changes)
+        engine.advance(to: now, into: &changes)
+    }
+
+    func advance(to now: Int64) {
+        engine.advance(to: now, into: &changes)
+    }
+
+    func take() -> [AlertChange] {
+        defer { changes = [] }
+        return changes
+    }
+}
+
+@Suite struct EngineTests {
+    @Test func connectSetsStateAndDisconnectRecordsWhoAndWhy() throws {
+        let h = Harness()
+        h.send(connect("s1", at: t0), at: t0)
+        var state = try #require(h.engine.client("d:org1:sensor:s1"))
+        #expect(state.status == .connected)
+        #expect(state.lastConnectTime == t0)
+        #expect(state.clientType == .device)
+        #expect(state.typeID == "sensor")
+        #expect(state.protocolName == "mqtt4")
+        h.send(disconnect("s1", at: t0 + 5000), at: t0 + 5000)
+        state = try #require(h.engine.client("d:org1:sensor:s1"))
+        #expect(state.status == .disconnected)
+        #expect(state.lastDisconnectTime == t0 + 5000)
+        #expect(state.disconnectedBy == .network)
+        #expect(state.reasonCode == 160)
+        #expect(state.cause == .keepAliveTimeout)
+        #expect(state.lastActivityEvent == .disconnect)
+        #expect(state.lastActivityTime == t0 + 5000)
+        #expect(state.log.entries.map(\.action) == [.connect, .disconnect])
+        #expect(h.engine.disconnectedCount == 1)
+    }
+
+    @Test func firesExactlyAtForNotOneMillisecondBefore() throws {
+        let h = Harness()
+        h.send(connect("s1", at: t0), at: t0)
+        h.send(disconnect("s1", at: t0 + minute), at: t0 + minute)
+        #expect(h.engine.nextDeadline == t0 + 11 * minute)
+        h.advance(to: t0 + 11 * minute - 1)
+        #expect(h.take().isEmpty)
+        h.advance(to: t0 + 11 * minute)
+        let fired = h.take()
+        #expect(fired.count == 1)
+        let alert = try #require(fired.first?.alert)
+        #expect(alert.state == .firing)
+        #expect(alert.startsAt == t0 + 11 * minute)
+        #expect(alert.activeSince == t0 + minute)
+        #expect(alert.labels["alertname"] == "device_offline")
+        #expect(alert.labels["client_id"] == "d:org1:sensor:s1")
+        #expect(alert.labels["device_id"] == "s1")
+        #expect(alert.labels["team"] == "iot")
+        #expect(alert.labels["severity"] == "warning")
+        #expect(alert.annotations["summary"] == "d:org1:sensor:s1 offline for 10m")
+        #expect(alert.fingerprint == alert.labels.fingerprint)
+        #expect(h.engine.firingCount == 1)
+        // Nothing more fires later.
+        h.advance(to: t0 + 100 * minute)
+        #expect(h.take().isEmpty)
+    }
+
+    @Test func reconnectBeforeForCancelsThePendingAlert() {
+        let h = Harness()
+        h.send(disconnect("s1", at: t0), at: t0)
+        h.send(connect("s1", at: t0 + 9 * minute), at: t0 + 9 * minute)
+        h.advance(to: t0 + 60 * minute)
+        #expect(h.take().isEmpty)
+        #expect(h.engine.firingCount == 0)
+    }
+
+    @Test func resolvesOnReconnectWithTheSameFingerprint() throws {
+        let h = Harness()
+        h.send(disconnect("s1", at: t0), at: t0)
+        h.advance(to: t0 + 10 * minute)
+        let firing = try #require(h.take().first?.alert)
+        h.send(connect("s1", at: t0 + 15 * minute), at: t0 + 15 * minute)
+        let resolved = try #require(h.take().first?.alert)
+        #expect(resolved.state == .resolved)
+        #expect(resolved.fingerprint == firing.fingerprint)
+        #expect(resolved.endsAt == t0 + 15 * minute)
+        #expect(resolved.startsAt == firing.startsAt)
+        #expect(h.engine.firingCount == 0)
+    }
+
+    @Test func nothingFiresDuringStartupGrace() throws {
+        let h = Harness(rules: [offlineRule(for: minute)], grace: 5 * minute)
+        // A retained disconnect from long ago arrives at start.
+        var old = disconnect("s1", at: t0 - 60 * minute)
+        old.retained = true
+        h.send(old, at: t0)
+        h.send(disconnect("s2", at: t0 + minute), at: t0 + minute)
+        h.advance(to: t0 + 5 * minute - 1)
+        #expect(h.take().isEmpty)
+        h.advance(to: t0 + 5 * minute)
+        let fired = h.take().map(\.alert)
+        #expect(fired.count == 2)
+        #expect(Set(fired.compactMap { $0.labels["device_id"] }) == ["s1", "s2"])
+        #expect(fired.allSatisfy { $0.startsAt == t0 + 5 * minute })
+        // The client that was offline for an hour says so.
+        let s1 = try #require(fired.first { $0.labels["device_id"] == "s1" })
+        #expect(s1.annotations["summary"] == "d:org1:sensor:s1 offline for 1h5m")
+    }
+
+    @Test func takeoverDisconnectDoesNotMakeAConnectedClientOffline() throws {
+        let h = Harness()
+        h.send(connect("s1", at: t0), at: t0)
+        h.send(connect("s1", at: t0 + 1000), at: t0 + 1000)
+        h.send(
+            disconnect("s1", at: t0 + 1500, code: 288, cause: .sessionTakeover, initiator: .server, connectTime: t0),
+            at: t0 + 1500
+        )
+        let state = try #require(h.engine.client("d:org1:sensor:s1"))
+        #expect(state.status == .connected)
+        #expect(h.engine.counters.takeovers == 1)
+        #expect(state.log.entries.last?.applied == false)
+        #expect(state.log.entries.last?.reasonCode == 288)
+        h.advance(to: t0 + 60 * minute)
+        #expect(h.take().isEmpty)
+        #expect(h.engine.nextDeadline == nil)
+    }
+
+    @Test func outOfOrderDisconnectAfterNewerConnectIsIgnored() throws {
+        let h = Harness()
+        h.send(connect("s1", at: t0 + 10_000), at: t0 + 10_000)
+        // A disconnect stamped before the connect arrives late.
+        h.send(disconnect("s1", at: t0 + 5000), at: t0 + 11_000)
+        let state = try #require(h.engine.client("d:org1:sensor:s1"))
+        #expect(state.status == .connected)
+        #expect(state.lastDisconnectTime == nil)
+        #expect(h.engine.counters.outOfOrder == 1)
+        h.advance(to: t0 + 60 * minute)
+        #expect(h.take().isEmpty)
+    }
+
+    @Test func disconnectOfAnOlderSessionIsIgnored() throws {
+        let h = Harness()
+        h.send(connect("s1", at: t0 + 60_000), at: t0 + 60_000)
+        // Time is after the connect, but the closed connection began a minute earlier.
+        h.send(disconnect("s1", at: t0 + 61_000, code: 91, cause: .networkClosed, connectTime: t0), at: t0 + 61_000)
+        #expect(h.engine.client("d:org1:sensor:s1")?.status == .connected)
+    }
+
+    @Test func futureEventTimesAreClampedToNow() throws {
+        let h = Harness()
+        h.send(disconnect("s1", at: t0 + 3_600_000), at: t0)
+        #expect(h.engine.client("d:org1:sensor:s1")?.lastDisconnectTime == t0)
+        #expect(h.engine.nextDeadline == t0 + 10 * minute)
+    }
+
+    @Test func matchSelectsClientsByTypeAndGlob() {
+        let rule = OfflineRule(
+            name: "gateways",
+            match: ClientMatcher([(.typeID, [Glob("gw-*")]), (.deviceID, [Glob("north-?")])]),
+            forDuration: minute
+        )
+        let h = Harness(rules: [rule])
+        h.send(disconnect("north-1", at: t0, type: "gw-a"), at: t0)
+        h.send(disconnect("north-12", at: t0, type: "gw-a"), at: t0)
+        h.send(disconnect("north-2", at: t0, type: "sensor"), at: t0)
+        h.advance(to: t0 + minute)
+        #expect(h.take().map { $0.alert.labels["device_id"] } == ["north-1"])
+    }
+
+    @Test func eachRuleAlertsSeparately() {
+        let h = Harness(rules: [offlineRule("short", for: minute), offlineRule("long", for: 5 * minute)])
+        h.send(disconnect("s1", at: t0), at: t0)
+        h.advance(to: t0 + minute)
+        #expect(h.take().map(\.alert.rule) == ["short"])
+        h.advance(to: t0 + 5 * minute)
+        #expect(h.take().map(\.alert.rule) == ["long"])
+        h.send(connect("s1", at: t0 + 6 * minute), at: t0 + 6 * minute)
+        #expect(h.take().map(\.alert.state) == [.resolved, .resolved])
+    }
+
+    @Test func repeatedDisconnectKeepsTheOriginalDeadline() {
+        let h = Harness()
+        h.send(disconnect("s1", at: t0), at: t0)
+        h.send(disconnect("s1", at: t0 + 5 * minute), at: t0 + 5 * minute)
+        h.advance(to: t0 + 10 * minute)
+        #expect(h.take().count == 1)
+    }
+
+    @Test func failedConnectIsLoggedButChangesNoStatus() throws {
+        let h = Harness()
+        h.send(connect("s1", at: t0), at: t0)
+        var failed = disconnect("s1", at: t0 + 1000, code: 180, cause: .auth, initiator: .server)
+        failed.action = .failedConnect
+        h.send(failed, at: t0 + 1000)
+        let state = try #require(h.engine.client("d:org1:sensor:s1"))
+        #expect(state.status == .connected)
+        #expect(state.lastActivityEvent == .failedConnect)
+        #expect(state.log.count == 2)
+    }
+
+    @Test func connectionLogIsBounded() throws {
+        let engine = Engine(configuration: EngineConfiguration(logCapacity: 3), startTime: t0)
+        var changes: [AlertChange] = []
+        for i in 0..<10 {
+            let event = i.isMultiple(of: 2) ? connect("s1", at: t0 + Int64(i)) : disconnect("s1", at: t0 + Int64(i))
+            engine.handle(event, broker: "main", now: t0 + 100, into: &changes)
+        }
+        let log = try #require(engine.client("d:org1:sensor:s1")).log.entries
+        #expect(log.map(\.time) == [t0 + 7, t0 + 8, t0 + 9])
+    }
+}
+
+@Suite struct TimerQueueTests {
+    @Test func popsInDeadlineOrder() {
+        var queue = TimerQueue<Int>()
+        let deadlines: [Int64] = [50, 10, 40, 10, 30, 20, 60, 5]
+        for (i, d) in deadlines.enumerated() { queue.schedule(at: d, i) }
+        var popped: [Int64] = []
+        while let entry = queue.popDue(now: 1000) { popped.append(entry.deadline) }
+        #expect(popped == deadlines.sorted())
+    }
+
+    @Test func keepsEntriesThatAreNotDue() {
+        var queue = TimerQueue<Int>()
+        queue.schedule(at: 100, 1)
+        queue.schedule(at: 200, 2)
+        #expect(queue.popDue(now: 99) == nil)
+        #expect(queue.popDue(now: 150)?.payload == 1)
+        #expect(queue.nextDeadline == 200)
+        #expect(queue.count == 1)
+    }
+}
