@@ -34,7 +34,7 @@ func residentBytes() -> Int {
 
 func peakResidentBytes() -> Int {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
     return usage.ru_maxrss * 1024
 }
 
@@ -48,7 +48,9 @@ messages.reserveCapacity(clientCount * rounds)
 for round in 0..<rounds {
     for client in 0..<clientCount {
         let time = start + Int64(round * clientCount + client) * step
-        messages.append(("iot-2/type/sensor/id/s-\(client)/mon", payload(client: client, round: round, time: time), time))
+        messages.append(
+            ("iot-2/type/sensor/id/s-\(client)/mon", payload(client: client, round: round, time: time), time)
+        )
     }
 }
 let averageBytes = messages.reduce(0) { $0 + $1.payload.count } / messages.count
@@ -61,7 +63,8 @@ var decoded = 0
 let decodeTime = ContinuousClock().measure {
     for message in messages {
         let ok = message.payload.withUnsafeBytes { bytes in
-            (try? decoder.decode(topic: message.topic, payload: bytes, retained: false, receivedAt: message.time)) != nil
+            (try? decoder.decode(topic: message.topic, payload: bytes, retained: false, receivedAt: message.time))
+                != nil
         }
         if ok { decoded += 1 }
     }

@@ -57,7 +57,9 @@ private func problems(_ text: String, readable: @escaping (String) -> Bool = { _
         #expect(broker.cleanSession == false)
         #expect(broker.protocolVersion == 4)
         #expect(broker.keepAlive == 20_000)
-        #expect(broker.subscriptions == [SubscriptionConfig(topic: "iot-2/type/+/id/+/mon", format: .watsonIoT, qos: 1)])
+        #expect(
+            broker.subscriptions == [SubscriptionConfig(topic: "iot-2/type/+/id/+/mon", format: .watsonIoT, qos: 1)]
+        )
         #expect(config.defaults.startupGrace == 120_000)
         #expect(config.defaults.receivers == ["ops"])
         let receiver = try #require(config.receivers.first)
@@ -144,7 +146,9 @@ private func problems(_ text: String, readable: @escaping (String) -> Bool = { _
 
     @Test func unreadableSecretFileIsReported() {
         let text = valid.replacingOccurrences(of: "url: http://127.0.0.1:9000/hook", with: "url_file: /nope/hook-url")
-        #expect(problems(text, readable: { _ in false }) == ["rules.yaml:17:15: url_file '/nope/hook-url' cannot be read"])
+        #expect(
+            problems(text, readable: { _ in false }) == ["rules.yaml:17:15: url_file '/nope/hook-url' cannot be read"]
+        )
         #expect(problems(text, readable: { _ in true }).isEmpty)
     }
 

@@ -51,7 +51,11 @@ private func sampleAlert(state: AlertState, client: String = "d:org1:sensor:s1")
 
     @Test func hostileClientIDsStayValidJSON() throws {
         let client = "d:o:t:\"quoted\"\\back\nline\u{01}<!channel>é"
-        let notification = Notification(id: "n3", receiver: "ops", alerts: [sampleAlert(state: .firing, client: client)])
+        let notification = Notification(
+            id: "n3",
+            receiver: "ops",
+            alerts: [sampleAlert(state: .firing, client: client)]
+        )
         let bytes = AlertmanagerWebhookPayload.render(notification, externalURL: "http://host")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
         let alerts = try #require(json["alerts"] as? [[String: Any]])
@@ -73,7 +77,10 @@ private func sampleAlert(state: AlertState, client: String = "d:org1:sensor:s1")
             ReceiverConfig(name: "a", url: "http://a"), ReceiverConfig(name: "b", url: "http://b", sendResolved: false),
         ]
         config.defaults.receivers = ["a", "b"]
-        let firing = NotificationPlanner.notifications(for: AlertChange(alert: sampleAlert(state: .firing)), config: config)
+        let firing = NotificationPlanner.notifications(
+            for: AlertChange(alert: sampleAlert(state: .firing)),
+            config: config
+        )
         #expect(firing.map(\.receiver) == ["a", "b"])
         let resolved = NotificationPlanner.notifications(
             for: AlertChange(alert: sampleAlert(state: .resolved)),
@@ -84,7 +91,9 @@ private func sampleAlert(state: AlertState, client: String = "d:org1:sensor:s1")
         #expect(firing[0].id != resolved[0].id)
         var routed = sampleAlert(state: .firing)
         routed.receivers = ["b"]
-        #expect(NotificationPlanner.notifications(for: AlertChange(alert: routed), config: config).map(\.receiver) == ["b"])
+        #expect(
+            NotificationPlanner.notifications(for: AlertChange(alert: routed), config: config).map(\.receiver) == ["b"]
+        )
     }
 }
 
@@ -92,14 +101,29 @@ private func sampleAlert(state: AlertState, client: String = "d:org1:sensor:s1")
     let policy = RetryPolicy(initialDelay: 1000, maxDelay: 8000, maxRetryDuration: 60_000, jitter: 0.2)
 
     @Test func successIsDelivered() {
-        #expect(policy.decide(status: 202, retryAfter: nil, transportError: nil, attempt: 1, elapsed: 0, random: 0.5) == .delivered)
+        #expect(
+            policy.decide(status: 202, retryAfter: nil, transportError: nil, attempt: 1, elapsed: 0, random: 0.5)
+                == .delivered
+        )
     }
 
     @Test func serverErrorsAndTransportErrorsBackOffExponentially() {
-        #expect(policy.decide(status: 500, retryAfter: nil, transportError: nil, attempt: 1, elapsed: 0, random: 0.5) == .retry(after: 1000, reason: "HTTP 500"))
-        #expect(policy.decide(status: 503, retryAfter: nil, transportError: nil, attempt: 3, elapsed: 0, random: 0.5) == .retry(after: 4000, reason: "HTTP 503"))
-        #expect(policy.decide(status: 408, retryAfter: nil, transportError: nil, attempt: 10, elapsed: 0, random: 0.5) == .retry(after: 8000, reason: "HTTP 408"))
-        #expect(policy.decide(status: nil, retryAfter: nil, transportError: "refused", attempt: 2, elapsed: 0, random: 0.5) == .retry(after: 2000, reason: "refused"))
+        #expect(
+            policy.decide(status: 500, retryAfter: nil, transportError: nil, attempt: 1, elapsed: 0, random: 0.5)
+                == .retry(after: 1000, reason: "HTTP 500")
+        )
+        #expect(
+            policy.decide(status: 503, retryAfter: nil, transportError: nil, attempt: 3, elapsed: 0, random: 0.5)
+                == .retry(after: 4000, reason: "HTTP 503")
+        )
+        #expect(
+            policy.decide(status: 408, retryAfter: nil, transportError: nil, attempt: 10, elapsed: 0, random: 0.5)
+                == .retry(after: 8000, reason: "HTTP 408")
+        )
+        #expect(
+            policy.decide(status: nil, retryAfter: nil, transportError: "refused", attempt: 2, elapsed: 0, random: 0.5)
+                == .retry(after: 2000, reason: "refused")
+        )
     }
 
     @Test func jitterStaysWithinBounds() {
@@ -108,17 +132,36 @@ private func sampleAlert(state: AlertState, client: String = "d:org1:sensor:s1")
     }
 
     @Test func tooManyRequestsHonoursRetryAfter() {
-        #expect(policy.decide(status: 429, retryAfter: "7", transportError: nil, attempt: 1, elapsed: 0, random: 0.5) == .retry(after: 7000, reason: "HTTP 429 Too Many Requests"))
-        #expect(policy.decide(status: 429, retryAfter: nil, transportError: nil, attempt: 1, elapsed: 0, random: 0.5) == .retry(after: 1000, reason: "HTTP 429 Too Many Requests"))
+        #expect(
+            policy.decide(status: 429, retryAfter: "7", transportError: nil, attempt: 1, elapsed: 0, random: 0.5)
+                == .retry(after: 7000, reason: "HTTP 429 Too Many Requests")
+        )
+        #expect(
+            policy.decide(status: 429, retryAfter: nil, transportError: nil, attempt: 1, elapsed: 0, random: 0.5)
+                == .retry(after: 1000, reason: "HTTP 429 Too Many Requests")
+        )
     }
 
     @Test func clientErrorsAreNotRetried() {
-        #expect(policy.decide(status: 400, retryAfter: nil, transportError: nil, attempt: 1, elapsed: 0, random: 0.5) == .giveUp(reason: "HTTP 400 (not retried)"))
-        #expect(policy.decide(status: 404, retryAfter: nil, transportError: nil, attempt: 1, elapsed: 0, random: 0.5) == .giveUp(reason: "HTTP 404 (not retried)"))
+        #expect(
+            policy.decide(status: 400, retryAfter: nil, transportError: nil, attempt: 1, elapsed: 0, random: 0.5)
+                == .giveUp(reason: "HTTP 400 (not retried)")
+        )
+        #expect(
+            policy.decide(status: 404, retryAfter: nil, transportError: nil, attempt: 1, elapsed: 0, random: 0.5)
+                == .giveUp(reason: "HTTP 404 (not retried)")
+        )
     }
 
     @Test func givesUpAfterTheRetryDuration() {
-        let decision = policy.decide(status: 500, retryAfter: nil, transportError: nil, attempt: 5, elapsed: 55_000, random: 0.5)
+        let decision = policy.decide(
+            status: 500,
+            retryAfter: nil,
+            transportError: nil,
+            attempt: 5,
+            elapsed: 55_000,
+            random: 0.5
+        )
         #expect(decision == .giveUp(reason: "HTTP 500; gave up after 55s"))
     }
 }

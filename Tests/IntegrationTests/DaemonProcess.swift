@@ -1,3 +1,4 @@
+import ConnWatchTestSupport
 import Foundation
 
 /// The `connwatch` binary built alongside the tests (override with `CONNWATCH_BIN`).
@@ -31,7 +32,7 @@ func runConnWatch(_ arguments: [String]) throws -> CommandResult {
     let err = Pipe()
     process.standardOutput = out
     process.standardError = err
-    try process.run()
+    try process.runWithUnblockedSignals()
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
@@ -49,7 +50,7 @@ final class DaemonProcess: @unchecked Sendable {
 
     init(config: String, directory: String, environment: [String: String] = [:]) throws {
         logPath = "\(directory)/connwatch.log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: ConnWatchBinary.path)
         process.arguments = ["run", "--config", config, "--log-level", "debug"]
         var env = ProcessInfo.processInfo.environment
@@ -59,7 +60,7 @@ final class DaemonProcess: @unchecked Sendable {
         process.environment = env
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        try process.runWithUnblockedSignals()
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }

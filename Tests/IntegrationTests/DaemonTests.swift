@@ -69,12 +69,16 @@ import Testing
         defer { broker.stop() }
         let hook = try TestHTTPServer()
         defer { hook.stop() }
-        let config = try dir.write("rules.yaml", daemonConfig(brokerPort: broker.port, hookURL: hook.url, forDuration: "1s"))
+        let config = try dir.write(
+            "rules.yaml",
+            daemonConfig(brokerPort: broker.port, hookURL: hook.url, forDuration: "1s")
+        )
         let daemon = try DaemonProcess(config: config, directory: dir.path)
         defer { daemon.stop() }
         #expect(await daemon.waitForLog("broker connected"))
         for status in [
-            watsonStatus("s2", "Connect"), watsonStatus("s2", "Disconnect", closeCode: 288, reason: "The clientID was reused"),
+            watsonStatus("s2", "Connect"),
+            watsonStatus("s2", "Disconnect", closeCode: 288, reason: "The clientID was reused"),
             watsonStatus("s3", "Disconnect", closeCode: 91),
         ] {
             try broker.publish(topic: status.topic, payload: status.payload)
@@ -96,7 +100,10 @@ import Testing
         defer { broker.stop() }
         let hook = try TestHTTPServer()
         defer { hook.stop() }
-        let config = try dir.write("rules.yaml", daemonConfig(brokerPort: broker.port, hookURL: hook.url, forDuration: "1s"))
+        let config = try dir.write(
+            "rules.yaml",
+            daemonConfig(brokerPort: broker.port, hookURL: hook.url, forDuration: "1s")
+        )
         let daemon = try DaemonProcess(config: config, directory: dir.path)
         defer { daemon.stop() }
         #expect(await daemon.waitForLog("broker connected"))
@@ -108,7 +115,12 @@ import Testing
         try broker.restart()
         #expect(await daemon.waitForLog("broker connected", count: 2, timeout: .seconds(30)), "log:\n\(daemon.log)")
 
-        status = watsonStatus("s4", "Disconnect", closeCode: 93, reason: "The connection was closed because the server was shutdown")
+        status = watsonStatus(
+            "s4",
+            "Disconnect",
+            closeCode: 93,
+            reason: "The connection was closed because the server was shutdown"
+        )
         try broker.publish(topic: status.topic, payload: status.payload)
         let requests = await hook.waitForRequests(count: 1, timeout: .seconds(15))
         try #require(requests.count == 1, "log:\n\(daemon.log)")
@@ -123,9 +135,12 @@ import Testing
         defer { broker.stop() }
         let hook = try TestHTTPServer()
         defer { hook.stop() }
-        hook.enqueue(ScriptedResponse(status: 500, body: "boom"))
-        hook.enqueue(ScriptedResponse(status: 500, body: "boom again"))
-        let config = try dir.write("rules.yaml", daemonConfig(brokerPort: broker.port, hookURL: hook.url, forDuration: "1s"))
+        hook.enqueue(ScriptedResponse(status: 500, text: "boom"))
+        hook.enqueue(ScriptedResponse(status: 500, text: "boom again"))
+        let config = try dir.write(
+            "rules.yaml",
+            daemonConfig(brokerPort: broker.port, hookURL: hook.url, forDuration: "1s")
+        )
         let daemon = try DaemonProcess(config: config, directory: dir.path)
         defer { daemon.stop() }
         #expect(await daemon.waitForLog("broker connected"))

@@ -73,7 +73,12 @@ struct ConfigBuilder {
 
     private func broker(_ node: Node, position: Int) -> BrokerConfig? {
         guard let entries = reader.mapping(node, "a broker", allowed: Self.brokerKeys) else { return nil }
-        var broker = BrokerConfig(name: position == 0 ? "default" : "broker\(position + 1)", host: "", port: 0, subscriptions: [])
+        var broker = BrokerConfig(
+            name: position == 0 ? "default" : "broker\(position + 1)",
+            host: "",
+            port: 0,
+            subscriptions: []
+        )
         var hasURL = false
         var tlsNode: Node?
         for entry in entries {
@@ -136,7 +141,9 @@ struct ConfigBuilder {
         guard let entries = reader.mapping(node, "tls", allowed: ["ca_file", "ca_path", "cert_file", "key_file"])
         else { return tls }
         for entry in entries {
-            let text = entry.key == "ca_path" ? reader.nonEmptyString(entry.value, entry.key) : readablePath(entry.value, entry.key)
+            let text =
+                entry.key == "ca_path"
+                ? reader.nonEmptyString(entry.value, entry.key) : readablePath(entry.value, entry.key)
             switch entry.key {
             case "ca_file": tls.caFile = text
             case "ca_path": tls.caPath = text
@@ -251,7 +258,8 @@ struct ConfigBuilder {
                     if receiver.timeout <= 0 { reader.report(value, "timeout must be more than 0") }
                 case "send_resolved": receiver.sendResolved = reader.bool(value, "send_resolved") ?? true
                 case "max_retry_duration":
-                    receiver.maxRetryDuration = reader.duration(value, "max_retry_duration") ?? receiver.maxRetryDuration
+                    receiver.maxRetryDuration =
+                        reader.duration(value, "max_retry_duration") ?? receiver.maxRetryDuration
                 case "headers":
                     guard let pairs = reader.mapping(value, "headers", allowed: headerNames(value)) else { continue }
                     for pair in pairs {
@@ -287,7 +295,9 @@ struct ConfigBuilder {
         let known = config.receivers.map(\.name)
         for name in names where !known.contains(name) {
             var message = "receiver '\(name)' is not defined under receivers"
-            if let suggestion = Suggestion.closest(to: name, among: known) { message += "; did you mean '\(suggestion)'?" }
+            if let suggestion = Suggestion.closest(to: name, among: known) {
+                message += "; did you mean '\(suggestion)'?"
+            }
             reader.report(node, message)
         }
     }
@@ -412,7 +422,8 @@ struct ConfigBuilder {
             if patterns.isEmpty { reader.report(entry.value, "\(entry.key) lists no pattern") }
             if label == .clientType {
                 let known = ClientType.allCases.map(\.label)
-                for pattern in patterns where !pattern.contains("*") && !pattern.contains("?") && !known.contains(pattern) {
+                for pattern in patterns
+                where !pattern.contains("*") && !pattern.contains("?") && !known.contains(pattern) {
                     reader.report(
                         entry.value,
                         "client_type '\(pattern)' is not one of \(known.joined(separator: ", "))"
@@ -431,7 +442,9 @@ enum LabelName {
         guard let first = name.unicodeScalars.first, first.isASCII,
             first == "_" || (first.properties.isAlphabetic)
         else { return false }
-        return name.unicodeScalars.allSatisfy { $0.isASCII && ($0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0)) }
+        return name.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0))
+        }
     }
 }
 

@@ -231,7 +231,13 @@ public final class Engine {
             let value = label.value(of: client)
             if !value.isEmpty { labels[label.rawValue] = value }
         }
-        let variables = AlertVariables(client: client, rule: rule.name, severity: rule.severity, since: slot.since, now: time)
+        let variables = AlertVariables(
+            client: client,
+            rule: rule.name,
+            severity: rule.severity,
+            since: slot.since,
+            now: time
+        )
         var annotations = LabelSet()
         for annotation in rule.annotations {
             annotations[annotation.name] = annotation.template.render { variables.value(of: $0, labels: labels) }

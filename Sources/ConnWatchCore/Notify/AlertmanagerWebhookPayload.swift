@@ -27,7 +27,10 @@ public enum AlertmanagerWebhookPayload {
             json.object("labels", alert.labels)
             json.object("annotations", alert.annotations)
             json.field("startsAt", Timestamp.formatISO8601(milliseconds: alert.startsAt))
-            json.field("endsAt", alert.endsAt.map { Timestamp.formatISO8601(milliseconds: $0) } ?? "0001-01-01T00:00:00Z")
+            json.field(
+                "endsAt",
+                alert.endsAt.map { Timestamp.formatISO8601(milliseconds: $0) } ?? "0001-01-01T00:00:00Z"
+            )
             json.field("generatorURL", "\(externalURL)/rules/\(alert.rule)")
             json.field("fingerprint", alert.fingerprint)
             json.endObject()

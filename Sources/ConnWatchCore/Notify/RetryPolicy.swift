@@ -18,7 +18,12 @@ public struct RetryPolicy: Sendable, Equatable {
     /// Fraction of the delay that is randomised (0.2 = ±20 %).
     public var jitter: Double
 
-    public init(initialDelay: Int64 = 1000, maxDelay: Int64 = 300_000, maxRetryDuration: Int64 = 3_600_000, jitter: Double = 0.2) {
+    public init(
+        initialDelay: Int64 = 1000,
+        maxDelay: Int64 = 300_000,
+        maxRetryDuration: Int64 = 3_600_000,
+        jitter: Double = 0.2
+    ) {
         self.initialDelay = initialDelay
         self.maxDelay = maxDelay
         self.maxRetryDuration = maxRetryDuration

@@ -13,7 +13,9 @@ public enum ConfigFile {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             let reason = (error as NSError).localizedDescription
-            throw ConfigError(problems: [ConfigProblem(file: path, line: 0, column: 0, message: "cannot read: \(reason)")])
+            throw ConfigError(problems: [
+                ConfigProblem(file: path, line: 0, column: 0, message: "cannot read: \(reason)")
+            ])
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(problems: [ConfigProblem(file: path, line: 0, column: 0, message: "is not UTF-8 text")])

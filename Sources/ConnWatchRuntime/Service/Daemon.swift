@@ -117,7 +117,9 @@ public final class Daemon: Sendable {
                 break
             case .signal(let number):
                 if number == SIGHUP {
-                    logger.warning("SIGHUP received: configuration reload is not supported yet; restart to apply changes")
+                    logger.warning(
+                        "SIGHUP received: configuration reload is not supported yet; restart to apply changes"
+                    )
                     continue
                 }
                 logger.notice("stopping on signal \(number)")
@@ -145,7 +147,8 @@ public final class Daemon: Sendable {
     private func announce(_ change: AlertChange, delivery: NotificationDelivery) {
         let alert = change.alert
         var metadata: Logger.Metadata = [
-            "rule": "\(alert.rule)", "alert_fingerprint": "\(alert.fingerprint)", "alert_state": "\(alert.state.rawValue)",
+            "rule": "\(alert.rule)", "alert_fingerprint": "\(alert.fingerprint)",
+            "alert_state": "\(alert.state.rawValue)",
         ]
         if let client = alert.labels["client_id"] { metadata["client_id"] = "\(client)" }
         let summary = alert.annotations["summary"] ?? alert.rule
@@ -158,7 +161,10 @@ public final class Daemon: Sendable {
     private func logFeedEvent(_ event: MQTTEvent, broker: String) {
         switch event {
         case .connected(let sessionPresent):
-            logger.notice("broker connected", metadata: ["broker": "\(broker)", "session_present": "\(sessionPresent)"])
+            logger.notice(
+                "broker connected",
+                metadata: ["broker": "\(broker)", "session_present": "\(sessionPresent)"]
+            )
         case .connectFailed(let code, let reason):
             logger.error(
                 "broker refused the connection: \(reason)",
@@ -174,11 +180,15 @@ public final class Daemon: Sendable {
         }
     }
 
-    private func statusLine(_ engine: Engine, clients: [(name: String, client: MosquittoClient, decoder: FeedDecoder)])
+    private func statusLine(
+        _ engine: Engine,
+        clients: [(name: String, client: MosquittoClient, decoder: FeedDecoder)]
+    )
         -> String
     {
         let connected = clients.filter { $0.client.isConnected }.count
-        return "\(engine.clientCount) clients, \(engine.disconnectedCount) offline, \(engine.firingCount) alerts firing, "
+        return
+            "\(engine.clientCount) clients, \(engine.disconnectedCount) offline, \(engine.firingCount) alerts firing, "
             + "\(connected)/\(clients.count) brokers connected"
     }
 

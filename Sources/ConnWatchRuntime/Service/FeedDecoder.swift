@@ -16,14 +16,12 @@ struct FeedDecoder {
             : subscriptions.first { TopicFilter.matches($0.topic, message.topic) }?.format
         switch format {
         case .watsonIoT:
-            return try message.payload.withUnsafeBytes { (bytes) throws(DecodeError) -> DecodeOutcome in
-                try watson.decode(
-                    topic: message.topic,
-                    payload: bytes,
-                    retained: message.retained,
-                    receivedAt: message.receivedAt
-                )
-            }
+            return try watson.decode(
+                topic: message.topic,
+                payload: message.payload,
+                retained: message.retained,
+                receivedAt: message.receivedAt
+            )
         case nil:
             throw DecodeError(.unknownTopic, detail: "no subscription of this broker matches the topic")
         }

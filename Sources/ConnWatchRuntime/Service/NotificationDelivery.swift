@@ -28,7 +28,13 @@ final class NotificationDelivery: Sendable {
             workers.append(
                 Task {
                     for await notification in stream {
-                        await Self.deliver(notification, to: target, http: http, logger: logger, externalURL: externalURL)
+                        await Self.deliver(
+                            notification,
+                            to: target,
+                            http: http,
+                            logger: logger,
+                            externalURL: externalURL
+                        )
                     }
                 }
             )
