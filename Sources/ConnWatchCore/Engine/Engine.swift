@@ -93,30 +93,54 @@ public final class Engine {
         counters.events += 1
         let position = clientIndex(for: event, broker: broker)
         let time = min(event.time, now)
-        var state = clientStates[position]
-        defer { clientStates[position] = state }
+        // Mutated in place: copying the state out and back would copy its log on every event.
+        let transition = Self.apply(event, at: time, to: &clientStates[position])
+        switch transition {
+        case .connected(let wasDisconnected):
+            if wasDisconnected { disconnectedCount -= 1 }
+            clientConnected(position, at: time, into: &changes)
+        case .disconnected(let wasDisconnected):
+            if !wasDisconnected { disconnectedCount += 1 }
+            clientDisconnected(position, at: time)
+        case .takeover:
+            counters.takeovers += 1
+        case .stale:
+            counters.outOfOrder += 1
+        case .recorded:
+            break
+        }
+    }
 
-        let applied: Bool
+    /// What an event did to a client's state.
+    private enum Transition {
+        case connected(wasDisconnected: Bool)
+        case disconnected(wasDisconnected: Bool)
+        /// A session-takeover disconnect: the client is still connected.
+        case takeover
+        /// Older than the state: logged, not applied.
+        case stale
+        /// Logged without a status change (a failed connect).
+        case recorded
+    }
+
+    private static func apply(_ event: StatusEvent, at time: Int64, to state: inout ClientState) -> Transition {
+        let transition: Transition
         switch event.action {
         case .connect:
-            applied = isNewest(time, state: state)
-            if applied {
-                if state.status == .disconnected { disconnectedCount -= 1 }
+            if isNewest(time, state: state) {
+                transition = .connected(wasDisconnected: state.status == .disconnected)
                 state.status = .connected
                 state.lastConnectTime = time
                 state.protocolName = event.protocolName ?? state.protocolName
                 state.clientAddress = event.clientAddress ?? state.clientAddress
-                clientConnected(position, at: time, into: &changes)
+            } else {
+                transition = .stale
             }
         case .disconnect:
             if event.cause == .sessionTakeover {
-                counters.takeovers += 1
-                applied = false
-            } else {
-                applied = isNewest(time, state: state) && !isFromOlderSession(event, state: state)
-            }
-            if applied {
-                if state.status != .disconnected { disconnectedCount += 1 }
+                transition = .takeover
+            } else if isNewest(time, state: state) && !isFromOlderSession(event, state: state) {
+                transition = .disconnected(wasDisconnected: state.status == .disconnected)
                 state.status = .disconnected
                 state.lastDisconnectTime = time
                 state.disconnectedBy = event.initiator
@@ -124,17 +148,23 @@ public final class Engine {
                 state.reasonText = event.reasonText
                 state.cause = event.cause
                 state.protocolName = event.protocolName ?? state.protocolName
-                clientDisconnected(position, at: time)
+            } else {
+                transition = .stale
             }
         case .failedConnect:
-            applied = true
+            transition = .recorded
         }
-        if !applied && event.cause != .sessionTakeover { counters.outOfOrder += 1 }
         if time >= (state.lastActivityTime ?? .min) {
             state.lastActivityTime = time
             state.lastActivityEvent = event.action
         }
+        let applied: Bool
+        switch transition {
+        case .connected, .disconnected, .recorded: applied = true
+        case .takeover, .stale: applied = false
+        }
         state.log.append(ConnectionLogEntry(event: event, applied: applied))
+        return transition
     }
 
     /// Fires every alert whose deadline is at or before `now`, appending the changes.
@@ -170,14 +200,14 @@ public final class Engine {
     }
 
     /// An event older than the client's latest connect or disconnect is out of order.
-    private func isNewest(_ time: Int64, state: ClientState) -> Bool {
+    private static func isNewest(_ time: Int64, state: ClientState) -> Bool {
         if let last = state.lastConnectTime, time < last { return false }
         if let last = state.lastDisconnectTime, time < last { return false }
         return true
     }
 
     /// A disconnect whose connection began well before the latest connect closes an older session.
-    private func isFromOlderSession(_ event: StatusEvent, state: ClientState) -> Bool {
+    private static func isFromOlderSession(_ event: StatusEvent, state: ClientState) -> Bool {
         guard let began = event.connectTime, let lastConnect = state.lastConnectTime else { return false }
         return began + 1000 < lastConnect
     }
