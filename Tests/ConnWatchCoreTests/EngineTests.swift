@@ -298,3 +298,48 @@ private final class Harness {
         #expect(queue.count == 1)
     }
 }
+
+@Suite struct EngineSequenceTests {
+    private func event(_ action: StatusAction, _ time: Int64, seq: Int64) -> StatusEvent {
+        StatusEvent(
+            action: action,
+            clientID: "pump-17",
+            time: time,
+            cause: action == .disconnect ? .networkClosed : nil,
+            initiator: action == .disconnect ? .network : nil,
+            sequence: seq
+        )
+    }
+
+    @Test func numberedEventsAreOrderedByNumberAndDuplicatesDropped() throws {
+        let engine = Engine(configuration: EngineConfiguration(), startTime: t0)
+        var changes: [AlertChange] = []
+        // Connect #5 and its disconnect carry coarse, equal timestamps; the disconnect comes first.
+        engine.handle(event(.connect, t0, seq: 4), broker: "aws", now: t0, into: &changes)
+        engine.handle(event(.disconnect, t0 + 10, seq: 5), broker: "aws", now: t0 + 10, into: &changes)
+        engine.handle(event(.connect, t0 + 10, seq: 5), broker: "aws", now: t0 + 11, into: &changes)
+        var state = try #require(engine.client("pump-17"))
+        #expect(state.status == .disconnected, "the connect of session 5 is older than its disconnect")
+        // The same disconnect delivered twice is a duplicate.
+        engine.handle(event(.disconnect, t0 + 10, seq: 5), broker: "aws", now: t0 + 12, into: &changes)
+        #expect(engine.counters.outOfOrder == 2)
+        // Session 6 connects.
+        engine.handle(event(.connect, t0 + 20, seq: 6), broker: "aws", now: t0 + 20, into: &changes)
+        state = try #require(engine.client("pump-17"))
+        #expect(state.status == .connected)
+        #expect(state.lastSequence == 6)
+    }
+
+    @Test func countRestartAfterAnHourOfflineIsAccepted() throws {
+        let engine = Engine(configuration: EngineConfiguration(), startTime: t0)
+        var changes: [AlertChange] = []
+        engine.handle(event(.disconnect, t0, seq: 42), broker: "aws", now: t0, into: &changes)
+        engine.handle(
+            event(.connect, t0 + 2 * 3_600_000, seq: 0),
+            broker: "aws",
+            now: t0 + 2 * 3_600_000,
+            into: &changes
+        )
+        #expect(engine.client("pump-17")?.status == .connected)
+    }
+}

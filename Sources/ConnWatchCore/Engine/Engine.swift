@@ -127,7 +127,7 @@ public final class Engine {
         let transition: Transition
         switch event.action {
         case .connect:
-            if isNewest(time, state: state) {
+            if isNewest(event, at: time, state: state) {
                 transition = .connected(wasDisconnected: state.status == .disconnected)
                 state.status = .connected
                 state.lastConnectTime = time
@@ -139,7 +139,7 @@ public final class Engine {
         case .disconnect:
             if event.cause == .sessionTakeover {
                 transition = .takeover
-            } else if isNewest(time, state: state) && !isFromOlderSession(event, state: state) {
+            } else if isNewest(event, at: time, state: state) && !isFromOlderSession(event, state: state) {
                 transition = .disconnected(wasDisconnected: state.status == .disconnected)
                 state.status = .disconnected
                 state.lastDisconnectTime = time
@@ -154,6 +154,8 @@ public final class Engine {
         case .failedConnect:
             transition = .recorded
         }
+        if case .connected = transition { state.lastSequence = event.sequence }
+        if case .disconnected = transition { state.lastSequence = event.sequence }
         if time >= (state.lastActivityTime ?? .min) {
             state.lastActivityTime = time
             state.lastActivityEvent = event.action
@@ -199,8 +201,20 @@ public final class Engine {
         return position
     }
 
-    /// An event older than the client's latest connect or disconnect is out of order.
-    private static func isNewest(_ time: Int64, state: ClientState) -> Bool {
+    /// An event older than the client's latest connect or disconnect is out of order. When the
+    /// feed numbers its events (and the two are less than an hour apart: AWS restarts the count
+    /// after an hour offline), the number decides, a disconnect ranking after the connect with
+    /// the same number; an equal rank is a duplicate.
+    private static func isNewest(_ event: StatusEvent, at time: Int64, state: ClientState) -> Bool {
+        let lastChange = max(state.lastConnectTime ?? .min, state.lastDisconnectTime ?? .min)
+        if let sequence = event.sequence, let lastSequence = state.lastSequence, lastChange != .min,
+            abs(time - lastChange) < 3_600_000
+        {
+            let rank = sequence.multipliedReportingOverflow(by: 2).partialValue + (event.action == .disconnect ? 1 : 0)
+            let lastRank =
+                lastSequence.multipliedReportingOverflow(by: 2).partialValue + (state.status == .disconnected ? 1 : 0)
+            return rank > lastRank
+        }
         if let last = state.lastConnectTime, time < last { return false }
         if let last = state.lastDisconnectTime, time < last { return false }
         return true

@@ -90,6 +90,8 @@ public struct ClientState: Sendable {
     public var cause: DisconnectCause?
     public var protocolName: String?
     public var clientAddress: String?
+    /// The feed's ordering number of the last applied connect or disconnect, if it sends one.
+    public var lastSequence: Int64?
     public var log: ConnectionLog
 
     public init(event: StatusEvent, broker: String, logCapacity: Int) {

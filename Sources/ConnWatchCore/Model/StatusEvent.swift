@@ -144,6 +144,10 @@ public struct StatusEvent: Sendable, Equatable {
     public var user: String?
     /// The message was a retained one (delivered at subscribe time, describing an older state).
     public var retained: Bool
+    /// A per-client ordering number from the feed, if it has one (AWS IoT `versionNumber`: a
+    /// connect and its disconnect share the value, the next connect has a higher one). Used to
+    /// order and de-duplicate events whose timestamps are too coarse.
+    public var sequence: Int64?
 
     public init(
         action: StatusAction,
@@ -164,7 +168,8 @@ public struct StatusEvent: Sendable, Equatable {
         port: Int? = nil,
         secure: Bool? = nil,
         user: String? = nil,
-        retained: Bool = false
+        retained: Bool = false,
+        sequence: Int64? = nil
     ) {
         self.action = action
         self.clientID = clientID
@@ -185,6 +190,7 @@ public struct StatusEvent: Sendable, Equatable {
         self.secure = secure
         self.user = user
         self.retained = retained
+        self.sequence = sequence
     }
 }
 
