@@ -32,6 +32,9 @@ extension ConnWatchCommand {
         @Option(help: "Lowest level logged: trace, debug, info, notice, warning, error, critical.")
         var logLevel: String = "info"
 
+        @Option(help: "Where connwatch keeps its state (default: $STATE_DIRECTORY, else /var/lib/connwatch).")
+        var stateDirectory: String?
+
         func run() async throws {
             let level = Logger.Level(rawValue: logLevel) ?? .info
             LoggingBackend.bootstrap(identifier: "connwatch", level: level)
@@ -46,7 +49,19 @@ extension ConnWatchCommand {
                 throw ExitCode(exitConfigError)
             }
             let notifier = ServiceNotifier.fromEnvironment(ProcessInfo.processInfo.environment)
-            let daemon = Daemon(config: config, configPath: options.config, logger: logger, notifier: notifier)
+            let environment = ProcessInfo.processInfo.environment
+            let stateDirectory =
+                self.stateDirectory ?? environment["STATE_DIRECTORY"].flatMap {
+                    $0.split(separator: ":").first.map(String.init)
+                }
+                ?? "/var/lib/connwatch"
+            let daemon = Daemon(
+                config: config,
+                configPath: options.config,
+                stateDirectory: stateDirectory,
+                logger: logger,
+                notifier: notifier
+            )
             do {
                 try await daemon.run()
             } catch {

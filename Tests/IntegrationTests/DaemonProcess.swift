@@ -52,7 +52,9 @@ final class DaemonProcess: @unchecked Sendable {
         logPath = "\(directory)/connwatch.log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: ConnWatchBinary.path)
-        process.arguments = ["run", "--config", config, "--log-level", "debug"]
+        process.arguments = [
+            "run", "--config", config, "--log-level", "debug", "--state-directory", "\(directory)/state",
+        ]
         var env = ProcessInfo.processInfo.environment
         env["JOURNAL_STREAM"] = nil
         env["NOTIFY_SOCKET"] = nil

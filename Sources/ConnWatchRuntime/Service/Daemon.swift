@@ -17,12 +17,21 @@ public final class Daemon: Sendable {
 
     private let config: ConnWatchConfig
     private let configPath: String
+    /// Where durable state lives (`$STATE_DIRECTORY` under systemd).
+    private let stateDirectory: String
     private let logger: Logger
     private let notifier: ServiceNotifier
 
-    public init(config: ConnWatchConfig, configPath: String, logger: Logger, notifier: ServiceNotifier) {
+    public init(
+        config: ConnWatchConfig,
+        configPath: String,
+        stateDirectory: String,
+        logger: Logger,
+        notifier: ServiceNotifier
+    ) {
         self.config = config
         self.configPath = configPath
+        self.stateDirectory = stateDirectory
         self.logger = logger
         self.notifier = notifier
     }
