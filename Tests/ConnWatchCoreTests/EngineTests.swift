@@ -343,3 +343,54 @@ private final class Harness {
         #expect(engine.client("pump-17")?.status == .connected)
     }
 }
+
+@Suite struct EngineReconfigureTests {
+    @Test func unchangedRuleKeepsFiringAlertAndChangedForRetimesPending() throws {
+        let h = Harness(rules: [offlineRule("a", for: minute), offlineRule("b", for: 10 * minute)])
+        h.send(disconnect("s1", at: t0), at: t0)
+        h.advance(to: t0 + minute)
+        #expect(h.take().map(\.alert.rule) == ["a"])
+        // Reload: "a" unchanged, "b" shortened from 10 to 3 minutes.
+        h.engine.reconfigure(
+            EngineConfiguration(rules: [offlineRule("a", for: minute), offlineRule("b", for: 3 * minute)]),
+            now: t0 + 2 * minute,
+            into: &h.changes
+        )
+        #expect(h.take().isEmpty, "nothing resolves or re-fires for rules that stay")
+        #expect(h.engine.firingCount == 1)
+        h.advance(to: t0 + 3 * minute - 1)
+        #expect(h.take().isEmpty)
+        h.advance(to: t0 + 3 * minute)
+        #expect(h.take().map(\.alert.rule) == ["b"])
+        // The old 10-minute timer of "b" is stale and must not fire again.
+        h.advance(to: t0 + 20 * minute)
+        #expect(h.take().isEmpty)
+    }
+
+    @Test func removedRuleResolvesAndNewRuleTimesFromTheDisconnect() throws {
+        let h = Harness(rules: [offlineRule("old", for: minute)])
+        h.send(disconnect("s1", at: t0), at: t0)
+        h.advance(to: t0 + minute)
+        #expect(h.take().count == 1)
+        h.engine.reconfigure(
+            EngineConfiguration(rules: [offlineRule("new", for: 5 * minute)]),
+            now: t0 + 2 * minute,
+            into: &h.changes
+        )
+        let resolved = h.take()
+        #expect(resolved.map(\.alert.state) == [.resolved])
+        #expect(resolved.first?.alert.endsAt == t0 + 2 * minute)
+        #expect(h.engine.firingCount == 0)
+        h.advance(to: t0 + 5 * minute)
+        let fired = h.take()
+        #expect(fired.map(\.alert.rule) == ["new"])
+        #expect(fired.first?.alert.activeSince == t0)
+        #expect(h.engine.client("d:org1:sensor:s1")?.status == .disconnected, "client state survives a reload")
+    }
+}
+
+extension EngineConfiguration {
+    fileprivate init(rules: [OfflineRule]) {
+        self.init(offlineRules: rules)
+    }
+}

@@ -86,6 +86,17 @@ final class DaemonProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// Sends `signal` to the daemon.
+    func send(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    /// SIGKILL, then waits.
+    func killHard() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
     deinit {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)

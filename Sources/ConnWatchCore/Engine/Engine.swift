@@ -47,7 +47,7 @@ public final class Engine {
         var generation: UInt32
     }
 
-    public let configuration: EngineConfiguration
+    public private(set) var configuration: EngineConfiguration
     public let startTime: Int64
     /// Nothing fires before this time.
     public var graceEnd: Int64 { startTime + configuration.startupGrace }
@@ -56,6 +56,8 @@ public final class Engine {
     private var slots: [[Slot]] = []
     private var index: [String: Int32] = [:]
     private var timers = TimerQueue<TimerRef>()
+    /// Stamps every scheduled deadline; a timer whose stamp no longer matches its slot is stale.
+    private var generationCounter: UInt32 = 0
     public private(set) var counters = EngineCounters()
     public private(set) var firingCount = 0
     public private(set) var disconnectedCount = 0
@@ -169,6 +171,50 @@ public final class Engine {
         return transition
     }
 
+    /// Replaces the rules (a configuration reload) without forgetting anything: every client keeps
+    /// its state; an alert of a rule that still exists under the same name and still matches the
+    /// client keeps its state (a pending one is re-timed with the rule's new `for`); alerts of rules
+    /// that are gone, or no longer match, resolve at `now`; a new rule starts timing a client that is
+    /// already disconnected from its disconnect time.
+    public func reconfigure(_ newConfiguration: EngineConfiguration, now: Int64, into changes: inout [AlertChange]) {
+        let oldRules = configuration.offlineRules
+        configuration = newConfiguration
+        for position in clientStates.indices {
+            let client = clientStates[position]
+            let oldSlots = slots[position]
+            var kept = Set<Int>()
+            var newSlots: [Slot] = []
+            for (ruleIndex, rule) in newConfiguration.offlineRules.enumerated() where rule.match.matches(client) {
+                let slotPosition = newSlots.count
+                var slot: Slot
+                if let old = oldSlots.indices.first(where: { oldRules[Int(oldSlots[$0].rule)].name == rule.name }) {
+                    kept.insert(old)
+                    slot = oldSlots[old]
+                    slot.rule = Int32(ruleIndex)
+                } else {
+                    slot = Slot(rule: Int32(ruleIndex))
+                    if client.status == .disconnected, let since = client.lastDisconnectTime {
+                        slot.phase = .pending
+                        slot.since = since
+                    }
+                }
+                if slot.phase == .pending {
+                    schedule(&slot, client: position, slot: slotPosition, deadline: slot.since + rule.forDuration)
+                }
+                newSlots.append(slot)
+            }
+            for (index, old) in oldSlots.enumerated() where !kept.contains(index) && old.phase == .firing {
+                if var alert = old.alert {
+                    alert.state = .resolved
+                    alert.endsAt = max(now, alert.startsAt)
+                    changes.append(AlertChange(alert: alert))
+                }
+                firingCount -= 1
+            }
+            slots[position] = newSlots
+        }
+    }
+
     /// Fires every alert whose deadline is at or before `now`, appending the changes.
     public func advance(to now: Int64, into changes: inout [AlertChange]) {
         while let entry = timers.popDue(now: now) {
@@ -244,9 +290,14 @@ public final class Engine {
                 slot.phase = .idle
                 slot.alert = nil
             }
-            slot.generation &+= 1
+            slot.generation = nextGeneration()
             slots[position][slotPosition] = slot
         }
+    }
+
+    private func nextGeneration() -> UInt32 {
+        generationCounter &+= 1
+        return generationCounter
     }
 
     private func clientDisconnected(_ position: Int, at time: Int64) {
@@ -255,14 +306,18 @@ public final class Engine {
             let rule = configuration.offlineRules[Int(slot.rule)]
             slot.phase = .pending
             slot.since = time
-            slot.generation &+= 1
+            schedule(&slot, client: position, slot: slotPosition, deadline: time + rule.forDuration)
             slots[position][slotPosition] = slot
-            let deadline = max(time + rule.forDuration, graceEnd)
-            timers.schedule(
-                at: deadline,
-                TimerRef(client: Int32(position), slot: Int32(slotPosition), generation: slot.generation)
-            )
         }
+    }
+
+    /// Stamps `slot` with a new generation and schedules its deadline (never before the grace ends).
+    private func schedule(_ slot: inout Slot, client position: Int, slot slotPosition: Int, deadline: Int64) {
+        slot.generation = nextGeneration()
+        timers.schedule(
+            at: max(deadline, graceEnd),
+            TimerRef(client: Int32(position), slot: Int32(slotPosition), generation: slot.generation)
+        )
     }
 
     private func firingAlert(client position: Int, slot: Slot, at time: Int64) -> Alert {

@@ -5,13 +5,15 @@ import Logging
 
 /// The running service: broker feeds in, engine in the middle, notifications out.
 ///
-/// One task owns the engine. Everything else — MQTT messages, timer wake-ups, signals — reaches
-/// it as an `Input` through one stream, so the engine needs no locks and sees events in order.
+/// One task owns the engine. Everything else — MQTT messages, timer wake-ups, signals, watchdog
+/// ticks — reaches it as an `Input` through one stream, so the engine needs no locks and sees
+/// events in order.
 public final class Daemon: Sendable {
     enum Input: Sendable {
         case message(broker: String, MQTTMessage)
         case feed(broker: String, MQTTEvent)
         case tick
+        case watchdog
         case signal(Int32)
     }
 
@@ -21,66 +23,120 @@ public final class Daemon: Sendable {
     private let stateDirectory: String
     private let logger: Logger
     private let notifier: ServiceNotifier
+    private let environment: [String: String]
 
     public init(
         config: ConnWatchConfig,
         configPath: String,
         stateDirectory: String,
         logger: Logger,
-        notifier: ServiceNotifier
+        notifier: ServiceNotifier,
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
         self.config = config
         self.configPath = configPath
         self.stateDirectory = stateDirectory
         self.logger = logger
         self.notifier = notifier
+        self.environment = environment
     }
 
     /// Runs until SIGTERM or SIGINT. Throws only if start-up fails.
     public func run() async throws {
         let (inputs, input) = AsyncStream.makeStream(of: Input.self, bufferingPolicy: .unbounded)
-        let signals = SignalWatcher(signals: [SIGTERM, SIGINT, SIGHUP]) { input.yield(.signal($0)) }
+        var trapped: [Int32] = [SIGTERM, SIGINT, SIGHUP]
+        let debugHang = environment["CONNWATCH_DEBUG_HANG_SIGNAL"] == "SIGUSR2"
+        if debugHang { trapped.append(SIGUSR2) }
+        let signals = SignalWatcher(signals: trapped) { input.yield(.signal($0)) }
+        defer { signals.cancel() }
 
-        let http = CurlHTTPClient(workers: 2, userAgent: "connwatch/\(ConnWatchVersion.current)")
-        let delivery = NotificationDelivery(
-            targets: try deliveryTargets(),
+        let loop = try DaemonLoop(
+            config: config,
+            configPath: configPath,
+            stateDirectory: stateDirectory,
+            logger: logger,
+            notifier: notifier,
+            input: input
+        )
+        var watchdog: Task<Void, Never>?
+        if let interval = ServiceNotifier.watchdogInterval(environment, pid: getpid()) {
+            logger.info("systemd watchdog enabled", metadata: ["interval": "\(interval)"])
+            watchdog = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    input.yield(.watchdog)
+                }
+            }
+        }
+        defer { watchdog?.cancel() }
+        loop.started()
+
+        for await item in inputs {
+            if case .signal(SIGUSR2) = item, debugHang {
+                // Test hook for the watchdog: wedge the engine's loop for good.
+                logger.warning("SIGUSR2: hanging the engine loop on purpose (CONNWATCH_DEBUG_HANG_SIGNAL)")
+                while true { sleep(3600) }
+            }
+            if !loop.handle(item) { break }
+        }
+        await loop.shutdown()
+    }
+}
+
+/// The state the daemon's single task owns: configuration, engine, broker clients, delivery.
+/// Not `Sendable` on purpose: only the task that runs the daemon touches it.
+final class DaemonLoop {
+    private var config: ConnWatchConfig
+    private let configPath: String
+    private let stateDirectory: String
+    private let logger: Logger
+    private let notifier: ServiceNotifier
+    private let input: AsyncStream<Daemon.Input>.Continuation
+    private let http: CurlHTTPClient
+    private var delivery: NotificationDelivery
+    private var brokers: [BrokerFeed] = []
+    private let engine: Engine
+    private var timer: DeadlineTimer
+    private var decodeErrors = RateLimitedCounter(interval: 10_000)
+    private var changes: [AlertChange] = []
+    private var retiring: [Task<Void, Never>] = []
+
+    /// One watched broker: its client, the task forwarding its events, its decoder.
+    struct BrokerFeed {
+        var config: BrokerConfig
+        var client: MosquittoClient
+        var forwarder: Task<Void, Never>
+        var decoder: FeedDecoder
+    }
+
+    init(
+        config: ConnWatchConfig,
+        configPath: String,
+        stateDirectory: String,
+        logger: Logger,
+        notifier: ServiceNotifier,
+        input: AsyncStream<Daemon.Input>.Continuation
+    ) throws {
+        self.config = config
+        self.configPath = configPath
+        self.stateDirectory = stateDirectory
+        self.logger = logger
+        self.notifier = notifier
+        self.input = input
+        http = CurlHTTPClient(workers: 2, userAgent: "connwatch/\(ConnWatchVersion.current)")
+        delivery = NotificationDelivery(
+            targets: try Self.deliveryTargets(config, configPath: configPath),
             http: http,
             logger: logger,
             externalURL: "http://\(ProcessInfo.processInfo.hostName)"
         )
+        engine = Engine(configuration: config.engine, startTime: WallClock.now())
+        timer = DeadlineTimer { input.yield(.tick) }
+        brokers = try config.brokers.map { try startFeed($0) }
+    }
 
-        var clients: [(name: String, client: MosquittoClient, decoder: FeedDecoder)] = []
-        var forwarders: [Task<Void, Never>] = []
-        for broker in config.brokers {
-            let client = try MosquittoClient(options: try mqttOptions(for: broker))
-            clients.append((broker.name, client, FeedDecoder(subscriptions: broker.subscriptions)))
-            let name = broker.name
-            forwarders.append(
-                Task {
-                    for await event in client.events {
-                        if case .message(let message) = event {
-                            input.yield(.message(broker: name, message))
-                        } else {
-                            input.yield(.feed(broker: name, event))
-                        }
-                    }
-                }
-            )
-            client.start()
-            logger.info(
-                "watching broker",
-                metadata: [
-                    "broker": "\(broker.name)", "host": "\(broker.host)", "port": "\(broker.port)",
-                    "topics": "\(broker.subscriptions.map(\.topic).joined(separator: " "))",
-                ]
-            )
-        }
-
-        let engine = Engine(configuration: config.engine, startTime: WallClock.now())
-        var timer = DeadlineTimer { input.yield(.tick) }
-        var decodeErrors = RateLimitedCounter(interval: 10_000)
-        var changes: [AlertChange] = []
-        notifier.ready(status: statusLine(engine, clients: clients))
+    func started() {
+        notifier.ready(status: statusLine())
         logger.notice(
             "connwatch started",
             metadata: [
@@ -89,71 +145,82 @@ public final class Daemon: Sendable {
                 "startup_grace": "\(DurationText.format(milliseconds: config.defaults.startupGrace))",
             ]
         )
+    }
 
-        loop: for await item in inputs {
-            let now = WallClock.now()
-            switch item {
-            case .message(let broker, let message):
-                guard let decoder = clients.first(where: { $0.name == broker })?.decoder else { continue }
-                do {
-                    switch try decoder.decode(message) {
-                    case .event(let event):
-                        engine.handle(event, broker: broker, now: now, into: &changes)
-                        logger.debug(
-                            "status event",
-                            metadata: [
-                                "broker": "\(broker)", "client_id": "\(event.clientID)",
-                                "action": "\(event.action.name)", "retained": "\(event.retained)",
-                            ]
-                        )
-                    case .topicCleared(let topic):
-                        logger.debug("retained status cleared", metadata: ["broker": "\(broker)", "topic": "\(topic)"])
-                    }
-                } catch {
-                    if let suppressed = decodeErrors.record(now: now) {
-                        logger.warning(
-                            "undecodable status message skipped: \(error)",
-                            metadata: [
-                                "broker": "\(broker)", "topic": "\(message.topic)",
-                                "bytes": "\(message.payload.count)", "suppressed": "\(suppressed)",
-                            ]
-                        )
-                    }
-                }
-            case .feed(let broker, let event):
-                logFeedEvent(event, broker: broker)
-            case .tick:
-                break
-            case .signal(let number):
-                if number == SIGHUP {
-                    logger.warning(
-                        "SIGHUP received: configuration reload is not supported yet; restart to apply changes"
-                    )
-                    continue
-                }
+    /// Handles one input; returns `false` when the daemon should stop.
+    func handle(_ item: Daemon.Input) -> Bool {
+        let now = WallClock.now()
+        switch item {
+        case .message(let broker, let message):
+            handleMessage(message, broker: broker, now: now)
+        case .feed(let broker, let event):
+            logFeedEvent(event, broker: broker)
+            notifier.status(statusLine())
+        case .tick:
+            break
+        case .watchdog:
+            notifier.watchdog()
+            notifier.status(statusLine())
+        case .signal(let number):
+            if number == SIGHUP {
+                reload(now: now)
+            } else {
                 logger.notice("stopping on signal \(number)")
-                break loop
+                return false
             }
-            engine.advance(to: now, into: &changes)
-            if !changes.isEmpty {
-                for change in changes { announce(change, delivery: delivery) }
-                changes.removeAll(keepingCapacity: true)
-                notifier.status(statusLine(engine, clients: clients))
-            }
-            timer.schedule(engine.nextDeadline, now: now)
         }
+        engine.advance(to: now, into: &changes)
+        if !changes.isEmpty {
+            for change in changes { announce(change) }
+            changes.removeAll(keepingCapacity: true)
+            notifier.status(statusLine())
+        }
+        timer.schedule(engine.nextDeadline, now: now)
+        return true
+    }
 
+    func shutdown() async {
         notifier.stopping()
         timer.cancel()
-        signals.cancel()
-        for entry in clients { entry.client.shutdown() }
-        for forwarder in forwarders { forwarder.cancel() }
+        for feed in brokers { stopFeed(feed) }
         await delivery.finish(timeout: .seconds(5))
+        for task in retiring { await task.value }
         http.shutdown()
         logger.notice("connwatch stopped")
     }
 
-    private func announce(_ change: AlertChange, delivery: NotificationDelivery) {
+    // MARK: Messages
+
+    private func handleMessage(_ message: MQTTMessage, broker: String, now: Int64) {
+        guard let feed = brokers.first(where: { $0.config.name == broker }) else { return }
+        do {
+            switch try feed.decoder.decode(message) {
+            case .event(let event):
+                engine.handle(event, broker: broker, now: now, into: &changes)
+                logger.debug(
+                    "status event",
+                    metadata: [
+                        "broker": "\(broker)", "client_id": "\(event.clientID)",
+                        "action": "\(event.action.name)", "retained": "\(event.retained)",
+                    ]
+                )
+            case .topicCleared(let topic):
+                logger.debug("retained status cleared", metadata: ["broker": "\(broker)", "topic": "\(topic)"])
+            }
+        } catch {
+            if let suppressed = decodeErrors.record(now: now) {
+                logger.warning(
+                    "undecodable status message skipped: \(error)",
+                    metadata: [
+                        "broker": "\(broker)", "topic": "\(message.topic)",
+                        "bytes": "\(message.payload.count)", "suppressed": "\(suppressed)",
+                    ]
+                )
+            }
+        }
+    }
+
+    private func announce(_ change: AlertChange) {
         let alert = change.alert
         var metadata: Logger.Metadata = [
             "rule": "\(alert.rule)", "alert_fingerprint": "\(alert.fingerprint)",
@@ -189,19 +256,106 @@ public final class Daemon: Sendable {
         }
     }
 
-    private func statusLine(
-        _ engine: Engine,
-        clients: [(name: String, client: MosquittoClient, decoder: FeedDecoder)]
-    )
-        -> String
-    {
-        let connected = clients.filter { $0.client.isConnected }.count
+    private func statusLine() -> String {
+        let connected = brokers.filter { $0.client.isConnected }.count
         return
             "\(engine.clientCount) clients, \(engine.disconnectedCount) offline, \(engine.firingCount) alerts firing, "
-            + "\(connected)/\(clients.count) brokers connected"
+            + "\(connected)/\(brokers.count) brokers connected"
     }
 
-    private func deliveryTargets() throws -> [NotificationDelivery.Target] {
+    // MARK: Reload
+
+    /// SIGHUP: re-read and validate the file; apply it only if it is valid. Client state and the
+    /// alerts of unchanged rules survive; brokers and receivers that changed are reconnected.
+    private func reload(now: Int64) {
+        notifier.reloading(monotonicMicroseconds: ServiceNotifier.monotonicMicroseconds())
+        defer { notifier.ready(status: statusLine()) }
+        let newConfig: ConnWatchConfig
+        do {
+            newConfig = try ConfigFile.load(configPath)
+        } catch {
+            for problem in error.problems {
+                logger.error("reload rejected, keeping the running configuration: \(problem)")
+            }
+            return
+        }
+        do {
+            if newConfig.receivers != config.receivers {
+                let replacement = NotificationDelivery(
+                    targets: try Self.deliveryTargets(newConfig, configPath: configPath),
+                    http: http,
+                    logger: logger,
+                    externalURL: "http://\(ProcessInfo.processInfo.hostName)"
+                )
+                let old = delivery
+                retiring.append(Task { await old.finish(timeout: .seconds(60)) })
+                delivery = replacement
+            }
+            var feeds: [BrokerFeed] = []
+            for broker in newConfig.brokers {
+                if let running = brokers.first(where: { $0.config == broker }) {
+                    feeds.append(running)
+                } else {
+                    feeds.append(try startFeed(broker))
+                }
+            }
+            for feed in brokers where !newConfig.brokers.contains(feed.config) { stopFeed(feed) }
+            brokers = feeds
+        } catch {
+            logger.error("reload failed, keeping the running configuration: \(error)")
+            return
+        }
+        engine.reconfigure(newConfig.engine, now: now, into: &changes)
+        config = newConfig
+        logger.notice(
+            "configuration reloaded",
+            metadata: [
+                "brokers": "\(newConfig.brokers.count)", "rules": "\(newConfig.offlineRules.count)",
+                "receivers": "\(newConfig.receivers.count)",
+            ]
+        )
+    }
+
+    // MARK: Brokers and receivers
+
+    private func startFeed(_ broker: BrokerConfig) throws -> BrokerFeed {
+        let client = try MosquittoClient(options: try Self.mqttOptions(for: broker, configPath: configPath))
+        let name = broker.name
+        let input = self.input
+        let forwarder = Task {
+            for await event in client.events {
+                if case .message(let message) = event {
+                    input.yield(.message(broker: name, message))
+                } else {
+                    input.yield(.feed(broker: name, event))
+                }
+            }
+        }
+        client.start()
+        logger.info(
+            "watching broker",
+            metadata: [
+                "broker": "\(broker.name)", "host": "\(broker.host)", "port": "\(broker.port)",
+                "topics": "\(broker.subscriptions.map(\.topic).joined(separator: " "))",
+            ]
+        )
+        return BrokerFeed(
+            config: broker,
+            client: client,
+            forwarder: forwarder,
+            decoder: FeedDecoder(subscriptions: broker.subscriptions)
+        )
+    }
+
+    private func stopFeed(_ feed: BrokerFeed) {
+        feed.client.shutdown()
+        feed.forwarder.cancel()
+    }
+
+    private static func deliveryTargets(
+        _ config: ConnWatchConfig,
+        configPath: String
+    ) throws -> [NotificationDelivery.Target] {
         let base = (configPath as NSString).deletingLastPathComponent
         return try config.receivers.map { receiver in
             let url: String
@@ -222,7 +376,7 @@ public final class Daemon: Sendable {
         }
     }
 
-    private func mqttOptions(for broker: BrokerConfig) throws -> MQTTClientOptions {
+    private static func mqttOptions(for broker: BrokerConfig, configPath: String) throws -> MQTTClientOptions {
         let base = (configPath as NSString).deletingLastPathComponent
         var options = MQTTClientOptions(host: broker.host, port: broker.port)
         options.clientID = broker.clientID
