@@ -4,7 +4,11 @@ DEB_PACKAGES := mosquitto mosquitto-clients libmosquitto-dev libcurl4-openssl-de
 	libsqlite3-dev pkg-config python3 ca-certificates
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build test lint format demo bench clean
+PREFIX ?= /usr/local
+DESTDIR ?=
+SYSTEMD_TEST_PACKAGES := debootstrap systemd-container binutils
+
+.PHONY: deps build test lint format demo bench deb install test-systemd security clean
 
 ## deps: install the Debian packages connwatch builds and tests with (only those missing)
 deps:
@@ -17,11 +21,17 @@ deps:
 build: deps
 	$(SWIFT) build
 
-## test: the whole suite plus the formatter's lint
-test: deps
+## test: the whole suite plus the formatter's lint and the unit's security score
+test: deps security
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+## security: the systemd unit's exposure score must stay at or below 1.5
+security:
+	@score=$$(systemd-analyze security --offline=true packaging/connwatch.service 2>/dev/null | sed -n 's/.*Overall exposure level for connwatch.service: \([0-9.]*\).*/\1/p'); \
+	echo "connwatch.service exposure: $$score"; \
+	awk -v s="$$score" 'BEGIN { exit !(s != "" && s <= 1.5) }' || { echo "exposure above 1.5"; exit 1; }
 
 lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
@@ -39,5 +49,30 @@ bench: deps
 	$(SWIFT) build -c release --product connwatch-bench
 	"$$($(SWIFT) build -c release --show-bin-path)/connwatch-bench"
 
+## deb: build/connwatch_VERSION_ARCH.deb (release build, Swift runtime linked statically)
+deb: deps
+	@missing=""; for p in binutils; do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+	scripts/build-deb.sh
+
+## install: for systems without dpkg; honours PREFIX (default /usr/local) and DESTDIR
+install:
+	$(SWIFT) build -c release --static-swift-stdlib --product connwatch
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/libexec/connwatch" \
+		"$(DESTDIR)$(PREFIX)/lib/systemd/system" "$(DESTDIR)/etc/connwatch"
+	install -m 755 "$$($(SWIFT) build -c release --static-swift-stdlib --show-bin-path)/connwatch" "$(DESTDIR)$(PREFIX)/bin/connwatch"
+	install -m 755 "$$(dirname "$$(dirname "$$(readlink -f "$$(command -v $(SWIFT))")")")/libexec/swift/linux/swift-backtrace-static" \
+		"$(DESTDIR)$(PREFIX)/libexec/connwatch/swift-backtrace-static"
+	sed -e 's|/usr/bin/connwatch|$(PREFIX)/bin/connwatch|g' -e 's|/usr/libexec/connwatch|$(PREFIX)/libexec/connwatch|g' \
+		packaging/connwatch.service > "$(DESTDIR)$(PREFIX)/lib/systemd/system/connwatch.service"
+	chmod 644 "$(DESTDIR)$(PREFIX)/lib/systemd/system/connwatch.service"
+	[ -e "$(DESTDIR)/etc/connwatch/rules.yaml" ] || install -m 644 rules.yaml.example "$(DESTDIR)/etc/connwatch/rules.yaml"
+
+## test-systemd: install the .deb into a Debian 12 container and check it under a real systemd
+test-systemd: deb
+	@missing=""; for p in $(SYSTEMD_TEST_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+	$(SUDO) scripts/test-systemd.sh build/connwatch_$$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/ConnWatchRuntime/Service/Daemon.swift)_$$(dpkg --print-architecture).deb
+
 clean:
-	rm -rf .build
+	rm -rf .build build
