@@ -269,4 +269,53 @@ private func processedClientIDs(_ log: String) -> [String] {
         )
         #expect(daemon.stop() == 0)
     }
+
+    @Test func awsEventsOutOfOrderAndDuplicatedNeverLetAnOldDisconnectWin() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        let hook = try TestHTTPServer()
+        defer { hook.stop() }
+        let config = try dir.write(
+            "rules.yaml",
+            feedConfig(
+                url: broker.url,
+                clientID: "cw-aws",
+                subscriptions: "    - {topic: \"$aws/events/presence/+/+\", format: aws-iot}",
+                hookURL: hook.url
+            )
+        )
+        let daemon = try DaemonProcess(config: config, directory: dir.path)
+        defer { daemon.stop() }
+        #expect(await daemon.waitForLog("broker connected"), "log:\n\(daemon.log)")
+        #expect(await broker.waitForLog(containing: "Received SUBSCRIBE from cw-aws"))
+
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        func presence(_ event: String, _ client: String, version: Int, at time: Int64, reason: String? = nil) throws {
+            var payload =
+                #"{"clientId":"\#(client)","timestamp":\#(time),"eventType":"\#(event)","versionNumber":\#(version)"#
+            if let reason { payload += #","clientInitiatedDisconnect":false,"disconnectReason":"\#(reason)""# }
+            try broker.publish(topic: "$aws/events/presence/\(event)/\(client)", payload: payload + "}")
+        }
+        // pump-1: session 7 connects; the disconnect of session 6 arrives late and twice (with a skewed, newer
+        // timestamp: only versionNumber tells it is old), the connect twice.
+        try presence("connected", "pump-1", version: 7, at: now)
+        try presence("disconnected", "pump-1", version: 6, at: now + 1000, reason: "CONNECTION_LOST")
+        try presence("connected", "pump-1", version: 7, at: now)
+        try presence("disconnected", "pump-1", version: 6, at: now + 1000, reason: "CONNECTION_LOST")
+        // pump-2 really goes offline: proves the pipeline fires for AWS events.
+        try presence("connected", "pump-2", version: 3, at: now)
+        try presence("disconnected", "pump-2", version: 3, at: now + 5, reason: "MQTT_KEEP_ALIVE_TIMEOUT")
+
+        let requests = await hook.waitForRequests(count: 1, timeout: .seconds(20))
+        try #require(requests.count == 1, "log:\n\(daemon.log)")
+        let alert = try firstAlert(requests[0].body)
+        #expect(alert.labels["client_id"] == "pump-2")
+        #expect(alert.annotations["description"]?.contains("keepalive_timeout") == true)
+        #expect(daemon.log.components(separatedBy: "status event").count - 1 == 6)
+        try await Task.sleep(for: .seconds(3))
+        let all = hook.requests.map { try? firstAlert($0.body).labels["client_id"] }
+        #expect(!all.contains("pump-1"), "an old disconnect overrode a newer connect: \(all)")
+    }
 }
