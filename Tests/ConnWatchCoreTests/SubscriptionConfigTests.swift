@@ -123,3 +123,17 @@ private func subscriptions(_ text: String) throws -> [SubscriptionConfig] {
         )
     }
 }
+
+@Suite struct BrokerAuthConfigTests {
+    @Test func passwordFileNeedsAUsername() {
+        let text = "mqtt:\n  url: mqtt://h\n  password_file: pw\n  subscriptions:\n    - {topic: a/+, format: lwt}\n"
+        #expect(
+            problems(text) == [
+                "rules.yaml:3:3: password_file needs a username (MQTT sends a password only with a user name)"
+            ]
+        )
+        #expect(
+            problems(text.replacingOccurrences(of: "  password_file", with: "  username: u\n  password_file")).isEmpty
+        )
+    }
+}

@@ -88,6 +88,11 @@ extension ConfigBuilder {
         if !entries.contains(where: { $0.key == "subscriptions" }) {
             reader.report(node, "broker '\(broker.name)' has no subscriptions: it would watch nothing")
         }
+        if broker.passwordFile != nil && broker.username == nil,
+            let entry = entries.first(where: { $0.key == "password_file" })
+        {
+            reader.report(entry.keyNode, "password_file needs a username (MQTT sends a password only with a user name)")
+        }
         if broker.clientID == nil && !broker.cleanSession {
             broker.cleanSession = true
         }
