@@ -136,7 +136,8 @@ private func processedClientIDs(_ log: String) -> [String] {
         #expect(refused.stop() == 0)
     }
 
-    @Test func persistentSessionDeliversWhatWasPublishedWhileStopped() async throws {
+    @Test(arguments: ["5", "3.1.1"])
+    func persistentSessionDeliversWhatWasPublishedWhileStopped(protocolVersion: String) async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let broker = try TestBroker()
@@ -150,6 +151,7 @@ private func processedClientIDs(_ log: String) -> [String] {
                 url: broker.url,
                 clientID: clientID,
                 subscriptions: "    - {topic: \"tele/+/LWT\", format: tasmota}",
+                brokerExtra: "  protocol: \(protocolVersion)",
                 hookURL: hook.url
             )
         )
