@@ -121,6 +121,9 @@ private func failure(_ result: Result<DecodeOutcome, DecodeError>) -> DecodeErro
         let decoded = try #require(event(run(decoder, "$aws/events/presence/connected/dev-9", "{}")))
         #expect(decoded.clientID == "dev-9")
         #expect(decoded.time == receivedAt)
+        let slashed = try #require(event(run(decoder, "$aws/events/presence/disconnected/site/dev-9", "{}")))
+        #expect(slashed.clientID == "site/dev-9")
+        #expect(slashed.cause == .unknown)
     }
 
     @Test func malformedInputs() {

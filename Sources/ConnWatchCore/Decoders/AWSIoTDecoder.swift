@@ -23,9 +23,11 @@ public struct AWSIoTDecoder: StatusDecoder {
         receivedAt: Int64
     ) throws(DecodeError) -> DecodeOutcome {
         let levels = FeedText.levels(topic)
-        guard levels.count == 5, levels[0] == "$aws", levels[1] == "events", levels[2] == "presence",
-            FeedText.isPlainLevel(levels[4])
+        // A client id with '/' in it spans several levels.
+        guard levels.count >= 5, levels[0] == "$aws", levels[1] == "events", levels[2] == "presence",
+            levels[4...].allSatisfy(FeedText.isPlainLevel)
         else { throw DecodeError(.unknownTopic, detail: "not an AWS IoT presence topic") }
+        let topicClientID = levels[4...].joined(separator: "/")
         let action: StatusAction
         switch levels[3] {
         case "connected": action = .connect
@@ -84,7 +86,7 @@ public struct AWSIoTDecoder: StatusDecoder {
                 detail: "eventType '\(eventType)' does not match the topic's '\(levels[3])'"
             )
         }
-        let id = clientID ?? String(levels[4])
+        let id = clientID ?? topicClientID
         guard !id.isEmpty else { throw DecodeError(.invalidValue, field: "clientId", detail: "empty client id") }
         if let version, version < 0 {
             throw DecodeError(.invalidValue, field: "versionNumber", detail: "negative version number")
