@@ -1,6 +1,21 @@
 /// A monitor-topic format connwatch can decode.
 public enum FeedFormat: String, Sendable, CaseIterable {
+    /// IBM Watson IoT monitor topics (`iot-2/type/+/id/+/mon`, `iot-2/app/+/mon`).
     case watsonIoT = "watson-iot"
+    /// AWS IoT Core lifecycle events (`$aws/events/presence/+/+`).
+    case awsIoT = "aws-iot"
+    /// EMQX system topics (`$SYS/brokers/+/clients/+/connected|disconnected`).
+    case emqx
+    /// A configurable Last-Will convention (``LWTOptions``).
+    case lwt
+    /// Tasmota `tele/<topic>/LWT` (`Online`/`Offline`).
+    case tasmota
+    /// Homie `$state` (v3/v4 and v5) and v2 `$online`.
+    case homie
+    /// Zigbee2MQTT `bridge/state` and `<device>/availability`.
+    case zigbee2mqtt
+    /// Sparkplug B `NBIRTH`/`NDEATH`/`DBIRTH`/`DDEATH` and `STATE`.
+    case sparkplug
 }
 
 /// One topic filter of a broker, with the format of its messages.
@@ -8,11 +23,14 @@ public struct SubscriptionConfig: Sendable, Equatable {
     public var topic: String
     public var format: FeedFormat
     public var qos: Int
+    /// The Last-Will settings; set for format `lwt` only.
+    public var lwt: LWTOptions?
 
-    public init(topic: String, format: FeedFormat, qos: Int = 1) {
+    public init(topic: String, format: FeedFormat, qos: Int = 1, lwt: LWTOptions? = nil) {
         self.topic = topic
         self.format = format
         self.qos = qos
+        self.lwt = lwt
     }
 }
 
@@ -73,4 +91,121 @@ public struct BrokerConfig: Sendable, Equatable {
         self.passwordFile = passwordFile
         self.subscriptions = subscriptions
     }
+}
+
+/// How the `lwt` format reads a Last-Will style status topic.
+public struct LWTOptions: Sendable, Equatable {
+    /// One level of a ``ClientIDSource/pattern(_:)``.
+    public enum PatternLevel: Sendable, Equatable {
+        /// This exact text.
+        case literal(String)
+        /// Any one level (`+`).
+        case any
+        /// The rest of the topic, zero or more levels (`#`, last only).
+        case rest
+        /// One level that is the client id (`{client_id}`).
+        case clientID
+    }
+
+    /// Where the client id is in the topic.
+    public enum ClientIDSource: Sendable, Equatable {
+        /// The topic level with this 1-based number (`tele/kitchen/LWT` with 2 → `kitchen`).
+        case level(Int)
+        /// A topic pattern such as `tele/{client_id}/LWT`; topics that do not match are unknown.
+        case pattern([PatternLevel])
+    }
+
+    /// Where the client id is in the topic.
+    public var clientID: ClientIDSource
+    /// Payloads meaning "connected", compared case-insensitively (default `online`).
+    public var online: [String]
+    /// Payloads meaning "gone without saying goodbye" (a Will): cause `network_closed` (default `offline`).
+    public var offline: [String]
+    /// Payloads meaning a clean, announced disconnect: cause `clean` (default none).
+    public var cleanOffline: [String]
+    /// When set, the payload is a JSON object and this top-level field holds the state (a string, or a
+    /// boolean: `true` online, `false` offline).
+    public var jsonField: String?
+
+    /// Creates options; the string lists are compared case-insensitively.
+    public init(
+        clientID: ClientIDSource,
+        online: [String] = ["online"],
+        offline: [String] = ["offline"],
+        cleanOffline: [String] = [],
+        jsonField: String? = nil
+    ) {
+        self.clientID = clientID
+        self.online = online
+        self.offline = offline
+        self.cleanOffline = cleanOffline
+        self.jsonField = jsonField
+    }
+
+    /// Parses a topic pattern: MQTT filter syntax plus exactly one `{client_id}` level.
+    /// Returns the levels or a problem text.
+    public static func parsePattern(_ text: String) -> Result<[PatternLevel], LWTPatternError> {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        var levels: [PatternLevel] = []
+        var captures = 0
+        for (position, part) in parts.enumerated() {
+            switch part {
+            case "{client_id}":
+                captures += 1
+                levels.append(.clientID)
+            case "+": levels.append(.any)
+            case "#":
+                guard position == parts.count - 1 else {
+                    return .failure(LWTPatternError(message: "'#' must be the last level of topic_pattern '\(text)'"))
+                }
+                levels.append(.rest)
+            default:
+                if part.contains("+") || part.contains("#") || part.contains("{") || part.contains("}") {
+                    return .failure(
+                        LWTPatternError(
+                            message: "topic_pattern level '\(part)' must be text, '+', '#' or '{client_id}'"
+                        )
+                    )
+                }
+                levels.append(.literal(String(part)))
+            }
+        }
+        guard captures == 1 else {
+            return .failure(LWTPatternError(message: "topic_pattern '\(text)' needs exactly one {client_id} level"))
+        }
+        return .success(levels)
+    }
+
+    /// The client id in `topic`, or `nil` when the topic does not fit.
+    public func clientID(in topic: String) -> String? {
+        let parts = topic.split(separator: "/", omittingEmptySubsequences: false)
+        switch clientID {
+        case .level(let number):
+            guard number >= 1, number <= parts.count, !parts[number - 1].isEmpty else { return nil }
+            return String(parts[number - 1])
+        case .pattern(let levels):
+            var found: Substring?
+            for (position, level) in levels.enumerated() {
+                if case .rest = level { return found.map(String.init) }
+                guard position < parts.count else { return nil }
+                let part = parts[position]
+                switch level {
+                case .literal(let text): if part != text { return nil }
+                case .any: break
+                case .rest: break
+                case .clientID:
+                    if part.isEmpty { return nil }
+                    found = part
+                }
+            }
+            guard parts.count == levels.count else { return nil }
+            return found.map(String.init)
+        }
+    }
+}
+
+/// A topic pattern that cannot be used.
+public struct LWTPatternError: Error, Sendable, Equatable {
+    /// What is wrong, for a `file:line:column` message.
+    public var message: String
 }

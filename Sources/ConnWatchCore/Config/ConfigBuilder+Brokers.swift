@@ -88,6 +88,11 @@ extension ConfigBuilder {
         if !entries.contains(where: { $0.key == "subscriptions" }) {
             reader.report(node, "broker '\(broker.name)' has no subscriptions: it would watch nothing")
         }
+        if broker.passwordFile != nil && broker.username == nil,
+            let entry = entries.first(where: { $0.key == "password_file" })
+        {
+            reader.report(entry.keyNode, "password_file needs a username (MQTT sends a password only with a user name)")
+        }
         if broker.clientID == nil && !broker.cleanSession {
             broker.cleanSession = true
         }
@@ -116,12 +121,20 @@ extension ConfigBuilder {
         return tls
     }
 
+    static let subscriptionKeys = [
+        "topic", "format", "qos", "client_id_level", "topic_pattern", "online", "offline", "clean_offline",
+        "json_field",
+    ]
+    static let lwtKeys: Set<String> = [
+        "client_id_level", "topic_pattern", "online", "offline", "clean_offline", "json_field",
+    ]
+
     func subscriptions(_ node: Node) -> [SubscriptionConfig] {
         guard let items = reader.sequence(node, "subscriptions") else { return [] }
         if items.isEmpty { reader.report(node, "subscriptions is empty: the broker would watch nothing") }
         var result: [SubscriptionConfig] = []
         for item in items {
-            guard let entries = reader.mapping(item, "a subscription", allowed: ["topic", "format", "qos"]) else {
+            guard let entries = reader.mapping(item, "a subscription", allowed: Self.subscriptionKeys) else {
                 continue
             }
             var topic: String?
@@ -154,9 +167,131 @@ extension ConfigBuilder {
                 reader.report(item, "a subscription needs both topic and format")
                 continue
             }
-            if let topic, let format { result.append(SubscriptionConfig(topic: topic, format: format, qos: qos)) }
+            guard let topic, let format else { continue }
+            var subscription = SubscriptionConfig(topic: topic, format: format, qos: qos)
+            let lwtEntries = entries.filter { Self.lwtKeys.contains($0.key) }
+            if format == .lwt {
+                subscription.lwt = lwtOptions(lwtEntries, topic: topic, subscription: item)
+            } else {
+                for entry in lwtEntries {
+                    reader.report(
+                        entry.keyNode,
+                        "'\(entry.key)' applies to format lwt only, not \(format.rawValue) (its rules are fixed)"
+                    )
+                }
+            }
+            result.append(subscription)
         }
         return result
+    }
+
+    /// The Last-Will options of an `lwt` subscription on `topic`.
+    func lwtOptions(
+        _ entries: [(key: String, keyNode: Node, value: Node)],
+        topic: String,
+        subscription: Node
+    ) -> LWTOptions? {
+        let filterLevels = topic.split(separator: "/", omittingEmptySubsequences: false)
+        var source: LWTOptions.ClientIDSource?
+        var options = LWTOptions(clientID: .level(1))
+        var valid = true
+        var words: [(key: String, node: Node, values: [String])] = []
+        for entry in entries {
+            switch entry.key {
+            case "client_id_level":
+                guard let level = reader.int(entry.value, "client_id_level", range: 1...64) else {
+                    valid = false
+                    continue
+                }
+                if source != nil {
+                    reader.report(entry.keyNode, "use either client_id_level or topic_pattern, not both")
+                    valid = false
+                }
+                let restAt = filterLevels.firstIndex(of: "#")
+                if let restAt, level > restAt {
+                    // The level is inside the part `#` matches: any value is possible.
+                } else if level > filterLevels.count {
+                    reader.report(
+                        entry.value,
+                        "client_id_level \(level) is impossible: topic filter '\(topic)' has \(filterLevels.count) levels"
+                    )
+                    valid = false
+                } else if filterLevels[level - 1] != "+" {
+                    reader.report(
+                        entry.value,
+                        "client_id_level \(level) of '\(topic)' is the fixed text '\(filterLevels[level - 1])', "
+                            + "so every client would have the same id; point it at a '+' level"
+                    )
+                    valid = false
+                }
+                source = .level(level)
+            case "topic_pattern":
+                guard let text = reader.nonEmptyString(entry.value, "topic_pattern") else {
+                    valid = false
+                    continue
+                }
+                if source != nil {
+                    reader.report(entry.keyNode, "use either client_id_level or topic_pattern, not both")
+                    valid = false
+                }
+                switch LWTOptions.parsePattern(text) {
+                case .success(let levels): source = .pattern(levels)
+                case .failure(let error):
+                    reader.report(entry.value, error.message)
+                    valid = false
+                }
+            case "online", "offline", "clean_offline":
+                guard let values = reader.stringList(entry.value, entry.key) else {
+                    valid = false
+                    continue
+                }
+                if values.contains(where: { $0.isEmpty }) {
+                    reader.report(
+                        entry.value,
+                        "\(entry.key) must not contain an empty text (an empty payload clears a topic)"
+                    )
+                    valid = false
+                }
+                words.append((entry.key, entry.value, values))
+                switch entry.key {
+                case "online": options.online = values
+                case "offline": options.offline = values
+                default: options.cleanOffline = values
+                }
+            case "json_field":
+                options.jsonField = reader.nonEmptyString(entry.value, "json_field")
+                if options.jsonField == nil { valid = false }
+            default: break
+            }
+        }
+        var seen: [String: String] = [:]
+        for list in [("online", options.online), ("offline", options.offline), ("clean_offline", options.cleanOffline)]
+        {
+            for word in list.1 {
+                let key = word.lowercased()
+                if let other = seen[key], other != list.0 {
+                    let node = words.first { $0.key == list.0 }?.node ?? subscription
+                    reader.report(node, "'\(word)' is listed in both \(other) and \(list.0)")
+                    valid = false
+                }
+                seen[key] = list.0
+            }
+        }
+        if source == nil {
+            if let wildcard = filterLevels.firstIndex(of: "+") {
+                source = .level(wildcard + 1)
+            } else {
+                reader.report(
+                    subscription,
+                    "format lwt needs client_id_level or topic_pattern: topic filter '\(topic)' has no '+' level "
+                        + "to take the client id from"
+                )
+                valid = false
+            }
+        }
+        guard valid, let source else { return nil }
+        options.clientID = source
+        return options
     }
 }
 
