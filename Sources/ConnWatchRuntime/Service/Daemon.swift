@@ -101,12 +101,14 @@ final class DaemonLoop {
     private var changes: [AlertChange] = []
     private var retiring: [Task<Void, Never>] = []
 
-    /// One watched broker: its client, the task forwarding its events, its decoder.
+    /// One watched broker: its client, the task forwarding its events, its decoder, and the
+    /// health of its connection.
     struct BrokerFeed {
         var config: BrokerConfig
         var client: MosquittoClient
         var forwarder: Task<Void, Never>
         var decoder: FeedDecoder
+        var connection: BrokerConnectionState
     }
 
     init(
@@ -154,6 +156,9 @@ final class DaemonLoop {
         case .message(let broker, let message):
             handleMessage(message, broker: broker, now: now)
         case .feed(let broker, let event):
+            if let position = brokers.firstIndex(where: { $0.config.name == broker }) {
+                _ = brokers[position].connection.apply(event, at: now)
+            }
             logFeedEvent(event, broker: broker)
             notifier.status(statusLine())
         case .tick:
@@ -213,6 +218,8 @@ final class DaemonLoop {
                     "undecodable status message skipped: \(error)",
                     metadata: [
                         "broker": "\(broker)", "topic": "\(message.topic)",
+                        "subscription": "\(feed.decoder.subscriptionLabel(for: message.topic) ?? "none")",
+                        "kind": "\(error.code == .unknownTopic ? "unknown_topic" : "undecodable")",
                         "bytes": "\(message.payload.count)", "suppressed": "\(suppressed)",
                     ]
                 )
@@ -343,13 +350,24 @@ final class DaemonLoop {
             config: broker,
             client: client,
             forwarder: forwarder,
-            decoder: FeedDecoder(subscriptions: broker.subscriptions)
+            decoder: FeedDecoder(subscriptions: broker.subscriptions),
+            connection: BrokerConnectionState(broker: broker.name, startedAt: WallClock.now())
         )
     }
 
     private func stopFeed(_ feed: BrokerFeed) {
         feed.client.shutdown()
         feed.forwarder.cancel()
+        for (subscription, counters) in feed.decoder.counters {
+            logger.info(
+                "feed counters",
+                metadata: [
+                    "broker": "\(feed.config.name)", "subscription": "\(subscription)",
+                    "decoded": "\(counters.decoded)", "unknown_topics": "\(counters.unknownTopics)",
+                    "undecodable": "\(counters.undecodable)",
+                ]
+            )
+        }
     }
 
     private static func deliveryTargets(
