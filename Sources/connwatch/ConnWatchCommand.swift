@@ -83,7 +83,7 @@ extension ConnWatchCommand {
                 let config = try ConfigFile.load(options.config)
                 print(
                     "\(options.config): OK — \(config.brokers.count) broker(s), \(config.receivers.count) receiver(s), "
-                        + "\(config.offlineRules.count) rule(s)"
+                        + "\(config.ruleCount) rule(s)"
                 )
             } catch {
                 for problem in error.problems {

@@ -128,7 +128,7 @@ private func problems(_ text: String, readable: @escaping (String) -> Bool = { _
                 + "zigbee2mqtt, sparkplug); did you mean 'watson-iot'?",
             "rules.yaml:8:11: unknown receiver type 'slack-ish' (known: webhook)",
             "rules.yaml:9:10: url must be an http:// or https:// address",
-            "rules.yaml:12:11: unknown rule kind 'ofline' (known: offline); did you mean 'offline'?",
+            "rules.yaml:12:11: unknown rule kind 'ofline' (known: offline, disconnects, failed_connects); did you mean 'offline'?",
             "rules.yaml:14:16: receiver 'opz' is not defined under receivers; did you mean 'ops'?",
             "rules.yaml:19:20: client_type 'robot' is not one of device, gateway, application, scalable-application, unknown",
             "rules.yaml:21:16: annotation 'summary': unclosed '{{' in template",
@@ -239,5 +239,91 @@ private func problems(_ text: String, readable: @escaping (String) -> Bool = { _
         // Pinned (FNV-1a 64 computed independently) so that a change of the hash, which would
         // re-notify every alert after an upgrade, is noticed.
         #expect(LabelSet(["alertname": "device_offline"]).fingerprint == "7de81d77690a4bd5")
+    }
+}
+
+@Suite struct CountingRuleConfigTests {
+    private let base = """
+        mqtt:
+          url: mqtt://127.0.0.1:1883
+          subscriptions:
+            - topic: iot-2/type/+/id/+/mon
+              format: watson-iot
+        receivers:
+          - name: ops
+            url: http://127.0.0.1:9/x
+        defaults:
+          receivers: [ops]
+        rules:
+
+        """
+
+    @Test func loadsDisconnectsAndFailedConnects() throws {
+        let text =
+            base + """
+                  - name: server_kicks
+                    kind: disconnects
+                    count: 3
+                    window: 15m
+                    initiator: server
+                    cause: [server_shutdown, admin_kick]
+                    reason_codes: [93, 94]
+                    group_by: type_id
+                  - name: brute_force
+                    kind: failed_connects
+                    count: 5
+                    window: 10m
+                    group_by: address
+                """
+        let config = try ConfigLoader.load(text: text, file: "rules.yaml")
+        #expect(config.countingRules.count == 2)
+        let kicks = config.countingRules[0]
+        #expect(kicks.kind == .disconnects)
+        #expect(kicks.count == 3)
+        #expect(kicks.window == 900_000)
+        #expect(kicks.initiators == [.server])
+        #expect(kicks.causes == [.serverShutdown, .adminKick])
+        #expect(kicks.reasonCodes == [93, 94])
+        #expect(kicks.grouping == .label(.typeID))
+        #expect(config.countingRules[1].kind == .failedConnects)
+        #expect(config.countingRules[1].grouping == .address)
+        #expect(config.ruleCount == 2)
+    }
+
+    @Test func kindSpecificSettingsAreChecked() {
+        let text =
+            base + """
+                  - name: a
+                    kind: offline
+                    for: 1m
+                    count: 3
+                  - name: b
+                    kind: disconnects
+                    window: 5m
+                    cause: keepalive
+                  - name: c
+                    kind: failed_connects
+                    count: 2
+                    window: 1m
+                    initiator: server
+                """
+        var found: [String] = []
+        do {
+            _ = try ConfigLoader.load(text: text, file: "rules.yaml")
+        } catch {
+            found = error.problems.map(\.description)
+        }
+        #expect(found.contains("rules.yaml:15:5: 'count' is not a setting of rule kind offline"), "\(found)")
+        #expect(found.contains("rules.yaml:16:5: rule 'b' needs 'count' (how many events make an alert)"), "\(found)")
+        #expect(
+            found.contains {
+                $0.contains("cause 'keepalive' is not one of") && $0.contains("did you mean 'keepalive_timeout'?")
+            },
+            "\(found)"
+        )
+        #expect(
+            found.contains("rules.yaml:24:5: 'initiator' is not a setting of rule kind failed_connects"),
+            "\(found)"
+        )
     }
 }

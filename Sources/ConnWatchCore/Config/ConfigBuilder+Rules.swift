@@ -3,13 +3,32 @@ import Yams
 extension ConfigBuilder {
     // MARK: rules
 
-    static let ruleKinds = ["offline"]
-    static let ruleKeys = ["name", "kind", "for", "match", "severity", "labels", "annotations", "receivers"]
+    static let ruleKinds = ["offline", "disconnects", "failed_connects"]
+    static let commonRuleKeys = ["name", "kind", "match", "severity", "labels", "annotations", "receivers"]
+    static let kindKeys: [String: [String]] = [
+        "offline": ["for"],
+        "disconnects": ["count", "window", "initiator", "cause", "reason_codes", "group_by"],
+        "failed_connects": ["count", "window", "cause", "reason_codes", "group_by"],
+    ]
+    static let ruleKeys = commonRuleKeys + ["for", "count", "window", "initiator", "cause", "reason_codes", "group_by"]
     static let severities = ["critical", "error", "warning", "info"]
 
-    func rules(_ node: Node, receivers: [ReceiverConfig]) -> [OfflineRule] {
+    /// A rule of any kind, as parsed.
+    enum ParsedRule {
+        case offline(OfflineRule)
+        case counting(CountingRule)
+
+        var name: String {
+            switch self {
+            case .offline(let rule): return rule.name
+            case .counting(let rule): return rule.name
+            }
+        }
+    }
+
+    func rules(_ node: Node, receivers: [ReceiverConfig]) -> [ParsedRule] {
         guard let items = reader.sequence(node, "rules") else { return [] }
-        var result: [OfflineRule] = []
+        var result: [ParsedRule] = []
         for item in items {
             guard let rule = rule(item, receivers: receivers) else { continue }
             if result.contains(where: { $0.name == rule.name }) {
@@ -20,9 +39,11 @@ extension ConfigBuilder {
         return result
     }
 
-    func rule(_ node: Node, receivers: [ReceiverConfig]) -> OfflineRule? {
+    func rule(_ node: Node, receivers: [ReceiverConfig]) -> ParsedRule? {
         guard let entries = reader.mapping(node, "a rule", allowed: Self.ruleKeys) else { return nil }
         var rule = OfflineRule(name: "", forDuration: -1)
+        var kindName: String?
+        var annotationsGiven = false
         var ok = true
         for entry in entries {
             let value = entry.value
@@ -41,6 +62,8 @@ extension ConfigBuilder {
                     }
                     reader.report(value, message)
                     ok = false
+                } else {
+                    kindName = kind
                 }
             case "for":
                 rule.forDuration = reader.duration(value, "for") ?? -1
@@ -81,6 +104,7 @@ extension ConfigBuilder {
                     }
                 }
                 rule.annotations = annotations
+                annotationsGiven = true
             case "receivers":
                 rule.receivers = reader.stringList(value, "receivers") ?? []
                 let known = receivers.map(\.name)
@@ -102,13 +126,115 @@ extension ConfigBuilder {
             reader.report(node, "rule '\(rule.name)' needs a kind (\(Self.ruleKinds.joined(separator: ", ")))")
             ok = false
         }
-        if rule.forDuration < 0 {
-            if !entries.contains(where: { $0.key == "for" }) {
-                reader.report(node, "rule '\(rule.name)' needs 'for' (how long a client must be offline, e.g. 10m)")
-            }
+        guard ok, let kindName else { return nil }
+        let allowed = Self.commonRuleKeys + (Self.kindKeys[kindName] ?? [])
+        for entry in entries where !allowed.contains(entry.key) {
+            reader.report(entry.keyNode, "'\(entry.key)' is not a setting of rule kind \(kindName)")
             ok = false
         }
-        return ok ? rule : nil
+        if kindName == "offline" {
+            if rule.forDuration < 0 {
+                if !entries.contains(where: { $0.key == "for" }) {
+                    reader.report(node, "rule '\(rule.name)' needs 'for' (how long a client must be offline, e.g. 10m)")
+                }
+                ok = false
+            }
+            return ok ? .offline(rule) : nil
+        }
+        guard let counting = countingRule(kindName, entries, node, common: rule, annotationsGiven: annotationsGiven)
+        else { return nil }
+        return ok ? .counting(counting) : nil
+    }
+
+    /// The settings of `disconnects` and `failed_connects` rules.
+    private func countingRule(
+        _ kindName: String,
+        _ entries: [(key: String, keyNode: Node, value: Node)],
+        _ node: Node,
+        common: OfflineRule,
+        annotationsGiven: Bool
+    ) -> CountingRule? {
+        let kind: CountingRule.Kind = kindName == "disconnects" ? .disconnects : .failedConnects
+        var count: Int?
+        var window: Int64?
+        var initiators: [DisconnectInitiator] = []
+        var causes: [DisconnectCause] = []
+        var codes: [Int] = []
+        var grouping = CountingRule.Grouping.client
+        for entry in entries {
+            let value = entry.value
+            switch entry.key {
+            case "count": count = reader.int(value, "count", range: 1...10_000)
+            case "window":
+                window = reader.duration(value, "window")
+                if window == 0 { reader.report(value, "window must be more than 0") }
+            case "initiator":
+                let known = DisconnectInitiator.allCases.map(\.label)
+                for text in reader.stringList(value, "initiator") ?? [] {
+                    if let initiator = DisconnectInitiator.allCases.first(where: { $0.label == text }) {
+                        initiators.append(initiator)
+                    } else {
+                        reader.report(value, "initiator '\(text)' is not one of \(known.joined(separator: ", "))")
+                    }
+                }
+            case "cause":
+                let known = DisconnectCause.allCases.map(\.label)
+                for text in reader.stringList(value, "cause") ?? [] {
+                    if let cause = DisconnectCause.allCases.first(where: { $0.label == text }) {
+                        causes.append(cause)
+                    } else {
+                        var message = "cause '\(text)' is not one of \(known.joined(separator: ", "))"
+                        if let suggestion = Suggestion.closest(to: text, among: known) {
+                            message += "; did you mean '\(suggestion)'?"
+                        }
+                        reader.report(value, message)
+                    }
+                }
+            case "reason_codes":
+                for text in reader.stringList(value, "reason_codes") ?? [] {
+                    if let code = Int(text) {
+                        codes.append(code)
+                    } else {
+                        reader.report(value, "reason code '\(text)' is not a number")
+                    }
+                }
+            case "group_by":
+                guard let text = reader.string(value, "group_by") else { continue }
+                if text == "client" {
+                    grouping = .client
+                } else if text == "address" {
+                    grouping = .address
+                } else if let label = ClientLabel(rawValue: text) {
+                    grouping = .label(label)
+                } else {
+                    let known = ["client", "address"] + ClientLabel.allCases.map(\.rawValue)
+                    reader.report(value, "group_by '\(text)' is not one of \(known.joined(separator: ", "))")
+                }
+            default: break
+            }
+        }
+        if count == nil && !entries.contains(where: { $0.key == "count" }) {
+            reader.report(node, "rule '\(common.name)' needs 'count' (how many events make an alert)")
+        }
+        if window == nil && !entries.contains(where: { $0.key == "window" }) {
+            reader.report(node, "rule '\(common.name)' needs 'window' (e.g. 15m)")
+        }
+        guard let count, let window, window > 0 else { return nil }
+        return CountingRule(
+            name: common.name,
+            kind: kind,
+            match: common.match,
+            count: count,
+            window: window,
+            initiators: initiators,
+            causes: causes,
+            reasonCodes: codes,
+            grouping: grouping,
+            severity: common.severity,
+            labels: common.labels,
+            annotations: annotationsGiven ? common.annotations : nil,
+            receivers: common.receivers
+        )
     }
 
     func matcher(_ node: Node) -> ClientMatcher? {

@@ -27,16 +27,26 @@ struct ConfigBuilder {
             default: break
             }
         }
-        if let rulesNode { config.offlineRules = rules(rulesNode, receivers: config.receivers) }
+        if let rulesNode {
+            for rule in rules(rulesNode, receivers: config.receivers) {
+                switch rule {
+                case .offline(let offline): config.offlineRules.append(offline)
+                case .counting(let counting): config.countingRules.append(counting)
+                }
+            }
+        }
         if !entries.contains(where: { $0.key == "mqtt" }) {
             reader.report(root, "the configuration has no 'mqtt' section: connwatch needs at least one broker")
         }
         checkReceiverNames(config.defaults.receivers, at: entries.first { $0.key == "defaults" }?.value, config)
         if config.defaults.receivers.isEmpty {
-            for rule in config.offlineRules where rule.receivers.isEmpty {
+            let unrouted =
+                config.offlineRules.filter { $0.receivers.isEmpty }.map(\.name)
+                + config.countingRules.filter { $0.receivers.isEmpty }.map(\.name)
+            for name in unrouted {
                 reader.report(
                     entries.first { $0.key == "rules" }?.value,
-                    "rule '\(rule.name)' names no receivers and defaults.receivers is empty: its alerts would go nowhere"
+                    "rule '\(name)' names no receivers and defaults.receivers is empty: its alerts would go nowhere"
                 )
             }
         }

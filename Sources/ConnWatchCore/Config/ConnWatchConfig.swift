@@ -17,23 +17,31 @@ public struct ConnWatchConfig: Sendable, Equatable {
     public var defaults: DefaultsConfig
     public var receivers: [ReceiverConfig]
     public var offlineRules: [OfflineRule]
+    /// `disconnects` and `failed_connects` rules.
+    public var countingRules: [CountingRule]
 
     public init(
         brokers: [BrokerConfig] = [],
         defaults: DefaultsConfig = DefaultsConfig(),
         receivers: [ReceiverConfig] = [],
-        offlineRules: [OfflineRule] = []
+        offlineRules: [OfflineRule] = [],
+        countingRules: [CountingRule] = []
     ) {
         self.brokers = brokers
         self.defaults = defaults
         self.receivers = receivers
         self.offlineRules = offlineRules
+        self.countingRules = countingRules
     }
+
+    /// How many rules of every kind.
+    public var ruleCount: Int { offlineRules.count + countingRules.count }
 
     /// The engine's part of the configuration.
     public var engine: EngineConfiguration {
         EngineConfiguration(
             offlineRules: offlineRules,
+            countingRules: countingRules,
             startupGrace: defaults.startupGrace,
             logCapacity: defaults.connectionLogSize
         )

@@ -1,13 +1,21 @@
 /// What the engine is configured with.
 public struct EngineConfiguration: Sendable, Equatable {
     public var offlineRules: [OfflineRule]
+    /// `disconnects` and `failed_connects` rules.
+    public var countingRules: [CountingRule]
     /// After start, nothing fires before this much time has passed (milliseconds).
     public var startupGrace: Int64
     /// How many connection events each client's log keeps.
     public var logCapacity: Int
 
-    public init(offlineRules: [OfflineRule] = [], startupGrace: Int64 = 0, logCapacity: Int = 20) {
+    public init(
+        offlineRules: [OfflineRule] = [],
+        countingRules: [CountingRule] = [],
+        startupGrace: Int64 = 0,
+        logCapacity: Int = 20
+    ) {
         self.offlineRules = offlineRules
+        self.countingRules = countingRules
         self.startupGrace = startupGrace
         self.logCapacity = logCapacity
     }
@@ -41,10 +49,25 @@ public final class Engine {
         var alert: Alert?
     }
 
+    /// One counting rule's state for one group (a client, an address, a label value).
+    private struct CounterSlot {
+        var key: String
+        /// The most recent counted event times, oldest first; at most the rule's `count`.
+        var times: [Int64] = []
+        var phase: Phase = .idle
+        var generation: UInt32 = 0
+        var alert: Alert?
+        /// The client of the last counted event (its reason goes into the annotations).
+        var lastClient: Int32 = 0
+    }
+
+    /// A deadline: for an offline slot (`client`, `slot`) or, when `counter` is set, for a
+    /// counter slot (`client` = rule, `slot` = group).
     private struct TimerRef: Sendable {
         var client: Int32
         var slot: Int32
         var generation: UInt32
+        var counter = false
     }
 
     public private(set) var configuration: EngineConfiguration
@@ -54,6 +77,9 @@ public final class Engine {
 
     private var clientStates: [ClientState] = []
     private var slots: [[Slot]] = []
+    /// Per counting rule: its groups' slots and the index from group key to slot.
+    private var counterSlots: [[CounterSlot]] = []
+    private var counterIndex: [[String: Int32]] = []
     private var index: [String: Int32] = [:]
     private var timers = TimerQueue<TimerRef>()
     /// Stamps every scheduled deadline; a timer whose stamp no longer matches its slot is stale.
@@ -65,6 +91,8 @@ public final class Engine {
     public init(configuration: EngineConfiguration, startTime: Int64) {
         self.configuration = configuration
         self.startTime = startTime
+        counterSlots = Array(repeating: [], count: configuration.countingRules.count)
+        counterIndex = Array(repeating: [:], count: configuration.countingRules.count)
     }
 
     // MARK: Queries
@@ -82,6 +110,7 @@ public final class Engine {
     /// Every alert that is firing now.
     public var firingAlerts: [Alert] {
         slots.flatMap { $0.compactMap { $0.phase == .firing ? $0.alert : nil } }
+            + counterSlots.flatMap { $0.compactMap { $0.phase == .firing ? $0.alert : nil } }
     }
 
     /// The earliest time at which `advance(to:)` has work to do, or `nil` if none is scheduled.
@@ -104,12 +133,13 @@ public final class Engine {
         case .disconnected(let wasDisconnected):
             if !wasDisconnected { disconnectedCount += 1 }
             clientDisconnected(position, at: time)
+            count(event, client: position, at: time, into: &changes)
         case .takeover:
             counters.takeovers += 1
         case .stale:
             counters.outOfOrder += 1
         case .recorded:
-            break
+            count(event, client: position, at: time, into: &changes)
         }
     }
 
@@ -129,7 +159,9 @@ public final class Engine {
         let transition: Transition
         switch event.action {
         case .connect:
-            if isNewest(event, at: time, state: state) {
+            if state.status == .connected && state.lastConnectTime == time {
+                transition = .stale  // the same connect again (a retained message re-delivered)
+            } else if isNewest(event, at: time, state: state) {
                 transition = .connected(wasDisconnected: state.status == .disconnected)
                 state.status = .connected
                 state.lastConnectTime = time
@@ -141,6 +173,8 @@ public final class Engine {
         case .disconnect:
             if event.cause == .sessionTakeover {
                 transition = .takeover
+            } else if state.status == .disconnected && state.lastDisconnectTime == time {
+                transition = .stale  // the same disconnect again
             } else if isNewest(event, at: time, state: state) && !isFromOlderSession(event, state: state) {
                 transition = .disconnected(wasDisconnected: state.status == .disconnected)
                 state.status = .disconnected
@@ -178,6 +212,7 @@ public final class Engine {
     /// already disconnected from its disconnect time.
     public func reconfigure(_ newConfiguration: EngineConfiguration, now: Int64, into changes: inout [AlertChange]) {
         let oldRules = configuration.offlineRules
+        let oldCounting = configuration.countingRules
         configuration = newConfiguration
         for position in clientStates.indices {
             let client = clientStates[position]
@@ -213,12 +248,66 @@ public final class Engine {
             }
             slots[position] = newSlots
         }
+        reconfigureCounters(oldRules: oldCounting, now: now, into: &changes)
+    }
+
+    /// Counting rules that keep their name keep their counts and alerts; the rest resolve.
+    private func reconfigureCounters(oldRules: [CountingRule], now: Int64, into changes: inout [AlertChange]) {
+        let oldCounters = counterSlots
+        let oldIndex = counterIndex
+        counterSlots = []
+        counterIndex = []
+        var kept = Set<Int>()
+        for rule in configuration.countingRules {
+            if let old = oldRules.firstIndex(where: { $0.name == rule.name && $0.grouping == rule.grouping }) {
+                kept.insert(old)
+                counterSlots.append(oldCounters[old])
+                counterIndex.append(oldIndex[old])
+            } else {
+                counterSlots.append([])
+                counterIndex.append([:])
+            }
+        }
+        for (ruleIndex, ruleCounters) in counterSlots.enumerated() {
+            let rule = configuration.countingRules[ruleIndex]
+            for position in ruleCounters.indices where ruleCounters[position].phase != .idle {
+                var slot = ruleCounters[position]
+                if slot.times.count > rule.count { slot.times.removeFirst(slot.times.count - rule.count) }
+                scheduleCounter(
+                    &slot,
+                    rule: ruleIndex,
+                    slot: position,
+                    at: max(now, slot.times.first.map { $0 + rule.window } ?? now)
+                )
+                counterSlots[ruleIndex][position] = slot
+            }
+        }
+        for (old, ruleCounters) in oldCounters.enumerated() where !kept.contains(old) {
+            for slot in ruleCounters where slot.phase == .firing {
+                if var alert = slot.alert {
+                    alert.state = .resolved
+                    alert.endsAt = max(now, alert.startsAt)
+                    changes.append(AlertChange(alert: alert))
+                }
+                firingCount -= 1
+            }
+        }
     }
 
     /// Fires every alert whose deadline is at or before `now`, appending the changes.
     public func advance(to now: Int64, into changes: inout [AlertChange]) {
         while let entry = timers.popDue(now: now) {
             let ref = entry.payload
+            if ref.counter {
+                counterDeadline(
+                    rule: Int(ref.client),
+                    slot: Int(ref.slot),
+                    ref.generation,
+                    at: entry.deadline,
+                    into: &changes
+                )
+                continue
+            }
             let clientPosition = Int(ref.client)
             let slotPosition = Int(ref.slot)
             let slot = slots[clientPosition][slotPosition]
@@ -318,6 +407,155 @@ public final class Engine {
             at: max(deadline, graceEnd),
             TimerRef(client: Int32(position), slot: Int32(slotPosition), generation: slot.generation)
         )
+    }
+
+    // MARK: Counting rules
+
+    /// Counts `event` for every counting rule it matches.
+    private func count(_ event: StatusEvent, client position: Int, at time: Int64, into changes: inout [AlertChange]) {
+        for (ruleIndex, rule) in configuration.countingRules.enumerated() where rule.counts(event) {
+            let client = clientStates[position]
+            guard rule.match.matches(client) else { continue }
+            let key: String
+            switch rule.grouping {
+            case .client: key = client.clientID
+            case .address:
+                guard let address = event.clientAddress, !address.isEmpty else { continue }
+                key = address
+            case .label(let label): key = label.value(of: client)
+            }
+            let slotPosition: Int
+            if let existing = counterIndex[ruleIndex][key] {
+                slotPosition = Int(existing)
+            } else {
+                slotPosition = counterSlots[ruleIndex].count
+                counterSlots[ruleIndex].append(CounterSlot(key: key))
+                counterIndex[ruleIndex][key] = Int32(slotPosition)
+            }
+            var slot = counterSlots[ruleIndex][slotPosition]
+            let insertAt = slot.times.lastIndex { $0 <= time }.map { $0 + 1 } ?? 0
+            slot.times.insert(time, at: insertAt)
+            if slot.times.count > rule.count { slot.times.removeFirst(slot.times.count - rule.count) }
+            slot.lastClient = Int32(position)
+            let holds = Self.threshold(slot, rule, at: time)
+            switch slot.phase {
+            case .idle where holds:
+                if time < graceEnd {
+                    slot.phase = .pending
+                    scheduleCounter(&slot, rule: ruleIndex, slot: slotPosition, at: graceEnd)
+                } else {
+                    fireCounter(&slot, rule: ruleIndex, at: time, into: &changes)
+                    scheduleCounter(&slot, rule: ruleIndex, slot: slotPosition, at: slot.times[0] + rule.window)
+                }
+            case .firing:
+                scheduleCounter(&slot, rule: ruleIndex, slot: slotPosition, at: slot.times[0] + rule.window)
+            default:
+                break
+            }
+            counterSlots[ruleIndex][slotPosition] = slot
+        }
+    }
+
+    /// Whether the last `count` events of `slot` all lie within the window ending at `time`.
+    private static func threshold(_ slot: CounterSlot, _ rule: CountingRule, at time: Int64) -> Bool {
+        slot.times.count >= rule.count && slot.times[slot.times.count - rule.count] + rule.window > time
+    }
+
+    private func scheduleCounter(_ slot: inout CounterSlot, rule: Int, slot position: Int, at deadline: Int64) {
+        slot.generation = nextGeneration()
+        timers.schedule(
+            at: deadline,
+            TimerRef(client: Int32(rule), slot: Int32(position), generation: slot.generation, counter: true)
+        )
+    }
+
+    private func counterDeadline(
+        rule ruleIndex: Int,
+        slot position: Int,
+        _ generation: UInt32,
+        at time: Int64,
+        into changes: inout [AlertChange]
+    ) {
+        guard ruleIndex < counterSlots.count, position < counterSlots[ruleIndex].count else { return }
+        var slot = counterSlots[ruleIndex][position]
+        guard slot.generation == generation else { return }
+        let rule = configuration.countingRules[ruleIndex]
+        let holds = Self.threshold(slot, rule, at: time)
+        switch slot.phase {
+        case .pending:
+            if holds {
+                fireCounter(&slot, rule: ruleIndex, at: time, into: &changes)
+                scheduleCounter(&slot, rule: ruleIndex, slot: position, at: slot.times[0] + rule.window)
+            } else {
+                slot.phase = .idle
+            }
+        case .firing:
+            if holds {
+                scheduleCounter(&slot, rule: ruleIndex, slot: position, at: slot.times[0] + rule.window)
+            } else if var alert = slot.alert {
+                alert.state = .resolved
+                alert.endsAt = max(time, alert.startsAt)
+                changes.append(AlertChange(alert: alert))
+                slot.phase = .idle
+                slot.alert = nil
+                firingCount -= 1
+            }
+        case .idle:
+            break
+        }
+        counterSlots[ruleIndex][position] = slot
+    }
+
+    private func fireCounter(
+        _ slot: inout CounterSlot,
+        rule ruleIndex: Int,
+        at time: Int64,
+        into changes: inout [AlertChange]
+    ) {
+        let rule = configuration.countingRules[ruleIndex]
+        let client = clientStates[Int(slot.lastClient)]
+        var labels = rule.labels
+        labels["alertname"] = rule.name
+        labels["severity"] = rule.severity
+        switch rule.grouping {
+        case .client:
+            for label in ClientLabel.allCases {
+                let value = label.value(of: client)
+                if !value.isEmpty { labels[label.rawValue] = value }
+            }
+        case .address:
+            labels["client_address"] = slot.key
+        case .label(let label):
+            labels[label.rawValue] = slot.key
+        }
+        let variables = AlertVariables(
+            client: client,
+            rule: rule.name,
+            severity: rule.severity,
+            since: slot.times.first ?? time,
+            now: time,
+            extra: [
+                "group": slot.key, "count": String(slot.times.count),
+                "window": DurationText.format(milliseconds: rule.window),
+            ]
+        )
+        var annotations = LabelSet()
+        for annotation in rule.annotations {
+            annotations[annotation.name] = annotation.template.render { variables.value(of: $0, labels: labels) }
+        }
+        let alert = Alert(
+            labels: labels,
+            annotations: annotations,
+            rule: rule.name,
+            state: .firing,
+            activeSince: slot.times.first ?? time,
+            startsAt: time,
+            receivers: rule.receivers
+        )
+        slot.phase = .firing
+        slot.alert = alert
+        firingCount += 1
+        changes.append(AlertChange(alert: alert))
     }
 
     private func firingAlert(client position: Int, slot: Slot, at time: Int64) -> Alert {

@@ -4,7 +4,7 @@ struct AlertVariables {
     static let names: Set<String> = [
         "client_id", "client_type", "org_id", "type_id", "device_id", "app_id", "broker", "rule", "severity",
         "offline_for", "offline_since", "reason", "reason_code", "cause", "disconnected_by", "protocol",
-        "client_address",
+        "client_address", "group", "count", "window",
     ]
 
     let client: ClientState
@@ -12,6 +12,8 @@ struct AlertVariables {
     let severity: String
     let since: Int64
     let now: Int64
+    /// Rule-kind specific values (`group`, `count`, `window`).
+    var extra: [String: String] = [:]
 
     func value(of name: String, labels: LabelSet) -> String? {
         switch name {
@@ -32,7 +34,7 @@ struct AlertVariables {
         case "disconnected_by": return client.disconnectedBy?.label ?? "unknown"
         case "protocol": return client.protocolName ?? "unknown"
         case "client_address": return client.clientAddress ?? "unknown"
-        default: return labels[name]
+        default: return extra[name] ?? labels[name]
         }
     }
 }

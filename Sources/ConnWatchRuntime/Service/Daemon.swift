@@ -142,7 +142,7 @@ final class DaemonLoop {
         logger.notice(
             "connwatch started",
             metadata: [
-                "brokers": "\(config.brokers.count)", "rules": "\(config.offlineRules.count)",
+                "brokers": "\(config.brokers.count)", "rules": "\(config.ruleCount)",
                 "receivers": "\(config.receivers.count)",
                 "startup_grace": "\(DurationText.format(milliseconds: config.defaults.startupGrace))",
             ]
@@ -317,7 +317,7 @@ final class DaemonLoop {
         logger.notice(
             "configuration reloaded",
             metadata: [
-                "brokers": "\(newConfig.brokers.count)", "rules": "\(newConfig.offlineRules.count)",
+                "brokers": "\(newConfig.brokers.count)", "rules": "\(newConfig.ruleCount)",
                 "receivers": "\(newConfig.receivers.count)",
             ]
         )
