@@ -42,8 +42,9 @@ public final class Daemon: Sendable {
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT, SIGHUP]) { input.yield(.signal($0)) }
 
         let http = CurlHTTPClient(workers: 2, userAgent: "connwatch/\(ConnWatchVersion.current)")
-        let delivery = NotificationDelivery(
+        let delivery = try NotificationDelivery(
             targets: try deliveryTargets(),
+            stateDirectory: stateDirectory,
             http: http,
             logger: logger,
             externalURL: "http://\(ProcessInfo.processInfo.hostName)"
@@ -201,25 +202,8 @@ public final class Daemon: Sendable {
             + "\(connected)/\(clients.count) brokers connected"
     }
 
-    private func deliveryTargets() throws -> [NotificationDelivery.Target] {
-        let base = (configPath as NSString).deletingLastPathComponent
-        return try config.receivers.map { receiver in
-            let url: String
-            if let inline = receiver.url {
-                url = inline
-            } else if let file = receiver.urlFile {
-                url = try ConfigFile.readSecret(ConfigFile.resolve(file, relativeTo: base))
-            } else {
-                url = ""
-            }
-            return NotificationDelivery.Target(
-                name: receiver.name,
-                url: url,
-                headers: receiver.headers.map { HTTPHeader(name: $0.name, value: $0.value) },
-                timeout: .milliseconds(receiver.timeout),
-                policy: RetryPolicy(maxRetryDuration: receiver.maxRetryDuration)
-            )
-        }
+    private func deliveryTargets() throws -> [DeliveryTarget] {
+        try DeliveryTarget.resolve(config, configPath: configPath)
     }
 
     private func mqttOptions(for broker: BrokerConfig) throws -> MQTTClientOptions {

@@ -1,0 +1,72 @@
+import ConnWatchCore
+import Foundation
+
+/// A receiver with its secrets (URL, routing key, signing secret) resolved from files, systemd
+/// credentials or the configuration.
+public struct DeliveryTarget: Sendable {
+    public var receiver: ReceiverConfig
+    /// The configured URL (a secret).
+    public var url: String
+    public var routingKey: String
+    public var signer: WebhookSigner?
+
+    public var name: String { receiver.name }
+    /// Where requests go (with the platform's query or path additions).
+    public var endpoint: String { MessageRenderer.endpointURL(receiver.type, url) }
+    /// Scheme and host only: webhook URLs carry secrets in their path.
+    public var redactedURL: String { RedactedURL.describe(endpoint) }
+    var policy: RetryPolicy { RetryPolicy(maxRetryDuration: receiver.maxRetryDuration) }
+
+    public init(receiver: ReceiverConfig, url: String, routingKey: String = "", signer: WebhookSigner? = nil) {
+        self.receiver = receiver
+        self.url = url
+        self.routingKey = routingKey
+        self.signer = signer
+    }
+
+    /// A secret that could not be read.
+    public struct ResolveError: Error, Sendable, CustomStringConvertible {
+        public var receiver: String
+        public var what: String
+        public var reason: String
+        public var description: String { "receiver '\(receiver)': cannot read \(what): \(reason)" }
+    }
+
+    /// Resolves every receiver of `config`; relative paths are relative to `configPath`'s folder.
+    public static func resolve(
+        _ config: ConnWatchConfig,
+        configPath: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ResolveError) -> [DeliveryTarget] {
+        let base = (configPath as NSString).deletingLastPathComponent
+        var targets: [DeliveryTarget] = []
+        for receiver in config.receivers {
+            func read(_ path: String, _ what: String) throws(ResolveError) -> String {
+                do {
+                    return try ConfigFile.readSecret(ConfigFile.resolve(path, relativeTo: base))
+                } catch {
+                    throw ResolveError(receiver: receiver.name, what: what, reason: "\(error)")
+                }
+            }
+            var url = receiver.url ?? ""
+            if let file = receiver.urlFile { url = try read(file, "url_file") }
+            if let credential = receiver.urlCredential {
+                guard let directory = environment["CREDENTIALS_DIRECTORY"] else {
+                    throw ResolveError(
+                        receiver: receiver.name,
+                        what: "url_credential '\(credential)'",
+                        reason: "$CREDENTIALS_DIRECTORY is not set (LoadCredential= in the unit)"
+                    )
+                }
+                url = try read("\(directory)/\(credential)", "url_credential")
+            }
+            var target = DeliveryTarget(receiver: receiver, url: url)
+            if let file = receiver.routingKeyFile { target.routingKey = try read(file, "routing_key_file") }
+            if receiver.signing != .none, let file = receiver.signingSecretFile {
+                target.signer = WebhookSigner(scheme: receiver.signing, secret: try read(file, "signing_secret_file"))
+            }
+            targets.append(target)
+        }
+        return targets
+    }
+}
