@@ -4,8 +4,10 @@ extension ConfigBuilder {
     // MARK: receivers
 
     static let receiverKeys = [
-        "name", "type", "url", "url_file", "url_credential", "routing_key_file", "timeout", "send_resolved",
+        "name", "type", "url", "url_file", "url_credential", "routing_key_file", "routing_key_credential",
+        "timeout", "send_resolved",
         "headers", "max_retry_duration", "max_alerts", "title", "text", "body", "signing", "signing_secret_file",
+        "signing_secret_credential",
         "rate_limit",
     ]
 
@@ -40,6 +42,10 @@ extension ConfigBuilder {
                 case "url_file": receiver.urlFile = readablePath(value, "url_file")
                 case "url_credential": receiver.urlCredential = reader.nonEmptyString(value, "url_credential")
                 case "routing_key_file": receiver.routingKeyFile = readablePath(value, "routing_key_file")
+                case "routing_key_credential":
+                    receiver.routingKeyCredential = reader.nonEmptyString(value, "routing_key_credential")
+                case "signing_secret_credential":
+                    receiver.signingSecretCredential = reader.nonEmptyString(value, "signing_secret_credential")
                 case "max_alerts": receiver.maxAlerts = reader.int(value, "max_alerts", range: 1...1000)
                 case "title": receiver.title = template(value, "title")
                 case "text": receiver.text = template(value, "text")
@@ -89,11 +95,20 @@ extension ConfigBuilder {
             if sources > 1 || (sources == 0 && receiver.type != .pagerduty) {
                 reader.report(item, "receiver '\(receiver.name)' needs exactly one of url, url_file and url_credential")
             }
-            if receiver.type == .pagerduty && receiver.routingKeyFile == nil {
-                reader.report(item, "pagerduty receiver '\(receiver.name)' needs routing_key_file")
+            if receiver.type == .pagerduty && (receiver.routingKeyFile == nil) == (receiver.routingKeyCredential == nil)
+            {
+                reader.report(
+                    item,
+                    "pagerduty receiver '\(receiver.name)' needs one of routing_key_file and routing_key_credential"
+                )
             }
-            if receiver.signing != .none && receiver.signingSecretFile == nil {
-                reader.report(item, "receiver '\(receiver.name)' signs requests and needs signing_secret_file")
+            if receiver.signing != .none
+                && (receiver.signingSecretFile == nil) == (receiver.signingSecretCredential == nil)
+            {
+                reader.report(
+                    item,
+                    "receiver '\(receiver.name)' signs requests and needs one of signing_secret_file and signing_secret_credential"
+                )
             }
             if receiver.body != nil && receiver.type != .webhook {
                 reader.report(item, "receiver '\(receiver.name)': body is only for type webhook")

@@ -67,6 +67,8 @@ public struct ReceiverConfig: Sendable, Equatable {
     public var urlCredential: String?
     /// PagerDuty: a file holding the integration (routing) key.
     public var routingKeyFile: String?
+    /// PagerDuty: the systemd credential holding the routing key.
+    public var routingKeyCredential: String?
     public var timeout: Int64
     public var sendResolved: Bool
     public var headers: [HTTPHeaderConfig]
@@ -84,6 +86,8 @@ public struct ReceiverConfig: Sendable, Equatable {
     public var signing: SigningScheme
     /// A file holding the signing secret (`whsec_…` for Standard Webhooks).
     public var signingSecretFile: String?
+    /// The systemd credential holding the signing secret.
+    public var signingSecretCredential: String?
     /// Requests per second to this destination; `nil` takes the platform's default.
     public var rateLimit: Double?
 

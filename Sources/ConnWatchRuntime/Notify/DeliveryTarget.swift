@@ -48,22 +48,31 @@ public struct DeliveryTarget: Sendable {
                     throw ResolveError(receiver: receiver.name, what: what, reason: "\(error)")
                 }
             }
-            var url = receiver.url ?? ""
-            if let file = receiver.urlFile { url = try read(file, "url_file") }
-            if let credential = receiver.urlCredential {
+            func credential(_ name: String, _ what: String) throws(ResolveError) -> String {
                 guard let directory = environment["CREDENTIALS_DIRECTORY"] else {
                     throw ResolveError(
                         receiver: receiver.name,
-                        what: "url_credential '\(credential)'",
+                        what: "\(what) '\(name)'",
                         reason: "$CREDENTIALS_DIRECTORY is not set (LoadCredential= in the unit)"
                     )
                 }
-                url = try read("\(directory)/\(credential)", "url_credential")
+                return try read("\(directory)/\(name)", what)
             }
+            var url = receiver.url ?? ""
+            if let file = receiver.urlFile { url = try read(file, "url_file") }
+            if let name = receiver.urlCredential { url = try credential(name, "url_credential") }
             var target = DeliveryTarget(receiver: receiver, url: url)
             if let file = receiver.routingKeyFile { target.routingKey = try read(file, "routing_key_file") }
-            if receiver.signing != .none, let file = receiver.signingSecretFile {
-                target.signer = WebhookSigner(scheme: receiver.signing, secret: try read(file, "signing_secret_file"))
+            if let name = receiver.routingKeyCredential {
+                target.routingKey = try credential(name, "routing_key_credential")
+            }
+            if receiver.signing != .none {
+                var secret: String?
+                if let file = receiver.signingSecretFile { secret = try read(file, "signing_secret_file") }
+                if let name = receiver.signingSecretCredential {
+                    secret = try credential(name, "signing_secret_credential")
+                }
+                if let secret { target.signer = WebhookSigner(scheme: receiver.signing, secret: secret) }
             }
             targets.append(target)
         }
