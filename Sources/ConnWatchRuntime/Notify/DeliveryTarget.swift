@@ -79,3 +79,30 @@ public struct DeliveryTarget: Sendable {
         return targets
     }
 }
+
+extension DeliveryTarget {
+    /// The payload for `notification`.
+    public func render(_ notification: ConnWatchCore.Notification, externalURL: String) -> RenderedMessage {
+        MessageRenderer.render(
+            notification,
+            receiver: receiver,
+            context: RenderContext(url: url, externalURL: externalURL, routingKey: routingKey)
+        )
+    }
+
+    /// The HTTP request for one notification: `Content-Type`, `webhook-id`, signature headers
+    /// (signed at `now`), then the receiver's own headers.
+    public func request(id: String, contentType: String, body: [UInt8], now: Int64) -> HTTPRequest {
+        var headers = [
+            HTTPHeader(name: "Content-Type", value: contentType),
+            HTTPHeader(name: "webhook-id", value: id),
+        ]
+        if let signer {
+            for header in signer.headers(id: id, timestamp: now / 1000, body: body) {
+                headers.append(HTTPHeader(name: header.name, value: header.value))
+            }
+        }
+        headers.append(contentsOf: receiver.headers.map { HTTPHeader(name: $0.name, value: $0.value) })
+        return HTTPRequest(url: endpoint, headers: headers, body: body, timeout: .milliseconds(receiver.timeout))
+    }
+}

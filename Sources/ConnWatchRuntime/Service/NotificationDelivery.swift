@@ -240,23 +240,7 @@ final class NotificationDelivery: Sendable {
     }
 
     private func request(for entry: OutboxEntry, to target: DeliveryTarget) -> HTTPRequest {
-        var headers = [
-            HTTPHeader(name: "Content-Type", value: entry.contentType),
-            HTTPHeader(name: "webhook-id", value: entry.id),
-        ]
-        if let signer = target.signer {
-            let timestamp = Self.nowMilliseconds / 1000
-            for header in signer.headers(id: entry.id, timestamp: timestamp, body: entry.body) {
-                headers.append(HTTPHeader(name: header.name, value: header.value))
-            }
-        }
-        headers.append(contentsOf: target.receiver.headers.map { HTTPHeader(name: $0.name, value: $0.value) })
-        return HTTPRequest(
-            url: target.endpoint,
-            headers: headers,
-            body: entry.body,
-            timeout: .milliseconds(target.receiver.timeout)
-        )
+        target.request(id: entry.id, contentType: entry.contentType, body: entry.body, now: Self.nowMilliseconds)
     }
 
     /// `Retry-After`, or for Discord the JSON body's `retry_after` (seconds).
