@@ -95,6 +95,12 @@ private struct Harness {
         delivery.enqueue(Notification(id: id, receiver: "r", alerts: alerts))
     }
 
+    /// Waits until what was enqueued is written and then delivered (or dropped).
+    func settle() async throws {
+        await delivery.flush()
+        try await waitUntilEmpty(store)
+    }
+
     func close() async {
         await delivery.finish(timeout: .seconds(2))
         http.shutdown()
@@ -136,7 +142,7 @@ private struct Harness {
         case .alertmanager:
             #expect(requests[0].path == "/api/v2/alerts")
         }
-        try await waitUntilEmpty(harness.store)
+        try await harness.settle()
         #expect(!harness.logs.all.contains { $0.text.contains("s3cr3tt0ken") })
         await harness.close()
     }
@@ -178,6 +184,37 @@ private struct Harness {
         await harness.close()
     }
 
+    @Test func discordRateLimitHeadersPauseTheDestination() async throws {
+        let harness = try Harness(type: .discord)  // 5 requests per second unless the headers say otherwise
+        harness.server.enqueue(
+            ScriptedResponse(
+                status: 204,
+                headers: [
+                    RecordedHeader(name: "X-RateLimit-Limit", value: "5"),
+                    RecordedHeader(name: "X-RateLimit-Remaining", value: "0"),
+                    RecordedHeader(name: "X-RateLimit-Reset-After", value: "1.5"),
+                ]
+            )
+        )
+        harness.server.setDefault(ScriptedResponse(status: 204))
+        harness.send([alert("s1")], id: "a")
+        harness.send([alert("s2")], id: "b")
+        let requests = await harness.server.waitForRequests(count: 2, timeout: .seconds(20))
+        try #require(requests.count == 2)
+        #expect(requests[0].arrivedAt.duration(to: requests[1].arrivedAt) >= .milliseconds(1500))
+        await harness.close()
+    }
+
+    @Test func manyNotificationsEnqueuedTogetherAreAllStored() async throws {
+        let harness = try Harness(type: .webhook)
+        harness.server.setDefault(ScriptedResponse(status: 503, text: "down"))
+        for index in 0..<200 { harness.send([alert("c\(index)")], id: "n\(index)") }
+        await harness.delivery.flush()
+        let pending = try await harness.store.pendingEntries()
+        #expect(pending.map(\.id) == (0..<200).map { "n\($0)" })
+        await harness.close()
+    }
+
     @Test func serverErrorIsRetried() async throws {
         let harness = try Harness(type: .webhook)
         harness.server.enqueue(ScriptedResponse(status: 500, text: "boom"))
@@ -185,7 +222,7 @@ private struct Harness {
         harness.send([alert("s1")])
         let requests = await harness.server.waitForRequests(count: 2, timeout: .seconds(20))
         #expect(requests.count == 2)
-        try await waitUntilEmpty(harness.store)
+        try await harness.settle()
         await harness.close()
     }
 
@@ -193,7 +230,7 @@ private struct Harness {
         let harness = try Harness(type: .slack)
         harness.server.setDefault(ScriptedResponse(status: 400, text: "invalid_blocks"))
         harness.send([alert("s1")])
-        try await waitUntilEmpty(harness.store)
+        try await harness.settle()
         try await Task.sleep(for: .seconds(3))
         #expect(harness.server.requests.count == 1)
         let error = harness.logs.all.first { $0.level == .error }
@@ -207,7 +244,7 @@ private struct Harness {
         harness.server.setDefault(ScriptedResponse(status: 410, text: "channel_is_archived"))
         harness.send([alert("s1")], id: "a")
         harness.send([alert("s2")], id: "b")
-        try await waitUntilEmpty(harness.store)
+        try await harness.settle()
         #expect(harness.server.requests.count == 1)
         #expect(harness.logs.all.contains { $0.level == .error && $0.message.contains("disabled") })
         await harness.close()
@@ -275,7 +312,7 @@ private struct Harness {
         while ContinuousClock.now < deadline, accepted.withLock({ $0.count }) < 50 {
             try await Task.sleep(for: .milliseconds(200))
         }
-        try await waitUntilEmpty(harness.store)
+        try await harness.settle()
         try await Task.sleep(for: .seconds(1))
         await harness.close()
         let ids = accepted.withLock { $0 }
@@ -298,7 +335,7 @@ private struct Harness {
         first.server.setDefault(.ok)
         let requests = await first.server.waitForRequests(count: 5, timeout: .seconds(30))
         #expect(Set(requests.compactMap { $0.header("webhook-id") }) == Set((0..<5).map { "n\($0)" }))
-        try await waitUntilEmpty(first.store)
+        try await first.settle()
         #expect(try first.store.journalMode() == "wal")
         await first.close()
     }

@@ -21,6 +21,9 @@ final class NotificationDelivery: Sendable {
     private let disabled = Mutex<Set<String>>([])
     /// SQLite writes from the synchronous `enqueue` happen here, in order, off the cooperative pool.
     private let writer = DispatchQueue(label: "connwatch.outbox.writer")
+    /// Entries waiting for the writer, and whether a drain is scheduled (group commit: everything
+    /// enqueued while a write runs goes in the next transaction).
+    private let unwritten = Mutex<(entries: [OutboxEntry], scheduled: Bool)>(([], false))
 
     init(
         targets: [DeliveryTarget],
@@ -97,15 +100,35 @@ final class NotificationDelivery: Sendable {
             )
         }
         guard !entries.isEmpty else { return }
-        writer.async { [store, logger, wakeups, entries] in
-            do {
-                try store.enqueue(entries)
-            } catch {
-                logger.critical("cannot write notifications to the outbox: \(error)")
-                return
-            }
-            for entry in entries { wakeups[entry.receiver]?.yield() }
+        let schedule = unwritten.withLock { state in
+            state.entries.append(contentsOf: entries)
+            defer { state.scheduled = true }
+            return !state.scheduled
         }
+        if schedule { writer.async { [self] in drain() } }
+    }
+
+    /// Writes everything enqueued so far in one transaction (on the writer queue). If SQLite fails
+    /// (disk full, ...), the entries stay in memory and the write is tried again a second later.
+    private func drain() {
+        let batch = unwritten.withLock { state in
+            defer { state.entries = [] }
+            return state.entries
+        }
+        do {
+            try store.enqueue(batch)
+        } catch {
+            logger.critical("cannot write \(batch.count) notifications to the outbox, retrying: \(error)")
+            unwritten.withLock { $0.entries.insert(contentsOf: batch, at: 0) }
+            writer.asyncAfter(deadline: .now() + 1) { [self] in drain() }
+            return
+        }
+        let more = unwritten.withLock { state in
+            if state.entries.isEmpty { state.scheduled = false }
+            return !state.entries.isEmpty
+        }
+        if more { writer.async { [self] in drain() } }
+        for receiver in Set(batch.map(\.receiver)) { wakeups[receiver]?.yield() }
     }
 
     /// Waits until queued writes are in the database.
