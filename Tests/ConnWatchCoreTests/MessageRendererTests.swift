@@ -172,7 +172,7 @@ private func render(
         let object = try #require(json as? [String: Any])
         #expect(object["truncatedAlerts"] as? Int == 2)
         #expect((object["alerts"] as? [Any])?.count == 3)
-        let template = try TextTemplate(#"{"who":"{{client_id}}","state":"{{status}}"}"#)
+        let template = try MessageTemplate(#"{"who":"{{client_id}}","state":"{{status}}"}"#)
         let (_, custom) = try render(.webhook, [alert("a\"b")]) { $0.body = template }
         #expect((custom as? [String: String]) == ["who": "a\"b", "state": "firing"])
     }
@@ -188,7 +188,7 @@ private func render(
     }
 
     @Test func customTitleTemplateIsUsedAndEscaped() throws {
-        let title = try TextTemplate("{{STATUS}} {{client_id}} on {{severity}}")
+        let title = try MessageTemplate("{{STATUS}} {{client_id}} on {{severity}}")
         let (_, json) = try render(.slack, [alert("a<b")]) { $0.title = title }
         let text = try #require((json as? [String: Any])?["text"] as? String)
         #expect(text.contains("FIRING a&lt;b on warning"))
@@ -256,5 +256,44 @@ private func render(
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+@Suite struct MessageTemplateTests {
+    private func render(_ source: String, _ values: [String: String]) throws -> String {
+        try MessageTemplate(source).render({ values[$0] }, escape: { PlatformText.escape($0, .slack) })
+    }
+
+    @Test func valuesAreEscapedUnlessTripleOrAmpersand() throws {
+        let values = ["id": "<!here>"]
+        #expect(try render("{{id}}|{{{id}}}|{{& id}}", values) == "&lt;!here&gt;|<!here>|<!here>")
+    }
+
+    @Test func sectionsAndInvertedSections() throws {
+        let source = "{{#reason}}because {{reason}}{{/reason}}{{^reason}}no reason{{/reason}}{{! hidden }}"
+        #expect(try render(source, ["reason": "timeout"]) == "because timeout")
+        #expect(try render(source, [:]) == "no reason")
+        #expect(try render("{{#a}}[{{#b}}{{b}}{{/b}}]{{/a}}", ["a": "x", "b": "y"]) == "[y]")
+    }
+
+    @Test func malformedTemplatesAreErrors() {
+        #expect(throws: MessageTemplate.ParseError.self) { try MessageTemplate("{{#a}}open") }
+        #expect(throws: MessageTemplate.ParseError.self) { try MessageTemplate("{{#a}}x{{/b}}") }
+        #expect(throws: MessageTemplate.ParseError.self) { try MessageTemplate("{{a") }
+        #expect(throws: MessageTemplate.ParseError.self) { try MessageTemplate("{{a b}}") }
+    }
+
+    @Test func defaultTitleLeavesOutAMissingClient() throws {
+        let alert = Alert(
+            labels: LabelSet(["alertname": "fleet_offline"]),
+            annotations: LabelSet(["description": "30 % offline"]),
+            rule: "fleet_offline",
+            state: .firing,
+            activeSince: 0,
+            startsAt: 0
+        )
+        let texts = AlertTexts(alert, receiver: ReceiverConfig(name: "r", type: .slack))
+        #expect(texts.title(.plain) == "fleet_offline")
+        #expect(texts.text(.plain) == "30 % offline")
     }
 }

@@ -121,10 +121,10 @@ extension ConfigBuilder {
         return result
     }
 
-    func template(_ node: Node, _ what: String) -> TextTemplate? {
+    func template(_ node: Node, _ what: String) -> MessageTemplate? {
         guard let text = reader.string(node, what) else { return nil }
         do {
-            return try TextTemplate(text)
+            return try MessageTemplate(text)
         } catch {
             reader.report(node, "\(what): \(error.message)")
             return nil

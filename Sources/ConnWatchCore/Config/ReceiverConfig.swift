@@ -77,11 +77,11 @@ public struct ReceiverConfig: Sendable, Equatable {
     /// Alerts shown in one message; the rest are summarised as "… N more".
     public var maxAlerts: Int?
     /// Per-alert title template (Mustache variables: labels, annotations, `status`, `STATUS`, ...).
-    public var title: TextTemplate?
+    public var title: MessageTemplate?
     /// Per-alert text template.
-    public var text: TextTemplate?
+    public var text: MessageTemplate?
     /// `webhook` only: a custom body template; values are JSON-string escaped.
-    public var body: TextTemplate?
+    public var body: MessageTemplate?
     /// Request signing.
     public var signing: SigningScheme
     /// A file holding the signing secret (`whsec_…` for Standard Webhooks).

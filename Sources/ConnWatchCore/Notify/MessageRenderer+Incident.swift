@@ -94,18 +94,19 @@ extension MessageRenderer {
     static func webhook(_ input: Input) -> RenderedMessage {
         if let template = input.receiver.body {
             let first = input.alerts.first
-            let body = template.render { name in
-                let value: String?
-                switch name {
-                case "receiver": value = input.notification.receiver
-                case "id": value = input.notification.id
-                case "alerts_count": value = "\(input.notification.alerts.count)"
-                case "title": value = first?.title(.plain)
-                case "text": value = first?.text(.plain)
-                default: value = first?.value(name)
-                }
-                return value.map(JSONWriter.escaped)
-            }
+            let body = template.render(
+                { name in
+                    switch name {
+                    case "receiver": return input.notification.receiver
+                    case "id": return input.notification.id
+                    case "alerts_count": return "\(input.notification.alerts.count)"
+                    case "title": return first?.title(.plain)
+                    case "text": return first?.text(.plain)
+                    default: return first?.value(name)
+                    }
+                },
+                escape: JSONWriter.escaped
+            )
             return RenderedMessage(url: input.context.url, body: Array(body.utf8))
         }
         var shown = input.notification

@@ -36,12 +36,12 @@ public struct RenderContext: Sendable {
 
 /// Per-alert texts with a receiver's templates.
 struct AlertTexts {
-    static let defaultTitle = TextTemplate(validated: "{{alertname}}: {{client_id}}")
-    static let defaultText = TextTemplate(validated: "{{summary}}")
+    static let defaultTitle = MessageTemplate(validated: "{{alertname}}{{#client_id}}: {{client_id}}{{/client_id}}")
+    static let defaultText = MessageTemplate(validated: "{{summary}}{{^summary}}{{description}}{{/summary}}")
 
     let alert: Alert
-    let title: TextTemplate
-    let text: TextTemplate
+    let title: MessageTemplate
+    let text: MessageTemplate
 
     init(_ alert: Alert, receiver: ReceiverConfig) {
         self.alert = alert
@@ -66,13 +66,13 @@ struct AlertTexts {
 
     /// The title with every substituted value escaped by `escaping`, on one line.
     func title(_ escaping: TextEscaping) -> String {
-        let rendered = PlatformText.singleLine(title.render { value($0).map { PlatformText.escape($0, escaping) } })
+        let rendered = PlatformText.singleLine(title.render(value) { PlatformText.escape($0, escaping) })
         if rendered.isEmpty || rendered.allSatisfy({ $0 == " " || $0 == ":" }) { return alert.rule }
         return rendered
     }
 
     func text(_ escaping: TextEscaping) -> String {
-        text.render { value($0).map { PlatformText.escape($0, escaping) } }
+        text.render(value) { PlatformText.escape($0, escaping) }
     }
 
     /// `🔴 [FIRING] ` or `✅ [RESOLVED] `.
