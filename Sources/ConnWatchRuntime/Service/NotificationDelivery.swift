@@ -131,9 +131,15 @@ final class NotificationDelivery: Sendable {
         for receiver in Set(batch.map(\.receiver)) { wakeups[receiver]?.yield() }
     }
 
-    /// Waits until queued writes are in the database.
+    /// Waits (at most 10 s, in case SQLite keeps failing) until everything enqueued so far is written.
     func flush() async {
-        await withCheckedContinuation { continuation in writer.async { continuation.resume() } }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            await withCheckedContinuation { continuation in writer.async { continuation.resume() } }
+            let done = unwritten.withLock { $0.entries.isEmpty && !$0.scheduled }
+            if done || ContinuousClock.now > deadline { return }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     /// Stops taking notifications and keeps delivering pending ones at most `timeout`; then stops.
