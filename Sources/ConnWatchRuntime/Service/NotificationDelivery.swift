@@ -46,8 +46,11 @@ final class NotificationDelivery: Sendable {
             continuation.yield()  // look at what an earlier run left pending
         }
         self.wakeups = wakeups
-        if let dropped = try? store.removeEntries(notFor: targets.map(\.name)), dropped > 0 {
-            logger.warning("dropped \(dropped) pending notifications of receivers no longer configured")
+        let names = targets.map(\.name)
+        writer.async { [store, logger] in
+            if let dropped = try? store.removeEntries(notFor: names), dropped > 0 {
+                logger.warning("dropped \(dropped) pending notifications of receivers no longer configured")
+            }
         }
         let tasks = streams.map { target, stream in
             Task { [self] in await self.work(target, wakeups: stream) }
