@@ -223,6 +223,22 @@ private struct Harness {
         let requests = await harness.server.waitForRequests(count: 2, timeout: .seconds(20))
         #expect(requests.count == 2)
         try await harness.settle()
+        #expect(harness.logs.all.contains { $0.level == .warning && $0.metadata["reason"] == "HTTP 500" })
+        await harness.close()
+    }
+
+    @Test func aRepeatedFailureIsLoggedAsAWarningOnce() async throws {
+        let harness = try Harness(type: .webhook)
+        for _ in 0..<3 { harness.server.enqueue(ScriptedResponse(status: 503, text: "down")) }
+        harness.server.setDefault(.ok)
+        harness.send([alert("s1")])
+        let requests = await harness.server.waitForRequests(count: 4, timeout: .seconds(30))
+        #expect(requests.count == 4)
+        try await harness.settle()
+        let records = harness.logs.all.filter { $0.message.hasPrefix("notification not delivered") }
+        #expect(records.count == 3)
+        #expect(records.filter { $0.level == .warning }.count == 1)
+        #expect(harness.logs.all.contains { $0.level == .info && $0.message == "notification delivered" })
         await harness.close()
     }
 

@@ -195,6 +195,7 @@ final class NotificationDelivery: Sendable {
         let redaction = URLRedaction(url: target.endpoint)
         let firstAttempt = entry.firstAttemptAt ?? Self.nowMilliseconds
         var attempt = entry.attempts
+        var lastReason: String?
         while !Task.isCancelled {
             if disabled.withLock({ $0.contains(target.name) }) {
                 logger.error(
@@ -248,7 +249,11 @@ final class NotificationDelivery: Sendable {
                 return
             case .retry(let delay, let reason):
                 metadata["reason"] = "\(reason)"
-                logger.warning(
+                // A warning when the failure changes, debug while it repeats: no log floods.
+                let level: Logger.Level = reason == lastReason ? .debug : .warning
+                lastReason = reason
+                logger.log(
+                    level: level,
                     "notification not delivered, retrying in \(DurationText.format(milliseconds: delay))",
                     metadata: metadata
                 )
