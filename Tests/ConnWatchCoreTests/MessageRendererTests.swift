@@ -87,6 +87,29 @@ private func render(
         #expect(message.bodyText.contains("… 10 more alerts"))
     }
 
+    @Test(arguments: [ReceiverType.teams, .googlechat, .mattermost])
+    func wholeBodyStaysWithinThePlatformLimit(type: ReceiverType) throws {
+        let huge = String(repeating: "ü", count: 3000)
+        var many = (0..<40).map { index in
+            var labels = LabelSet(["alertname": "device_offline", "client_id": "c\(index)"])
+            for label in 0..<(index == 0 ? 60 : 0) { labels["l\(label)"] = huge }
+            return Alert(
+                labels: labels,
+                annotations: LabelSet(["summary": huge]),
+                rule: "device_offline",
+                state: .firing,
+                activeSince: 0,
+                startsAt: 0
+            )
+        }
+        let (message, _) = try render(type, many)
+        #expect(message.body.count <= MessageRenderer.maximumBodyBytes(type))
+        #expect(message.bodyText.contains("more"))
+        many = [many[0]]
+        let (single, _) = try render(type, many)
+        #expect(single.body.count <= MessageRenderer.maximumBodyBytes(type))
+    }
+
     @Test func teamsIsAnAdaptiveCardEnvelope() throws {
         let (_, json) = try render(.teams, [alert("sensor-1", state: .resolved)])
         let object = try #require(json as? [String: Any])

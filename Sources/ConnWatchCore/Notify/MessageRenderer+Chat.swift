@@ -100,10 +100,17 @@ extension MessageRenderer {
                 json.field("type", "FactSet")
                 json.key("facts")
                 json.beginArray()
-                for pair in alert.alert.labels {
+                let labels = Array(alert.alert.labels)
+                for pair in labels.prefix(20) {
                     json.beginObject()
                     json.field("title", PlatformText.truncate(pair.name, maxCharacters: 100))
                     json.field("value", PlatformText.truncate(pair.value, maxCharacters: 500))
+                    json.endObject()
+                }
+                if labels.count > 20 {
+                    json.beginObject()
+                    json.field("title", "…")
+                    json.field("value", "\(labels.count - 20) more labels")
                     json.endObject()
                 }
                 json.endArray()

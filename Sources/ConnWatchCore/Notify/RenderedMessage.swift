@@ -88,32 +88,50 @@ public enum MessageRenderer {
         receiver: ReceiverConfig,
         context: RenderContext
     ) -> RenderedMessage {
-        let limit = receiver.effectiveMaxAlerts
-        let shown = Array(notification.alerts.prefix(limit)).map { AlertTexts($0, receiver: receiver) }
-        let omitted = notification.alerts.count - shown.count
-        let input = Input(
-            notification: notification,
-            receiver: receiver,
-            context: context,
-            alerts: shown,
-            omitted: omitted
-        )
+        var shownCount = min(receiver.effectiveMaxAlerts, notification.alerts.count)
         var message: RenderedMessage
-        switch receiver.type {
-        case .slack: message = slack(input)
-        case .teams: message = teams(input)
-        case .discord: message = discord(input)
-        case .googlechat: message = googleChat(input)
-        case .mattermost: message = mattermost(input)
-        case .rocketchat: message = rocketChat(input)
-        case .ntfy: message = ntfy(input)
-        case .pagerduty: message = pagerDuty(input)
-        case .webhook: message = webhook(input)
-        case .alertmanager: message = alertmanager(input)
-        }
+        var omitted: Int
+        repeat {
+            let shown = Array(notification.alerts.prefix(shownCount)).map { AlertTexts($0, receiver: receiver) }
+            omitted = notification.alerts.count - shown.count
+            let input = Input(
+                notification: notification,
+                receiver: receiver,
+                context: context,
+                alerts: shown,
+                omitted: omitted
+            )
+            switch receiver.type {
+            case .slack: message = slack(input)
+            case .teams: message = teams(input)
+            case .discord: message = discord(input)
+            case .googlechat: message = googleChat(input)
+            case .mattermost: message = mattermost(input)
+            case .rocketchat: message = rocketChat(input)
+            case .ntfy: message = ntfy(input)
+            case .pagerduty: message = pagerDuty(input)
+            case .webhook: message = webhook(input)
+            case .alertmanager: message = alertmanager(input)
+            }
+            // Per-field budgets keep most messages in bounds; if the whole body is still too big,
+            // show fewer alerts.
+            if message.body.count <= maximumBodyBytes(receiver.type) || shownCount <= 1 { break }
+            shownCount = max(1, shownCount / 2)
+        } while true
         message.omittedAlerts = omitted
         message.url = endpointURL(receiver.type, context.url)
         return message
+    }
+
+    /// The largest request body a platform takes (ALERTING.md §4.1), with some headroom.
+    static func maximumBodyBytes(_ type: ReceiverType) -> Int {
+        switch type {
+        case .teams: return 27_000  // ~28 KB
+        case .googlechat: return 31_000  // 32,000 bytes
+        case .mattermost: return 60_000  // post ≤ 16,383 characters (up to 4 bytes each)
+        case .pagerduty: return 500_000  // 512 KB
+        default: return Int.max
+        }
     }
 
     /// Where a receiver of `type` configured with `url` is posted to: Discord gets `wait=true`,
