@@ -365,3 +365,29 @@ private func waitUntilEmpty(_ store: StateStore, timeout: Duration = .seconds(30
     }
     Issue.record("the outbox did not empty within \(timeout)")
 }
+
+/// The fakes must be able to say no, or the acceptance tests above could not fail.
+@Suite struct FakePlatformEndpointTests {
+    @Test(arguments: ReceiverType.allCases)
+    func aPayloadOfTheWrongShapeIsRejectedWithThePlatformsError(type: ReceiverType) async throws {
+        let server = try TestHTTPServer()
+        let http = CurlHTTPClient(workers: 1, userAgent: "connwatch-test")
+        defer {
+            http.shutdown()
+            server.stop()
+        }
+        let fake = FakePlatformEndpoint(platform: type.rawValue)
+        server.setResponder(fake.responder)
+        let path = type == .alertmanager ? "/api/v2/alerts" : "/hook"
+        let response = try await http.send(
+            HTTPRequest(
+                url: server.url + path,
+                headers: [HTTPHeader(name: "Content-Type", value: "application/json")],
+                body: Array(#"{"nothing": true}"#.utf8)
+            )
+        )
+        #expect((400..<500).contains(response.status))
+        #expect(!response.body.isEmpty)
+        #expect(fake.rejections.count == 1)
+    }
+}
