@@ -42,7 +42,7 @@ public final class Daemon: Sendable {
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT, SIGHUP]) { input.yield(.signal($0)) }
 
         let http = CurlHTTPClient(workers: 2, userAgent: "connwatch/\(ConnWatchVersion.current)")
-        let delivery = try NotificationDelivery(
+        let delivery = try await NotificationDelivery(
             targets: try deliveryTargets(),
             stateDirectory: stateDirectory,
             http: http,

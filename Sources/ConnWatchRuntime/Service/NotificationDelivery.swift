@@ -58,21 +58,25 @@ final class NotificationDelivery: Sendable {
         workers.withLock { $0 = tasks }
     }
 
-    /// A daemon's delivery: the outbox in `stateDirectory`.
+    /// A daemon's delivery: the outbox in `stateDirectory`, opened (and migrated) on a thread of
+    /// its own rather than the cooperative pool.
     convenience init(
         targets: [DeliveryTarget],
         stateDirectory: String,
         http: CurlHTTPClient,
         logger: Logger,
         externalURL: String
-    ) throws {
-        self.init(
-            targets: targets,
-            store: try StateStore(directory: stateDirectory),
-            http: http,
-            logger: logger,
-            externalURL: externalURL
-        )
+    ) async throws {
+        let store = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Result { () throws(StateStore.OpenError) in
+                        try StateStore(directory: stateDirectory)
+                    }
+                )
+            }
+        }
+        self.init(targets: targets, store: store, http: http, logger: logger, externalURL: externalURL)
     }
 
     /// Renders `notification` for its receiver and stores it; all of one call's writes are one
