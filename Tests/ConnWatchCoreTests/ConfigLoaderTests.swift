@@ -126,7 +126,8 @@ private func problems(_ text: String, readable: @escaping (String) -> Bool = { _
             "rules.yaml:4:16: topic filter 'a/#/b': '#' must be a whole level and the last one",
             "rules.yaml:5:17: unknown format 'watson' (known: watson-iot, aws-iot, emqx, lwt, tasmota, homie, "
                 + "zigbee2mqtt, sparkplug); did you mean 'watson-iot'?",
-            "rules.yaml:8:11: unknown receiver type 'slack-ish' (known: webhook)",
+            "rules.yaml:8:11: unknown receiver type 'slack-ish' (known: slack, teams, discord, googlechat, mattermost, "
+                + "rocketchat, ntfy, pagerduty, webhook, alertmanager)",
             "rules.yaml:9:10: url must be an http:// or https:// address",
             "rules.yaml:12:11: unknown rule kind 'ofline' (known: offline, disconnects, failed_connects); did you mean 'offline'?",
             "rules.yaml:14:16: receiver 'opz' is not defined under receivers; did you mean 'ops'?",

@@ -4,7 +4,11 @@ extension ConfigBuilder {
     // MARK: receivers
 
     static let receiverKeys = [
-        "name", "type", "url", "url_file", "timeout", "send_resolved", "headers", "max_retry_duration",
+        "name", "type", "url", "url_file", "url_credential", "routing_key_file", "routing_key_credential",
+        "timeout", "send_resolved",
+        "headers", "max_retry_duration", "max_alerts", "title", "text", "body", "signing", "signing_secret_file",
+        "signing_secret_credential",
+        "rate_limit",
     ]
 
     func receivers(_ node: Node) -> [ReceiverConfig] {
@@ -22,10 +26,12 @@ extension ConfigBuilder {
                     if let type = ReceiverType(rawValue: text) {
                         receiver.type = type
                     } else {
-                        reader.report(
-                            value,
+                        var message =
                             "unknown receiver type '\(text)' (known: \(ReceiverType.allCases.map(\.rawValue).joined(separator: ", ")))"
-                        )
+                        if let guess = Suggestion.closest(to: text, among: ReceiverType.allCases.map(\.rawValue)) {
+                            message += "; did you mean '\(guess)'?"
+                        }
+                        reader.report(value, message)
                     }
                 case "url":
                     guard let text = reader.string(value, "url") else { continue }
@@ -34,6 +40,34 @@ extension ConfigBuilder {
                     }
                     receiver.url = text
                 case "url_file": receiver.urlFile = readablePath(value, "url_file")
+                case "url_credential": receiver.urlCredential = reader.nonEmptyString(value, "url_credential")
+                case "routing_key_file": receiver.routingKeyFile = readablePath(value, "routing_key_file")
+                case "routing_key_credential":
+                    receiver.routingKeyCredential = reader.nonEmptyString(value, "routing_key_credential")
+                case "signing_secret_credential":
+                    receiver.signingSecretCredential = reader.nonEmptyString(value, "signing_secret_credential")
+                case "max_alerts": receiver.maxAlerts = reader.int(value, "max_alerts", range: 1...1000)
+                case "title": receiver.title = template(value, "title")
+                case "text": receiver.text = template(value, "text")
+                case "body": receiver.body = template(value, "body")
+                case "signing":
+                    guard let text = reader.string(value, "signing") else { continue }
+                    if let scheme = SigningScheme(rawValue: text) {
+                        receiver.signing = scheme
+                    } else {
+                        reader.report(
+                            value,
+                            "unknown signing '\(text)' (known: \(SigningScheme.allCases.map(\.rawValue).joined(separator: ", ")))"
+                        )
+                    }
+                case "signing_secret_file": receiver.signingSecretFile = readablePath(value, "signing_secret_file")
+                case "rate_limit":
+                    guard let text = reader.string(value, "rate_limit") else { continue }
+                    if let rate = Self.rate(text) {
+                        receiver.rateLimit = rate
+                    } else {
+                        reader.report(value, "rate_limit must look like '1/s', '60/m' or '4' (per second)")
+                    }
                 case "timeout":
                     receiver.timeout = reader.duration(value, "timeout") ?? receiver.timeout
                     if receiver.timeout <= 0 { reader.report(value, "timeout must be more than 0") }
@@ -57,8 +91,27 @@ extension ConfigBuilder {
                 reader.report(item, "a receiver needs a name")
                 continue
             }
-            if (receiver.url == nil) == (receiver.urlFile == nil) {
-                reader.report(item, "receiver '\(receiver.name)' needs exactly one of url and url_file")
+            let sources = [receiver.url, receiver.urlFile, receiver.urlCredential].compactMap { $0 }.count
+            if sources > 1 || (sources == 0 && receiver.type != .pagerduty) {
+                reader.report(item, "receiver '\(receiver.name)' needs exactly one of url, url_file and url_credential")
+            }
+            if receiver.type == .pagerduty && (receiver.routingKeyFile == nil) == (receiver.routingKeyCredential == nil)
+            {
+                reader.report(
+                    item,
+                    "pagerduty receiver '\(receiver.name)' needs one of routing_key_file and routing_key_credential"
+                )
+            }
+            if receiver.signing != .none
+                && (receiver.signingSecretFile == nil) == (receiver.signingSecretCredential == nil)
+            {
+                reader.report(
+                    item,
+                    "receiver '\(receiver.name)' signs requests and needs one of signing_secret_file and signing_secret_credential"
+                )
+            }
+            if receiver.body != nil && receiver.type != .webhook {
+                reader.report(item, "receiver '\(receiver.name)': body is only for type webhook")
             }
             if result.contains(where: { $0.name == receiver.name }) {
                 reader.report(item, "two receivers are named '\(receiver.name)'")
@@ -66,6 +119,29 @@ extension ConfigBuilder {
             result.append(receiver)
         }
         return result
+    }
+
+    func template(_ node: Node, _ what: String) -> MessageTemplate? {
+        guard let text = reader.string(node, what) else { return nil }
+        do {
+            return try MessageTemplate(text)
+        } catch {
+            reader.report(node, "\(what): \(error.message)")
+            return nil
+        }
+    }
+
+    /// `1/s`, `60/m`, `100/h` or a plain number per second.
+    static func rate(_ text: String) -> Double? {
+        let parts = text.split(separator: "/", maxSplits: 1).map { $0.filter { $0 != " " } }
+        guard let count = parts.first.flatMap({ Double($0) }), count > 0 else { return nil }
+        guard parts.count == 2 else { return count }
+        switch parts[1] {
+        case "s": return count
+        case "m": return count / 60
+        case "h": return count / 3600
+        default: return nil
+        }
     }
 
     func headerNames(_ node: Node) -> [String] {

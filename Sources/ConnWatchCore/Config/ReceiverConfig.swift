@@ -1,22 +1,95 @@
-/// Kinds of receiver.
+/// Kinds of receiver: each renders its platform's payload and knows its limits.
 public enum ReceiverType: String, Sendable, CaseIterable {
-    /// Alertmanager-compatible webhook JSON (payload version 4).
+    /// Slack incoming webhook: Block Kit, a `text` fallback and a colour bar.
+    case slack
+    /// Microsoft Teams Workflows webhook: an Adaptive Card in a message envelope (202 is success).
+    case teams
+    /// Discord webhook: embeds, mentions disabled, `?wait=true`.
+    case discord
+    /// Google Chat incoming webhook: cardsV2, one thread per alert.
+    case googlechat
+    /// Mattermost incoming webhook (Slack-compatible attachments).
+    case mattermost
+    /// Rocket.Chat incoming webhook.
+    case rocketchat
+    /// ntfy: JSON publish to the server root, topic from the URL.
+    case ntfy
+    /// PagerDuty Events API v2 trigger/resolve with a `dedup_key`.
+    case pagerduty
+    /// Alertmanager-compatible webhook JSON (payload version 4), or a custom body template.
     case webhook
+    /// An existing Alertmanager: `POST /api/v2/alerts`.
+    case alertmanager
+
+    /// Alerts shown in one message unless `max_alerts` says otherwise.
+    public var defaultMaxAlerts: Int {
+        switch self {
+        case .slack: return 20
+        case .discord: return 10
+        case .pagerduty: return 1
+        case .webhook, .alertmanager: return 1000
+        default: return 20
+        }
+    }
+
+    /// The largest `max_alerts` the platform can show.
+    public var maximumMaxAlerts: Int {
+        switch self {
+        case .slack: return 45  // 50 blocks: header + alerts + context
+        case .discord: return 10  // 10 embeds
+        case .pagerduty: return 1
+        default: return 1000
+        }
+    }
+
+    /// Requests per second the platform takes from one webhook (token bucket rate; burst is one).
+    public var defaultRatePerSecond: Double {
+        switch self {
+        case .slack: return 1
+        case .googlechat: return 1  // 60 per minute per space
+        case .teams: return 4
+        case .discord: return 5  // refined by its X-RateLimit headers
+        case .ntfy: return 0.2  // 1 per 5 s after a burst of 60
+        default: return 10
+        }
+    }
 }
 
 /// Where notifications go.
 public struct ReceiverConfig: Sendable, Equatable {
     public var name: String
     public var type: ReceiverType
-    /// The endpoint URL; exactly one of `url` and `urlFile` is set.
+    /// The endpoint URL; exactly one of `url`, `urlFile` and `urlCredential` is set (PagerDuty has a default).
     public var url: String?
     /// A file holding the URL (a secret), read at start and on reload.
     public var urlFile: String?
+    /// The name of a systemd credential holding the URL (`$CREDENTIALS_DIRECTORY/<name>`).
+    public var urlCredential: String?
+    /// PagerDuty: a file holding the integration (routing) key.
+    public var routingKeyFile: String?
+    /// PagerDuty: the systemd credential holding the routing key.
+    public var routingKeyCredential: String?
     public var timeout: Int64
     public var sendResolved: Bool
     public var headers: [HTTPHeaderConfig]
     /// Give up retrying a notification after this long.
     public var maxRetryDuration: Int64
+    /// Alerts shown in one message; the rest are summarised as "… N more".
+    public var maxAlerts: Int?
+    /// Per-alert title template (Mustache variables: labels, annotations, `status`, `STATUS`, ...).
+    public var title: MessageTemplate?
+    /// Per-alert text template.
+    public var text: MessageTemplate?
+    /// `webhook` only: a custom body template; values are JSON-string escaped.
+    public var body: MessageTemplate?
+    /// Request signing.
+    public var signing: SigningScheme
+    /// A file holding the signing secret (`whsec_…` for Standard Webhooks).
+    public var signingSecretFile: String?
+    /// The systemd credential holding the signing secret.
+    public var signingSecretCredential: String?
+    /// Requests per second to this destination; `nil` takes the platform's default.
+    public var rateLimit: Double?
 
     public init(
         name: String,
@@ -36,7 +109,16 @@ public struct ReceiverConfig: Sendable, Equatable {
         self.sendResolved = sendResolved
         self.headers = headers
         self.maxRetryDuration = maxRetryDuration
+        self.signing = .none
     }
+
+    /// `max_alerts`, or the platform default, capped by what the platform can show.
+    public var effectiveMaxAlerts: Int {
+        min(max(maxAlerts ?? type.defaultMaxAlerts, 1), type.maximumMaxAlerts)
+    }
+
+    /// Requests per second to this destination.
+    public var effectiveRateLimit: Double { rateLimit ?? type.defaultRatePerSecond }
 }
 
 /// One extra HTTP header a receiver sends.

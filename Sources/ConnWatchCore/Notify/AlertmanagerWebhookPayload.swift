@@ -1,8 +1,9 @@
 /// The JSON body of Alertmanager's webhook notifier (payload version 4), so anything that reads
 /// Alertmanager webhooks reads connwatch's.
 public enum AlertmanagerWebhookPayload {
-    /// Renders `notification` as Alertmanager's version-4 webhook JSON.
-    public static func render(_ notification: Notification, externalURL: String) -> [UInt8] {
+    /// Renders `notification` as Alertmanager's version-4 webhook JSON; `truncatedAlerts` counts
+    /// alerts left out of `notification.alerts`.
+    public static func render(_ notification: Notification, externalURL: String, truncatedAlerts: Int = 0) -> [UInt8] {
         let alerts = notification.alerts
         let common = commonLabels(alerts.map(\.labels))
         var groupLabels = LabelSet()
@@ -11,7 +12,7 @@ public enum AlertmanagerWebhookPayload {
         json.beginObject()
         json.field("version", "4")
         json.field("groupKey", "{}:\(groupLabels.description)")
-        json.field("truncatedAlerts", 0)
+        json.field("truncatedAlerts", Int64(truncatedAlerts))
         json.field("status", notification.status.rawValue)
         json.field("receiver", notification.receiver)
         json.object("groupLabels", groupLabels)

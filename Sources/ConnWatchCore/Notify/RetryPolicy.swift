@@ -55,10 +55,11 @@ public struct RetryPolicy: Sendable, Equatable {
             return .delivered
         case .some(429):
             reason = "HTTP 429 Too Many Requests"
-            if let retryAfter, let seconds = Int64(retryAfter.trimmingSpaces), seconds >= 0 {
-                delay = max(seconds * 1000, 0)
+            if let retryAfter, let seconds = Double(retryAfter.trimmingSpaces), seconds >= 0, seconds.isFinite {
+                // Clamp: a bogus hint must neither hammer the endpoint nor stall the queue for ever.
+                delay = Int64(min(seconds, Double(maxDelay) / 1000) * 1000)
             }
-        case .some(408), .some(500...599):
+        case .some(408), .some(425), .some(500...599):
             reason = "HTTP \(status ?? 0)"
         case .some(let code):
             return .giveUp(reason: "HTTP \(code) (not retried)")

@@ -50,7 +50,7 @@ public final class Daemon: Sendable {
         let signals = SignalWatcher(signals: trapped) { input.yield(.signal($0)) }
         defer { signals.cancel() }
 
-        let loop = try DaemonLoop(
+        let loop = try await DaemonLoop.open(
             config: config,
             configPath: configPath,
             stateDirectory: stateDirectory,
@@ -77,7 +77,7 @@ public final class Daemon: Sendable {
                 logger.warning("SIGUSR2: hanging the engine loop on purpose (CONNWATCH_DEBUG_HANG_SIGNAL)")
                 while true { sleep(3600) }
             }
-            if !loop.handle(item) { break }
+            if !(await loop.handle(item)) { break }
         }
         await loop.shutdown()
     }
@@ -93,13 +93,14 @@ final class DaemonLoop {
     private let notifier: ServiceNotifier
     private let input: AsyncStream<Daemon.Input>.Continuation
     private let http: CurlHTTPClient
+    /// The SQLite store in the state directory (the outbox lives there).
+    private let store: StateStore
     private var delivery: NotificationDelivery
     private var brokers: [BrokerFeed] = []
     private let engine: Engine
     private var timer: DeadlineTimer
     private var decodeErrors = RateLimitedCounter(interval: 10_000)
     private var changes: [AlertChange] = []
-    private var retiring: [Task<Void, Never>] = []
 
     /// One watched broker: its client, the task forwarding its events, its decoder, and the
     /// health of its connection.
@@ -111,14 +112,43 @@ final class DaemonLoop {
         var connection: BrokerConnectionState
     }
 
-    init(
+    /// Opens the store (off the cooperative pool) and starts delivery and the broker feeds.
+    static func open(
         config: ConnWatchConfig,
         configPath: String,
         stateDirectory: String,
         logger: Logger,
         notifier: ServiceNotifier,
         input: AsyncStream<Daemon.Input>.Continuation
+    ) async throws -> DaemonLoop {
+        let store = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Result { () throws(StateStore.OpenError) in try StateStore(directory: stateDirectory) }
+                )
+            }
+        }
+        return try DaemonLoop(
+            config: config,
+            configPath: configPath,
+            stateDirectory: stateDirectory,
+            store: store,
+            logger: logger,
+            notifier: notifier,
+            input: input
+        )
+    }
+
+    private init(
+        config: ConnWatchConfig,
+        configPath: String,
+        stateDirectory: String,
+        store: StateStore,
+        logger: Logger,
+        notifier: ServiceNotifier,
+        input: AsyncStream<Daemon.Input>.Continuation
     ) throws {
+        self.store = store
         self.config = config
         self.configPath = configPath
         self.stateDirectory = stateDirectory
@@ -127,7 +157,8 @@ final class DaemonLoop {
         self.input = input
         http = CurlHTTPClient(workers: 2, userAgent: "connwatch/\(ConnWatchVersion.current)")
         delivery = NotificationDelivery(
-            targets: try Self.deliveryTargets(config, configPath: configPath),
+            targets: try DeliveryTarget.resolve(config, configPath: configPath),
+            store: store,
             http: http,
             logger: logger,
             externalURL: "http://\(ProcessInfo.processInfo.hostName)"
@@ -150,7 +181,7 @@ final class DaemonLoop {
     }
 
     /// Handles one input; returns `false` when the daemon should stop.
-    func handle(_ item: Daemon.Input) -> Bool {
+    func handle(_ item: Daemon.Input) async -> Bool {
         let now = WallClock.now()
         switch item {
         case .message(let broker, let message):
@@ -168,7 +199,7 @@ final class DaemonLoop {
             notifier.status(statusLine())
         case .signal(let number):
             if number == SIGHUP {
-                reload(now: now)
+                await reload(now: now)
             } else {
                 logger.notice("stopping on signal \(number)")
                 return false
@@ -189,7 +220,6 @@ final class DaemonLoop {
         timer.cancel()
         for feed in brokers { stopFeed(feed) }
         await delivery.finish(timeout: .seconds(5))
-        for task in retiring { await task.value }
         http.shutdown()
         logger.notice("connwatch stopped")
     }
@@ -274,7 +304,7 @@ final class DaemonLoop {
 
     /// SIGHUP: re-read and validate the file; apply it only if it is valid. Client state and the
     /// alerts of unchanged rules survive; brokers and receivers that changed are reconnected.
-    private func reload(now: Int64) {
+    private func reload(now: Int64) async {
         notifier.reloading(monotonicMicroseconds: ServiceNotifier.monotonicMicroseconds())
         defer { notifier.ready(status: statusLine()) }
         let newConfig: ConnWatchConfig
@@ -288,15 +318,17 @@ final class DaemonLoop {
         }
         do {
             if newConfig.receivers != config.receivers {
-                let replacement = NotificationDelivery(
-                    targets: try Self.deliveryTargets(newConfig, configPath: configPath),
+                let targets = try DeliveryTarget.resolve(newConfig, configPath: configPath)
+                // One deliverer per outbox at a time: the old one stops (what it has not sent stays
+                // pending) before the new one, with the new receivers, takes over.
+                await delivery.finish(timeout: .seconds(5))
+                delivery = NotificationDelivery(
+                    targets: targets,
+                    store: store,
                     http: http,
                     logger: logger,
                     externalURL: "http://\(ProcessInfo.processInfo.hostName)"
                 )
-                let old = delivery
-                retiring.append(Task { await old.finish(timeout: .seconds(60)) })
-                delivery = replacement
             }
             var feeds: [BrokerFeed] = []
             for broker in newConfig.brokers {
@@ -366,30 +398,6 @@ final class DaemonLoop {
                     "decoded": "\(counters.decoded)", "unknown_topics": "\(counters.unknownTopics)",
                     "undecodable": "\(counters.undecodable)",
                 ]
-            )
-        }
-    }
-
-    private static func deliveryTargets(
-        _ config: ConnWatchConfig,
-        configPath: String
-    ) throws -> [NotificationDelivery.Target] {
-        let base = (configPath as NSString).deletingLastPathComponent
-        return try config.receivers.map { receiver in
-            let url: String
-            if let inline = receiver.url {
-                url = inline
-            } else if let file = receiver.urlFile {
-                url = try ConfigFile.readSecret(ConfigFile.resolve(file, relativeTo: base))
-            } else {
-                url = ""
-            }
-            return NotificationDelivery.Target(
-                name: receiver.name,
-                url: url,
-                headers: receiver.headers.map { HTTPHeader(name: $0.name, value: $0.value) },
-                timeout: .milliseconds(receiver.timeout),
-                policy: RetryPolicy(maxRetryDuration: receiver.maxRetryDuration)
             )
         }
     }

@@ -1,56 +1,160 @@
 import ConnWatchCore
+import Dispatch
+import Foundation
 import Logging
+import Synchronization
 
-/// Posts notifications to their receivers: one FIFO worker per receiver (so a resolved message
-/// never overtakes its firing one), each retrying by the `RetryPolicy`.
+/// Delivers notifications through the durable outbox: `enqueue` renders each notification for its
+/// receiver and writes it to SQLite; one worker per receiver posts the oldest pending entry, retries
+/// by the `RetryPolicy` and removes the entry only after success or a permanent failure. A restart
+/// picks up whatever is pending. Each request carries the notification id as `webhook-id`.
 final class NotificationDelivery: Sendable {
-    /// A receiver with its URL resolved.
-    struct Target: Sendable {
-        var name: String
-        var url: String
-        var headers: [HTTPHeader]
-        var timeout: Duration
-        var policy: RetryPolicy
+    private let targets: [String: DeliveryTarget]
+    private let store: StateStore
+    private let http: CurlHTTPClient
+    private let logger: Logger
+    private let externalURL: String
+    private let limiter = RateLimiter()
+    private let wakeups: [String: AsyncStream<Void>.Continuation]
+    private let workers: Mutex<[Task<Void, Never>]> = Mutex([])
+    /// Receivers that answered 410 Gone: disabled until the next reload.
+    private let disabled = Mutex<Set<String>>([])
+    /// SQLite writes from the synchronous `enqueue` happen here, in order, off the cooperative pool.
+    private let writer = DispatchQueue(label: "connwatch.outbox.writer")
+    /// Entries waiting for the writer, and whether a drain is scheduled (group commit: everything
+    /// enqueued while a write runs goes in the next transaction).
+    private let unwritten = Mutex<(entries: [OutboxEntry], scheduled: Bool)>(([], false))
 
-        /// Scheme and host only: webhook URLs carry secrets in their path.
-        var redactedURL: String { RedactedURL.describe(url) }
+    init(
+        targets: [DeliveryTarget],
+        store: StateStore,
+        http: CurlHTTPClient,
+        logger: Logger,
+        externalURL: String
+    ) {
+        self.targets = Dictionary(targets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.store = store
+        self.http = http
+        self.logger = logger
+        self.externalURL = externalURL
+        var wakeups: [String: AsyncStream<Void>.Continuation] = [:]
+        var streams: [(DeliveryTarget, AsyncStream<Void>)] = []
+        for target in targets {
+            let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+            wakeups[target.name] = continuation
+            streams.append((target, stream))
+            continuation.yield()  // look at what an earlier run left pending
+        }
+        self.wakeups = wakeups
+        let names = targets.map(\.name)
+        writer.async { [store, logger] in
+            if let dropped = try? store.removeEntries(notFor: names), dropped > 0 {
+                logger.warning("dropped \(dropped) pending notifications of receivers no longer configured")
+            }
+        }
+        let tasks = streams.map { target, stream in
+            Task { [self] in await self.work(target, wakeups: stream) }
+        }
+        workers.withLock { $0 = tasks }
     }
 
-    private let continuations: [String: AsyncStream<Notification>.Continuation]
-    private let workers: [Task<Void, Never>]
-
-    init(targets: [Target], http: CurlHTTPClient, logger: Logger, externalURL: String) {
-        var continuations: [String: AsyncStream<Notification>.Continuation] = [:]
-        var workers: [Task<Void, Never>] = []
-        for target in targets {
-            let (stream, continuation) = AsyncStream.makeStream(of: Notification.self, bufferingPolicy: .unbounded)
-            continuations[target.name] = continuation
-            workers.append(
-                Task {
-                    for await notification in stream {
-                        await Self.deliver(
-                            notification,
-                            to: target,
-                            http: http,
-                            logger: logger,
-                            externalURL: externalURL
-                        )
+    /// A daemon's delivery: the outbox in `stateDirectory`, opened (and migrated) on a thread of
+    /// its own rather than the cooperative pool.
+    convenience init(
+        targets: [DeliveryTarget],
+        stateDirectory: String,
+        http: CurlHTTPClient,
+        logger: Logger,
+        externalURL: String
+    ) async throws {
+        let store = try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Result { () throws(StateStore.OpenError) in
+                        try StateStore(directory: stateDirectory)
                     }
-                }
+                )
+            }
+        }
+        self.init(targets: targets, store: store, http: http, logger: logger, externalURL: externalURL)
+    }
+
+    /// Renders `notification` for its receiver and stores it; all of one call's writes are one
+    /// transaction.
+    func enqueue(_ notification: ConnWatchCore.Notification) {
+        enqueue([notification])
+    }
+
+    /// Renders and stores several notifications (e.g. all of one alert change) in one transaction.
+    func enqueue(_ notifications: [ConnWatchCore.Notification]) {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        var entries: [OutboxEntry] = []
+        for notification in notifications {
+            guard let target = targets[notification.receiver] else { continue }
+            let message = MessageRenderer.render(
+                notification,
+                receiver: target.receiver,
+                context: RenderContext(url: target.url, externalURL: externalURL, routingKey: target.routingKey)
+            )
+            entries.append(
+                OutboxEntry(
+                    id: notification.id,
+                    receiver: target.name,
+                    contentType: message.contentType,
+                    body: message.body,
+                    createdAt: now
+                )
             )
         }
-        self.continuations = continuations
-        self.workers = workers
+        guard !entries.isEmpty else { return }
+        let schedule = unwritten.withLock { state in
+            state.entries.append(contentsOf: entries)
+            defer { state.scheduled = true }
+            return !state.scheduled
+        }
+        if schedule { writer.async { [self] in drain() } }
     }
 
-    func enqueue(_ notification: Notification) {
-        continuations[notification.receiver]?.yield(notification)
+    /// Writes everything enqueued so far in one transaction (on the writer queue). If SQLite fails
+    /// (disk full, ...), the entries stay in memory and the write is tried again a second later.
+    private func drain() {
+        let batch = unwritten.withLock { state in
+            defer { state.entries = [] }
+            return state.entries
+        }
+        do {
+            try store.enqueue(batch)
+        } catch {
+            logger.critical("cannot write \(batch.count) notifications to the outbox, retrying: \(error)")
+            unwritten.withLock { $0.entries.insert(contentsOf: batch, at: 0) }
+            writer.asyncAfter(deadline: .now() + 1) { [self] in drain() }
+            return
+        }
+        let more = unwritten.withLock { state in
+            if state.entries.isEmpty { state.scheduled = false }
+            return !state.entries.isEmpty
+        }
+        if more { writer.async { [self] in drain() } }
+        for receiver in Set(batch.map(\.receiver)) { wakeups[receiver]?.yield() }
     }
 
-    /// Stops taking notifications and waits for queued ones, at most `timeout`; then cancels the rest.
+    /// Waits (at most 10 s, in case SQLite keeps failing) until everything enqueued so far is written.
+    func flush() async {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            await withCheckedContinuation { continuation in writer.async { continuation.resume() } }
+            let done = unwritten.withLock { $0.entries.isEmpty && !$0.scheduled }
+            if done || ContinuousClock.now > deadline { return }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Stops taking notifications and keeps delivering pending ones at most `timeout`; then stops.
+    /// Whatever is still pending stays in the outbox for the next start.
     func finish(timeout: Duration) async {
-        for continuation in continuations.values { continuation.finish() }
-        let workers = self.workers
+        await flush()
+        for continuation in wakeups.values { continuation.finish() }
+        let workers = self.workers.withLock { $0 }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for worker in workers { await worker.value }
@@ -64,72 +168,163 @@ final class NotificationDelivery: Sendable {
         }
     }
 
-    private static func deliver(
-        _ notification: Notification,
-        to target: Target,
-        http: CurlHTTPClient,
-        logger: Logger,
-        externalURL: String
-    ) async {
-        let body = AlertmanagerWebhookPayload.render(notification, externalURL: externalURL)
-        var headers = [
-            HTTPHeader(name: "Content-Type", value: "application/json"),
-            HTTPHeader(name: "webhook-id", value: notification.id),
-        ]
-        headers.append(contentsOf: target.headers)
-        let request = HTTPRequest(url: target.url, headers: headers, body: body, timeout: target.timeout)
+    // MARK: worker
+
+    private func work(_ target: DeliveryTarget, wakeups: AsyncStream<Void>) async {
+        var iterator = wakeups.makeAsyncIterator()
+        while !Task.isCancelled {
+            let entry: OutboxEntry?
+            do {
+                entry = try await store.next(for: target.name)
+            } catch {
+                logger.error("cannot read the outbox: \(error)", metadata: ["receiver": "\(target.name)"])
+                try? await Task.sleep(for: .seconds(1))
+                continue
+            }
+            if let entry {
+                await deliver(entry, to: target)
+            } else if await iterator.next() == nil {
+                return
+            }
+        }
+    }
+
+    private func deliver(_ entry: OutboxEntry, to target: DeliveryTarget) async {
         var metadata: Logger.Metadata = [
             "receiver": "\(target.name)",
-            "notification_id": "\(notification.id)",
+            "receiver_type": "\(target.receiver.type.rawValue)",
+            "notification_id": "\(entry.id)",
             "endpoint": "\(target.redactedURL)",
-            "status": "\(notification.status.rawValue)",
         ]
-        if let alert = notification.alerts.first {
-            metadata["alert_fingerprint"] = "\(alert.fingerprint)"
-            metadata["rule"] = "\(alert.rule)"
-            if let client = alert.labels["client_id"] { metadata["client_id"] = "\(client)" }
-        }
-        let started = ContinuousClock.now
-        var attempt = 0
+        let redaction = URLRedaction(url: target.endpoint)
+        let firstAttempt = entry.firstAttemptAt ?? Self.nowMilliseconds
+        var attempt = entry.attempts
+        var lastReason: String?
         while !Task.isCancelled {
+            if disabled.withLock({ $0.contains(target.name) }) {
+                logger.error(
+                    "notification dropped: the receiver is disabled after HTTP 410 until the next reload",
+                    metadata: metadata
+                )
+                await remove(entry)
+                return
+            }
+            do {
+                try await limiter.acquire(target.endpoint, rate: target.receiver.effectiveRateLimit)
+            } catch {
+                return  // cancelled
+            }
             attempt += 1
-            var status: Int?
-            var retryAfter: String?
+            metadata["attempt"] = "\(attempt)"
+            let request = self.request(for: entry, to: target)
+            var response: HTTPResponse?
             var transportError: String?
             do {
-                let response = try await http.send(request)
-                status = response.status
-                retryAfter = response.header("Retry-After")
+                response = try await http.send(request)
             } catch {
-                transportError = error.description
+                transportError = redaction.scrub(error.description)
             }
-            let elapsed = started.duration(to: .now)
+            if let response { observeRateLimitHeaders(response, target: target) }
+            let status = response?.status
+            if status == 410 {
+                disabled.withLock { _ = $0.insert(target.name) }
+                metadata["status_code"] = "410"
+                metadata["response_body"] = "\(Self.excerpt(response?.body ?? [], redaction))"
+                logger.error(
+                    "receiver answered 410 Gone: notification dropped, receiver disabled until reload",
+                    metadata: metadata
+                )
+                await remove(entry)
+                return
+            }
             let decision = target.policy.decide(
                 status: status,
-                retryAfter: retryAfter,
+                retryAfter: response.flatMap { retryAfter($0, target: target) },
                 transportError: transportError,
                 attempt: attempt,
-                elapsed: elapsed.milliseconds,
+                elapsed: Self.nowMilliseconds - firstAttempt,
                 random: Double.random(in: 0..<1)
             )
-            metadata["attempt"] = "\(attempt)"
+            if let status { metadata["status_code"] = "\(status)" }
             switch decision {
             case .delivered:
                 logger.info("notification delivered", metadata: metadata)
+                await remove(entry)
                 return
             case .retry(let delay, let reason):
                 metadata["reason"] = "\(reason)"
-                logger.warning(
+                // A warning when the failure changes, debug while it repeats: no log floods.
+                let level: Logger.Level = reason == lastReason ? .debug : .warning
+                lastReason = reason
+                logger.log(
+                    level: level,
                     "notification not delivered, retrying in \(DurationText.format(milliseconds: delay))",
                     metadata: metadata
                 )
-                try? await Task.sleep(for: .milliseconds(delay))
+                if status == 429 { limiter.pause(target.endpoint, for: .milliseconds(delay)) }
+                try? await store.recordAttempt(id: entry.id, attempts: attempt, firstAttemptAt: firstAttempt)
+                do {
+                    try await Task.sleep(for: .milliseconds(delay))
+                } catch {
+                    return
+                }
             case .giveUp(let reason):
                 metadata["reason"] = "\(reason)"
+                if let body = response?.body, !body.isEmpty {
+                    metadata["response_body"] = "\(Self.excerpt(body, redaction))"
+                }
                 logger.error("notification dropped: \(reason)", metadata: metadata)
+                await remove(entry)
                 return
             }
         }
+    }
+
+    private func request(for entry: OutboxEntry, to target: DeliveryTarget) -> HTTPRequest {
+        target.request(id: entry.id, contentType: entry.contentType, body: entry.body, now: Self.nowMilliseconds)
+    }
+
+    /// `Retry-After`, or for Discord the JSON body's `retry_after` (seconds).
+    private func retryAfter(_ response: HTTPResponse, target: DeliveryTarget) -> String? {
+        if let header = response.header("Retry-After") { return header }
+        guard response.status == 429 else { return nil }
+        return Self.jsonNumber("retry_after", in: response.body)
+    }
+
+    /// Discord-style `X-RateLimit-Remaining: 0` + `X-RateLimit-Reset-After` pauses the destination.
+    private func observeRateLimitHeaders(_ response: HTTPResponse, target: DeliveryTarget) {
+        guard response.header("X-RateLimit-Remaining") == "0",
+            let text = response.header("X-RateLimit-Reset-After"), let seconds = Double(text), seconds > 0,
+            seconds < 3600
+        else { return }
+        limiter.pause(target.endpoint, for: .milliseconds(Int64(seconds * 1000)))
+    }
+
+    private func remove(_ entry: OutboxEntry) async {
+        do {
+            try await store.remove(id: entry.id)
+        } catch {
+            logger.error(
+                "cannot remove a notification from the outbox: \(error)",
+                metadata: ["notification_id": "\(entry.id)"]
+            )
+        }
+    }
+
+    static var nowMilliseconds: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// At most 500 characters of a response body, with URL secrets scrubbed.
+    static func excerpt(_ body: [UInt8], _ redaction: URLRedaction) -> String {
+        PlatformText.truncate(redaction.scrub(String(decoding: body, as: UTF8.self)), maxCharacters: 500)
+    }
+
+    /// The number after `"name":` in a JSON body, as text (a small scan; no full parse needed).
+    static func jsonNumber(_ name: String, in body: [UInt8]) -> String? {
+        let text = String(decoding: body, as: UTF8.self)
+        guard let key = text.range(of: "\"\(name)\"") else { return nil }
+        var rest = text[key.upperBound...].drop { $0 == " " || $0 == ":" || $0 == "\t" || $0 == "\n" }
+        rest = rest.prefix { $0.isNumber || $0 == "." || $0 == "e" || $0 == "E" || $0 == "+" || $0 == "-" }
+        return rest.isEmpty ? nil : String(rest)
     }
 }
 

@@ -1,0 +1,143 @@
+extension MessageRenderer {
+    // MARK: ntfy
+
+    /// ntfy: JSON published to the server root with the topic taken from the URL's last path segment;
+    /// message ≤ 4096 bytes.
+    static func ntfy(_ input: Input) -> RenderedMessage {
+        let (root, topic) = ntfyTopic(input.context.url)
+        var message = input.alerts.map { alert in
+            let text = alert.text(.plain)
+            return input.alerts.count == 1
+                ? text : alert.marker + alert.title(.plain) + (text.isEmpty ? "" : "\n\(text)")
+        }.joined(separator: "\n\n")
+        if message.isEmpty { message = input.headline(.plain) }
+        if let more = input.moreLine { message += "\n\(more)" }
+        let critical = input.alerts.contains { $0.alert.labels["severity"] == "critical" }
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("topic", topic)
+        json.field("title", PlatformText.truncate(input.headline(.plain), maxCharacters: 250))
+        json.field("message", PlatformText.truncate(message, maxBytes: 3_900))
+        json.field("priority", input.firing ? (critical ? 5 : 4) : 2)
+        json.key("tags")
+        json.beginArray()
+        json.string(input.firing ? "rotating_light" : "white_check_mark")
+        json.endArray()
+        json.endObject()
+        return RenderedMessage(url: root, body: json.bytes)
+    }
+
+    /// `https://ntfy.sh/alerts?x` → (`https://ntfy.sh/`, `alerts`).
+    static func ntfyTopic(_ url: String) -> (root: String, topic: String) {
+        let withoutQuery = String(url.prefix { $0 != "?" && $0 != "#" })
+        guard let schemeEnd = withoutQuery.range(of: "://"),
+            let slash = withoutQuery[schemeEnd.upperBound...].lastIndex(of: "/")
+        else { return (url, "") }
+        return (String(withoutQuery[...slash]), String(withoutQuery[withoutQuery.index(after: slash)...]))
+    }
+
+    // MARK: PagerDuty
+
+    /// The Events API v2 endpoint.
+    public static let pagerDutyURL = "https://events.pagerduty.com/v2/enqueue"
+
+    /// PagerDuty Events API v2: `trigger` or `resolve` with `dedup_key` = `connwatch/<fingerprint>`;
+    /// summary ≤ 1024 characters.
+    static func pagerDuty(_ input: Input) -> RenderedMessage {
+        let url = input.context.url.isEmpty ? pagerDutyURL : input.context.url
+        guard let alert = input.alerts.first else { return RenderedMessage(url: url, body: Array("{}".utf8)) }
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("routing_key", input.context.routingKey)
+        json.field("event_action", alert.firing ? "trigger" : "resolve")
+        json.field("dedup_key", "connwatch/\(alert.alert.fingerprint)")
+        if alert.firing {
+            var summary = alert.title(.plain)
+            let text = PlatformText.singleLine(alert.text(.plain))
+            if !text.isEmpty { summary += " — \(text)" }
+            json.key("payload")
+            json.beginObject()
+            json.field("summary", PlatformText.truncate(summary, maxCharacters: 1024))
+            json.field("source", alert.alert.labels["broker"] ?? "connwatch")
+            json.field("severity", pagerDutySeverity(alert.alert.labels["severity"]))
+            json.field("timestamp", Timestamp.formatISO8601(milliseconds: alert.alert.startsAt))
+            if let client = alert.alert.labels["client_id"] { json.field("component", client) }
+            json.field("class", alert.alert.labels["alertname"] ?? alert.alert.rule)
+            json.key("custom_details")
+            json.beginObject()
+            for pair in alert.alert.labels {
+                json.field(pair.name, PlatformText.truncate(pair.value, maxCharacters: 1000))
+            }
+            for pair in alert.alert.annotations {
+                json.field(pair.name, PlatformText.truncate(pair.value, maxCharacters: 4000))
+            }
+            json.endObject()
+            json.endObject()
+            json.field("client", "connwatch")
+            json.field("client_url", input.context.externalURL)
+        }
+        json.endObject()
+        return RenderedMessage(url: url, body: json.bytes)
+    }
+
+    static func pagerDutySeverity(_ severity: String?) -> String {
+        switch severity {
+        case "critical", "error", "warning", "info": return severity ?? "warning"
+        default: return "warning"
+        }
+    }
+
+    // MARK: Generic webhook
+
+    /// Alertmanager webhook v4 JSON (`truncatedAlerts` counts alerts beyond `max_alerts`), or the
+    /// receiver's `body` template with JSON-escaped values.
+    static func webhook(_ input: Input) -> RenderedMessage {
+        if let template = input.receiver.body {
+            let first = input.alerts.first
+            let body = template.render(
+                { name in
+                    switch name {
+                    case "receiver": return input.notification.receiver
+                    case "id": return input.notification.id
+                    case "alerts_count": return "\(input.notification.alerts.count)"
+                    case "title": return first?.title(.plain)
+                    case "text": return first?.text(.plain)
+                    default: return first?.value(name)
+                    }
+                },
+                escape: JSONWriter.escaped
+            )
+            return RenderedMessage(url: input.context.url, body: Array(body.utf8))
+        }
+        var shown = input.notification
+        shown.alerts = input.alerts.map(\.alert)
+        let body = AlertmanagerWebhookPayload.render(
+            shown,
+            externalURL: input.context.externalURL,
+            truncatedAlerts: input.omitted
+        )
+        return RenderedMessage(url: input.context.url, body: body)
+    }
+
+    // MARK: Alertmanager
+
+    /// An existing Alertmanager's `POST /api/v2/alerts`: a JSON array of alerts.
+    static func alertmanager(_ input: Input) -> RenderedMessage {
+        var url = input.context.url
+        while url.hasSuffix("/") { url.removeLast() }
+        if !url.hasSuffix("/api/v2/alerts") { url += "/api/v2/alerts" }
+        var json = JSONWriter()
+        json.beginArray()
+        for alert in input.alerts {
+            json.beginObject()
+            json.object("labels", alert.alert.labels)
+            json.object("annotations", alert.alert.annotations)
+            json.field("startsAt", Timestamp.formatISO8601(milliseconds: alert.alert.startsAt))
+            if let ends = alert.alert.endsAt { json.field("endsAt", Timestamp.formatISO8601(milliseconds: ends)) }
+            json.field("generatorURL", "\(input.context.externalURL)/rules/\(alert.alert.rule)")
+            json.endObject()
+        }
+        json.endArray()
+        return RenderedMessage(url: url, body: json.bytes)
+    }
+}

@@ -1,0 +1,178 @@
+/// One HTTP request body for one receiver, ready to send.
+public struct RenderedMessage: Sendable, Equatable {
+    /// The URL to post to (the receiver's URL with the platform's path or query additions).
+    public var url: String
+    public var contentType: String
+    public var body: [UInt8]
+    /// Alerts left out of the message (beyond `max_alerts`).
+    public var omittedAlerts: Int
+
+    public init(url: String, contentType: String = "application/json", body: [UInt8], omittedAlerts: Int = 0) {
+        self.url = url
+        self.contentType = contentType
+        self.body = body
+        self.omittedAlerts = omittedAlerts
+    }
+
+    /// The body as text.
+    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// What a renderer needs besides the notification.
+public struct RenderContext: Sendable {
+    /// The receiver's resolved URL (a secret).
+    public var url: String
+    /// Where links to connwatch point.
+    public var externalURL: String
+    /// PagerDuty routing key (a secret).
+    public var routingKey: String
+
+    public init(url: String, externalURL: String, routingKey: String = "") {
+        self.url = url
+        self.externalURL = externalURL
+        self.routingKey = routingKey
+    }
+}
+
+/// Per-alert texts with a receiver's templates.
+struct AlertTexts {
+    static let defaultTitle = MessageTemplate(validated: "{{alertname}}{{#client_id}}: {{client_id}}{{/client_id}}")
+    static let defaultText = MessageTemplate(validated: "{{summary}}{{^summary}}{{description}}{{/summary}}")
+
+    let alert: Alert
+    let title: MessageTemplate
+    let text: MessageTemplate
+
+    init(_ alert: Alert, receiver: ReceiverConfig) {
+        self.alert = alert
+        self.title = receiver.title ?? Self.defaultTitle
+        self.text = receiver.text ?? Self.defaultText
+    }
+
+    var firing: Bool { alert.state == .firing }
+
+    /// The value of a template variable, unescaped.
+    func value(_ name: String) -> String? {
+        switch name {
+        case "status": return firing ? "firing" : "resolved"
+        case "STATUS": return firing ? "FIRING" : "RESOLVED"
+        case "fingerprint": return alert.fingerprint
+        case "rule": return alert.rule
+        case "starts_at": return Timestamp.formatISO8601(milliseconds: alert.startsAt)
+        case "ends_at": return alert.endsAt.map { Timestamp.formatISO8601(milliseconds: $0) }
+        default: return alert.labels[name] ?? alert.annotations[name]
+        }
+    }
+
+    /// The title with every substituted value escaped by `escaping`, on one line.
+    func title(_ escaping: TextEscaping) -> String {
+        let rendered = PlatformText.singleLine(title.render(value) { PlatformText.escape($0, escaping) })
+        if rendered.isEmpty || rendered.allSatisfy({ $0 == " " || $0 == ":" }) { return alert.rule }
+        return rendered
+    }
+
+    func text(_ escaping: TextEscaping) -> String {
+        text.render(value) { PlatformText.escape($0, escaping) }
+    }
+
+    /// `🔴 [FIRING] ` or `✅ [RESOLVED] `.
+    var marker: String { firing ? "🔴 [FIRING] " : "✅ [RESOLVED] " }
+}
+
+/// Renders a notification into the payload a receiver's platform expects, escaped and truncated to
+/// the platform's limits (ALERTING.md §4.1).
+public enum MessageRenderer {
+    /// The request for `notification` to `receiver`.
+    public static func render(
+        _ notification: Notification,
+        receiver: ReceiverConfig,
+        context: RenderContext
+    ) -> RenderedMessage {
+        var shownCount = min(receiver.effectiveMaxAlerts, notification.alerts.count)
+        var message: RenderedMessage
+        var omitted: Int
+        repeat {
+            let shown = Array(notification.alerts.prefix(shownCount)).map { AlertTexts($0, receiver: receiver) }
+            omitted = notification.alerts.count - shown.count
+            let input = Input(
+                notification: notification,
+                receiver: receiver,
+                context: context,
+                alerts: shown,
+                omitted: omitted
+            )
+            switch receiver.type {
+            case .slack: message = slack(input)
+            case .teams: message = teams(input)
+            case .discord: message = discord(input)
+            case .googlechat: message = googleChat(input)
+            case .mattermost: message = mattermost(input)
+            case .rocketchat: message = rocketChat(input)
+            case .ntfy: message = ntfy(input)
+            case .pagerduty: message = pagerDuty(input)
+            case .webhook: message = webhook(input)
+            case .alertmanager: message = alertmanager(input)
+            }
+            // Per-field budgets keep most messages in bounds; if the whole body is still too big,
+            // show fewer alerts.
+            if message.body.count <= maximumBodyBytes(receiver.type) || shownCount <= 1 { break }
+            shownCount = max(1, shownCount / 2)
+        } while true
+        message.omittedAlerts = omitted
+        message.url = endpointURL(receiver.type, context.url)
+        return message
+    }
+
+    /// The largest request body a platform takes (ALERTING.md §4.1), with some headroom.
+    static func maximumBodyBytes(_ type: ReceiverType) -> Int {
+        switch type {
+        case .teams: return 27_000  // ~28 KB
+        case .googlechat: return 31_000  // 32,000 bytes
+        case .mattermost: return 60_000  // post ≤ 16,383 characters (up to 4 bytes each)
+        case .pagerduty: return 500_000  // 512 KB
+        default: return Int.max
+        }
+    }
+
+    /// Where a receiver of `type` configured with `url` is posted to: Discord gets `wait=true`,
+    /// Google Chat `messageReplyOption`, ntfy its server root, Alertmanager `/api/v2/alerts`,
+    /// PagerDuty its Events API when no URL is set.
+    public static func endpointURL(_ type: ReceiverType, _ url: String) -> String {
+        switch type {
+        case .discord: return addingQuery(url, "wait", "true")
+        case .googlechat: return addingQuery(url, "messageReplyOption", "REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD")
+        case .ntfy: return ntfyTopic(url).root
+        case .pagerduty: return url.isEmpty ? pagerDutyURL : url
+        case .alertmanager:
+            var base = url
+            while base.hasSuffix("/") { base.removeLast() }
+            return base.hasSuffix("/api/v2/alerts") ? base : base + "/api/v2/alerts"
+        default: return url
+        }
+    }
+
+    struct Input {
+        var notification: Notification
+        var receiver: ReceiverConfig
+        var context: RenderContext
+        var alerts: [AlertTexts]
+        var omitted: Int
+
+        var firing: Bool { notification.status == .firing }
+
+        /// `🔴 [FIRING] title` for one alert, `🔴 [FIRING] 3 alerts` for several.
+        func headline(_ escaping: TextEscaping) -> String {
+            let marker = firing ? "🔴 [FIRING] " : "✅ [RESOLVED] "
+            if notification.alerts.count == 1, let only = alerts.first { return marker + only.title(escaping) }
+            return marker + "\(notification.alerts.count) alerts"
+        }
+
+        var moreLine: String? { omitted > 0 ? "… \(omitted) more alert\(omitted == 1 ? "" : "s")" : nil }
+    }
+
+    /// Adds `name=value` to the query of `url` unless it is there.
+    static func addingQuery(_ url: String, _ name: String, _ value: String) -> String {
+        if url.contains("?\(name)=") || url.contains("&\(name)=") { return url }
+        return url + (url.contains("?") ? "&" : "?") + "\(name)=\(value)"
+    }
+}

@@ -1,0 +1,108 @@
+import ConnWatchCore
+import Foundation
+
+/// A receiver with its secrets (URL, routing key, signing secret) resolved from files, systemd
+/// credentials or the configuration.
+public struct DeliveryTarget: Sendable {
+    public var receiver: ReceiverConfig
+    /// The configured URL (a secret).
+    public var url: String
+    public var routingKey: String
+    public var signer: WebhookSigner?
+
+    public var name: String { receiver.name }
+    /// Where requests go (with the platform's query or path additions).
+    public var endpoint: String { MessageRenderer.endpointURL(receiver.type, url) }
+    /// Scheme and host only: webhook URLs carry secrets in their path.
+    public var redactedURL: String { RedactedURL.describe(endpoint) }
+    var policy: RetryPolicy { RetryPolicy(maxRetryDuration: receiver.maxRetryDuration) }
+
+    public init(receiver: ReceiverConfig, url: String, routingKey: String = "", signer: WebhookSigner? = nil) {
+        self.receiver = receiver
+        self.url = url
+        self.routingKey = routingKey
+        self.signer = signer
+    }
+
+    /// A secret that could not be read.
+    public struct ResolveError: Error, Sendable, CustomStringConvertible {
+        public var receiver: String
+        public var what: String
+        public var reason: String
+        public var description: String { "receiver '\(receiver)': cannot read \(what): \(reason)" }
+    }
+
+    /// Resolves every receiver of `config`; relative paths are relative to `configPath`'s folder.
+    public static func resolve(
+        _ config: ConnWatchConfig,
+        configPath: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ResolveError) -> [DeliveryTarget] {
+        let base = (configPath as NSString).deletingLastPathComponent
+        var targets: [DeliveryTarget] = []
+        for receiver in config.receivers {
+            func read(_ path: String, _ what: String) throws(ResolveError) -> String {
+                do {
+                    return try ConfigFile.readSecret(ConfigFile.resolve(path, relativeTo: base))
+                } catch {
+                    throw ResolveError(receiver: receiver.name, what: what, reason: "\(error)")
+                }
+            }
+            func credential(_ name: String, _ what: String) throws(ResolveError) -> String {
+                guard let directory = environment["CREDENTIALS_DIRECTORY"] else {
+                    throw ResolveError(
+                        receiver: receiver.name,
+                        what: "\(what) '\(name)'",
+                        reason: "$CREDENTIALS_DIRECTORY is not set (LoadCredential= in the unit)"
+                    )
+                }
+                return try read("\(directory)/\(name)", what)
+            }
+            var url = receiver.url ?? ""
+            if let file = receiver.urlFile { url = try read(file, "url_file") }
+            if let name = receiver.urlCredential { url = try credential(name, "url_credential") }
+            var target = DeliveryTarget(receiver: receiver, url: url)
+            if let file = receiver.routingKeyFile { target.routingKey = try read(file, "routing_key_file") }
+            if let name = receiver.routingKeyCredential {
+                target.routingKey = try credential(name, "routing_key_credential")
+            }
+            if receiver.signing != .none {
+                var secret: String?
+                if let file = receiver.signingSecretFile { secret = try read(file, "signing_secret_file") }
+                if let name = receiver.signingSecretCredential {
+                    secret = try credential(name, "signing_secret_credential")
+                }
+                if let secret { target.signer = WebhookSigner(scheme: receiver.signing, secret: secret) }
+            }
+            targets.append(target)
+        }
+        return targets
+    }
+}
+
+extension DeliveryTarget {
+    /// The payload for `notification`.
+    public func render(_ notification: ConnWatchCore.Notification, externalURL: String) -> RenderedMessage {
+        MessageRenderer.render(
+            notification,
+            receiver: receiver,
+            context: RenderContext(url: url, externalURL: externalURL, routingKey: routingKey)
+        )
+    }
+
+    /// The HTTP request for one notification: `Content-Type`, `webhook-id`, signature headers
+    /// (signed at `now`), then the receiver's own headers.
+    public func request(id: String, contentType: String, body: [UInt8], now: Int64) -> HTTPRequest {
+        var headers = [
+            HTTPHeader(name: "Content-Type", value: contentType),
+            HTTPHeader(name: "webhook-id", value: id),
+        ]
+        if let signer {
+            for header in signer.headers(id: id, timestamp: now / 1000, body: body) {
+                headers.append(HTTPHeader(name: header.name, value: header.value))
+            }
+        }
+        headers.append(contentsOf: receiver.headers.map { HTTPHeader(name: $0.name, value: $0.value) })
+        return HTTPRequest(url: endpoint, headers: headers, body: body, timeout: .milliseconds(receiver.timeout))
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import GRDB
+
+/// connwatch's durable state: one SQLite database (WAL) under the state directory, opened through
+/// GRDB. Tables come from numbered migrations in ``StateStore/migrator``; add a migration (never
+/// edit a shipped one) to add alert state, client state or silences.
+///
+/// Writes go through GRDB's serialized writer; async callers use the async accessors, which run
+/// SQLite off the cooperative pool.
+public final class StateStore: Sendable {
+    /// The database file's name inside the state directory.
+    public static let fileName = "connwatch.sqlite"
+
+    let pool: DatabasePool
+    /// The database path.
+    public let path: String
+
+    /// Why the store could not be opened.
+    public struct OpenError: Error, Sendable, CustomStringConvertible {
+        public var path: String
+        public var reason: String
+        public var description: String { "cannot open the state database \(path): \(reason)" }
+    }
+
+    /// Opens (creating if needed) `directory/connwatch.sqlite` and runs pending migrations.
+    public init(directory: String) throws(OpenError) {
+        let path = (directory as NSString).appendingPathComponent(Self.fileName)
+        self.path = path
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            configuration.prepareDatabase { db in
+                // FULL: a committed notification survives a power cut, not only a crash.
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw OpenError(path: path, reason: "\(error)")
+        }
+    }
+
+    /// The schema, one migration per change.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("1-outbox") { db in
+            try db.create(table: "outbox") { table in
+                table.autoIncrementedPrimaryKey("seq")
+                table.column("id", .text).notNull().unique()
+                table.column("receiver", .text).notNull().indexed()
+                table.column("content_type", .text).notNull()
+                table.column("body", .blob).notNull()
+                table.column("created_at", .integer).notNull()
+                table.column("attempts", .integer).notNull().defaults(to: 0)
+                table.column("first_attempt_at", .integer)
+            }
+        }
+        return migrator
+    }
+
+    /// `PRAGMA journal_mode` (expected `wal`).
+    public func journalMode() throws -> String {
+        try pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+}
