@@ -316,20 +316,9 @@ final class DaemonLoop {
             }
             return
         }
+        let targets: [DeliveryTarget]
         do {
-            if newConfig.receivers != config.receivers {
-                let targets = try DeliveryTarget.resolve(newConfig, configPath: configPath)
-                // One deliverer per outbox at a time: the old one stops (what it has not sent stays
-                // pending) before the new one, with the new receivers, takes over.
-                await delivery.finish(timeout: .seconds(5))
-                delivery = NotificationDelivery(
-                    targets: targets,
-                    store: store,
-                    http: http,
-                    logger: logger,
-                    externalURL: "http://\(ProcessInfo.processInfo.hostName)"
-                )
-            }
+            targets = try DeliveryTarget.resolve(newConfig, configPath: configPath)
             var feeds: [BrokerFeed] = []
             for broker in newConfig.brokers {
                 if let running = brokers.first(where: { $0.config == broker }) {
@@ -344,6 +333,17 @@ final class DaemonLoop {
             logger.error("reload failed, keeping the running configuration: \(error)")
             return
         }
+        // Always a fresh deliverer: new receivers and secrets apply, and receivers disabled by a
+        // 410 Gone are enabled again. One deliverer per outbox at a time: the old one stops (what it
+        // has not sent stays pending) before the new one takes over.
+        await delivery.finish(timeout: .seconds(5))
+        delivery = NotificationDelivery(
+            targets: targets,
+            store: store,
+            http: http,
+            logger: logger,
+            externalURL: "http://\(ProcessInfo.processInfo.hostName)"
+        )
         engine.reconfigure(newConfig.engine, now: now, into: &changes)
         config = newConfig
         logger.notice(
