@@ -129,7 +129,7 @@ private func problems(_ text: String, readable: @escaping (String) -> Bool = { _
             "rules.yaml:8:11: unknown receiver type 'slack-ish' (known: slack, teams, discord, googlechat, mattermost, "
                 + "rocketchat, ntfy, pagerduty, webhook, alertmanager)",
             "rules.yaml:9:10: url must be an http:// or https:// address",
-            "rules.yaml:12:11: unknown rule kind 'ofline' (known: offline, disconnects, failed_connects); did you mean 'offline'?",
+            "rules.yaml:12:11: unknown rule kind 'ofline' (known: offline, disconnects, failed_connects, fleet_offline); did you mean 'offline'?",
             "rules.yaml:14:16: receiver 'opz' is not defined under receivers; did you mean 'ops'?",
             "rules.yaml:19:20: client_type 'robot' is not one of device, gateway, application, scalable-application, unknown",
             "rules.yaml:21:16: annotation 'summary': unclosed '{{' in template",
@@ -326,5 +326,71 @@ private func problems(_ text: String, readable: @escaping (String) -> Bool = { _
             found.contains("rules.yaml:24:5: 'initiator' is not a setting of rule kind failed_connects"),
             "\(found)"
         )
+    }
+}
+
+@Suite struct FleetRuleConfigTests {
+    private let base = """
+        mqtt:
+          url: mqtt://127.0.0.1:1883
+          subscriptions:
+            - topic: iot-2/type/+/id/+/mon
+              format: watson-iot
+        receivers:
+          - name: ops
+            url: http://127.0.0.1:9/x
+        defaults:
+          receivers: [ops]
+        rules:
+
+        """
+
+    @Test func loadsFleetOffline() throws {
+        let text =
+            base + """
+                  - name: type_outage
+                    kind: fleet_offline
+                    group_by: type_id
+                    ratio: 30%
+                    min_clients: 20
+                    for: 2m
+                    inhibit: true
+                """
+        let config = try ConfigLoader.load(text: text, file: "rules.yaml")
+        let rule = try #require(config.fleetRules.first)
+        #expect(rule.groupBy == .typeID)
+        #expect(rule.ratio == 0.3)
+        #expect(rule.minClients == 20)
+        #expect(rule.forDuration == 120_000)
+        #expect(rule.inhibit)
+        #expect(rule.severity == "critical")
+        #expect(config.engine.fleetRules == [rule])
+    }
+
+    @Test func fleetNeedsAThresholdAndValidValues() {
+        let text =
+            base + """
+                  - name: a
+                    kind: fleet_offline
+                    group_by: typeid
+                  - name: b
+                    kind: fleet_offline
+                    ratio: 130%
+                """
+        var found: [String] = []
+        do {
+            _ = try ConfigLoader.load(text: text, file: "rules.yaml")
+        } catch {
+            found = error.problems.map(\.description)
+        }
+        #expect(
+            found.contains { $0.contains("group_by 'typeid' is not one of") && $0.contains("did you mean 'type_id'?") },
+            "\(found)"
+        )
+        #expect(
+            found.contains("rules.yaml:12:5: rule 'a' needs 'ratio' (e.g. 30%) or 'count' (how many clients offline)"),
+            "\(found)"
+        )
+        #expect(found.contains { $0.contains("ratio must be a fraction above 0 and at most 1") }, "\(found)")
     }
 }

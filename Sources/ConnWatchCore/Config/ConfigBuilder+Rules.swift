@@ -3,25 +3,32 @@ import Yams
 extension ConfigBuilder {
     // MARK: rules
 
-    static let ruleKinds = ["offline", "disconnects", "failed_connects"]
+    static let ruleKinds = ["offline", "disconnects", "failed_connects", "fleet_offline"]
     static let commonRuleKeys = ["name", "kind", "match", "severity", "labels", "annotations", "receivers"]
     static let kindKeys: [String: [String]] = [
         "offline": ["for"],
         "disconnects": ["count", "window", "initiator", "cause", "reason_codes", "group_by"],
         "failed_connects": ["count", "window", "cause", "reason_codes", "group_by"],
+        "fleet_offline": ["for", "group_by", "ratio", "count", "min_clients", "inhibit"],
     ]
-    static let ruleKeys = commonRuleKeys + ["for", "count", "window", "initiator", "cause", "reason_codes", "group_by"]
+    static let ruleKeys =
+        commonRuleKeys + [
+            "for", "count", "window", "initiator", "cause", "reason_codes", "group_by", "ratio", "min_clients",
+            "inhibit",
+        ]
     static let severities = ["critical", "error", "warning", "info"]
 
     /// A rule of any kind, as parsed.
     enum ParsedRule {
         case offline(OfflineRule)
         case counting(CountingRule)
+        case fleet(FleetRule)
 
         var name: String {
             switch self {
             case .offline(let rule): return rule.name
             case .counting(let rule): return rule.name
+            case .fleet(let rule): return rule.name
             }
         }
     }
@@ -141,9 +148,71 @@ extension ConfigBuilder {
             }
             return ok ? .offline(rule) : nil
         }
+        if kindName == "fleet_offline" {
+            guard let fleet = fleetRule(entries, node, common: rule, annotationsGiven: annotationsGiven) else {
+                return nil
+            }
+            return ok ? .fleet(fleet) : nil
+        }
         guard let counting = countingRule(kindName, entries, node, common: rule, annotationsGiven: annotationsGiven)
         else { return nil }
         return ok ? .counting(counting) : nil
+    }
+
+    /// The settings of `fleet_offline` rules.
+    private func fleetRule(
+        _ entries: [(key: String, keyNode: Node, value: Node)],
+        _ node: Node,
+        common: OfflineRule,
+        annotationsGiven: Bool
+    ) -> FleetRule? {
+        var fleet = FleetRule(
+            name: common.name,
+            match: common.match,
+            severity: entries.contains { $0.key == "severity" } ? common.severity : "critical",
+            labels: common.labels,
+            receivers: common.receivers
+        )
+        if annotationsGiven { fleet.annotations = common.annotations }
+        fleet.forDuration = max(common.forDuration, 0)
+        for entry in entries {
+            let value = entry.value
+            switch entry.key {
+            case "group_by":
+                guard let text = reader.string(value, "group_by") else { continue }
+                if let label = ClientLabel(rawValue: text) {
+                    fleet.groupBy = label
+                } else {
+                    let known = ClientLabel.allCases.map(\.rawValue)
+                    var message = "group_by '\(text)' is not one of \(known.joined(separator: ", "))"
+                    if let suggestion = Suggestion.closest(to: text, among: known) {
+                        message += "; did you mean '\(suggestion)'?"
+                    }
+                    reader.report(value, message)
+                }
+            case "ratio":
+                guard let text = reader.string(value, "ratio") else { continue }
+                let number = text.hasSuffix("%") ? Double(text.dropLast()).map { $0 / 100 } : Double(text)
+                if let number, number > 0, number <= 1 {
+                    fleet.ratio = number
+                } else {
+                    reader.report(
+                        value,
+                        "ratio must be a fraction above 0 and at most 1 (0.3) or a percentage (30%), not '\(text)'"
+                    )
+                }
+            case "count": fleet.count = reader.int(value, "count", range: 1...10_000_000)
+            case "min_clients":
+                fleet.minClients = reader.int(value, "min_clients", range: 1...10_000_000) ?? fleet.minClients
+            case "inhibit": fleet.inhibit = reader.bool(value, "inhibit") ?? true
+            default: break
+            }
+        }
+        if !entries.contains(where: { $0.key == "ratio" || $0.key == "count" }) {
+            reader.report(node, "rule '\(common.name)' needs 'ratio' (e.g. 30%) or 'count' (how many clients offline)")
+            return nil
+        }
+        return fleet
     }
 
     /// The settings of `disconnects` and `failed_connects` rules.

@@ -32,6 +32,7 @@ struct ConfigBuilder {
                 switch rule {
                 case .offline(let offline): config.offlineRules.append(offline)
                 case .counting(let counting): config.countingRules.append(counting)
+                case .fleet(let fleet): config.fleetRules.append(fleet)
                 }
             }
         }
@@ -43,6 +44,7 @@ struct ConfigBuilder {
             let unrouted =
                 config.offlineRules.filter { $0.receivers.isEmpty }.map(\.name)
                 + config.countingRules.filter { $0.receivers.isEmpty }.map(\.name)
+                + config.fleetRules.filter { $0.receivers.isEmpty }.map(\.name)
             for name in unrouted {
                 reader.report(
                     entries.first { $0.key == "rules" }?.value,

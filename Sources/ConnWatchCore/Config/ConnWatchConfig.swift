@@ -19,29 +19,34 @@ public struct ConnWatchConfig: Sendable, Equatable {
     public var offlineRules: [OfflineRule]
     /// `disconnects` and `failed_connects` rules.
     public var countingRules: [CountingRule]
+    /// `fleet_offline` rules.
+    public var fleetRules: [FleetRule]
 
     public init(
         brokers: [BrokerConfig] = [],
         defaults: DefaultsConfig = DefaultsConfig(),
         receivers: [ReceiverConfig] = [],
         offlineRules: [OfflineRule] = [],
-        countingRules: [CountingRule] = []
+        countingRules: [CountingRule] = [],
+        fleetRules: [FleetRule] = []
     ) {
         self.brokers = brokers
         self.defaults = defaults
         self.receivers = receivers
         self.offlineRules = offlineRules
         self.countingRules = countingRules
+        self.fleetRules = fleetRules
     }
 
     /// How many rules of every kind.
-    public var ruleCount: Int { offlineRules.count + countingRules.count }
+    public var ruleCount: Int { offlineRules.count + countingRules.count + fleetRules.count }
 
     /// The engine's part of the configuration.
     public var engine: EngineConfiguration {
         EngineConfiguration(
             offlineRules: offlineRules,
             countingRules: countingRules,
+            fleetRules: fleetRules,
             startupGrace: defaults.startupGrace,
             logCapacity: defaults.connectionLogSize
         )

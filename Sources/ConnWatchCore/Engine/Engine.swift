@@ -3,6 +3,8 @@ public struct EngineConfiguration: Sendable, Equatable {
     public var offlineRules: [OfflineRule]
     /// `disconnects` and `failed_connects` rules.
     public var countingRules: [CountingRule]
+    /// `fleet_offline` rules.
+    public var fleetRules: [FleetRule]
     /// After start, nothing fires before this much time has passed (milliseconds).
     public var startupGrace: Int64
     /// How many connection events each client's log keeps.
@@ -11,11 +13,13 @@ public struct EngineConfiguration: Sendable, Equatable {
     public init(
         offlineRules: [OfflineRule] = [],
         countingRules: [CountingRule] = [],
+        fleetRules: [FleetRule] = [],
         startupGrace: Int64 = 0,
         logCapacity: Int = 20
     ) {
         self.offlineRules = offlineRules
         self.countingRules = countingRules
+        self.fleetRules = fleetRules
         self.startupGrace = startupGrace
         self.logCapacity = logCapacity
     }
@@ -47,6 +51,8 @@ public final class Engine {
         var since: Int64 = 0
         var generation: UInt32 = 0
         var alert: Alert?
+        /// Whether people were told it fires (not if a fleet alert inhibited it).
+        var notified = false
     }
 
     /// One counting rule's state for one group (a client, an address, a label value).
@@ -59,6 +65,19 @@ public final class Engine {
         var alert: Alert?
         /// The client of the last counted event (its reason goes into the annotations).
         var lastClient: Int32 = 0
+        var notified = false
+    }
+
+    /// One fleet rule's state for one group of clients.
+    private struct FleetGroup {
+        var key: String
+        var members: [Int32] = []
+        var offline = 0
+        var phase: Phase = .idle
+        var since: Int64 = 0
+        var generation: UInt32 = 0
+        var alert: Alert?
+        var notified = false
     }
 
     /// A deadline: for an offline slot (`client`, `slot`) or, when `counter` is set, for a
@@ -68,6 +87,8 @@ public final class Engine {
         var slot: Int32
         var generation: UInt32
         var counter = false
+        /// A fleet group's deadline (`client` = rule, `slot` = group).
+        var fleet = false
     }
 
     public private(set) var configuration: EngineConfiguration
@@ -80,6 +101,11 @@ public final class Engine {
     /// Per counting rule: its groups' slots and the index from group key to slot.
     private var counterSlots: [[CounterSlot]] = []
     private var counterIndex: [[String: Int32]] = []
+    /// Per fleet rule: its groups and the index from group key to group.
+    private var fleetGroups: [[FleetGroup]] = []
+    private var fleetIndex: [[String: Int32]] = []
+    /// Per client: its group in each fleet rule, or -1.
+    private var clientFleet: [[Int32]] = []
     private var index: [String: Int32] = [:]
     private var timers = TimerQueue<TimerRef>()
     /// Stamps every scheduled deadline; a timer whose stamp no longer matches its slot is stale.
@@ -93,6 +119,8 @@ public final class Engine {
         self.startTime = startTime
         counterSlots = Array(repeating: [], count: configuration.countingRules.count)
         counterIndex = Array(repeating: [:], count: configuration.countingRules.count)
+        fleetGroups = Array(repeating: [], count: configuration.fleetRules.count)
+        fleetIndex = Array(repeating: [:], count: configuration.fleetRules.count)
     }
 
     // MARK: Queries
@@ -111,6 +139,7 @@ public final class Engine {
     public var firingAlerts: [Alert] {
         slots.flatMap { $0.compactMap { $0.phase == .firing ? $0.alert : nil } }
             + counterSlots.flatMap { $0.compactMap { $0.phase == .firing ? $0.alert : nil } }
+            + fleetGroups.flatMap { $0.compactMap { $0.phase == .firing ? $0.alert : nil } }
     }
 
     /// The earliest time at which `advance(to:)` has work to do, or `nil` if none is scheduled.
@@ -128,10 +157,16 @@ public final class Engine {
         let transition = Self.apply(event, at: time, to: &clientStates[position])
         switch transition {
         case .connected(let wasDisconnected):
-            if wasDisconnected { disconnectedCount -= 1 }
             clientConnected(position, at: time, into: &changes)
+            if wasDisconnected {
+                disconnectedCount -= 1
+                fleetMemberChanged(position, offlineDelta: -1, at: time, into: &changes)
+            }
         case .disconnected(let wasDisconnected):
-            if !wasDisconnected { disconnectedCount += 1 }
+            if !wasDisconnected {
+                disconnectedCount += 1
+                fleetMemberChanged(position, offlineDelta: 1, at: time, into: &changes)
+            }
             clientDisconnected(position, at: time)
             count(event, client: position, at: time, into: &changes)
         case .takeover:
@@ -213,6 +248,7 @@ public final class Engine {
     public func reconfigure(_ newConfiguration: EngineConfiguration, now: Int64, into changes: inout [AlertChange]) {
         let oldRules = configuration.offlineRules
         let oldCounting = configuration.countingRules
+        let oldFleet = configuration.fleetRules
         configuration = newConfiguration
         for position in clientStates.indices {
             let client = clientStates[position]
@@ -239,7 +275,7 @@ public final class Engine {
                 newSlots.append(slot)
             }
             for (index, old) in oldSlots.enumerated() where !kept.contains(index) && old.phase == .firing {
-                if var alert = old.alert {
+                if var alert = old.alert, old.notified {
                     alert.state = .resolved
                     alert.endsAt = max(now, alert.startsAt)
                     changes.append(AlertChange(alert: alert))
@@ -249,6 +285,37 @@ public final class Engine {
             slots[position] = newSlots
         }
         reconfigureCounters(oldRules: oldCounting, now: now, into: &changes)
+        if oldFleet != newConfiguration.fleetRules { rebuildFleet(now: now, into: &changes) }
+    }
+
+    /// Fleet rules changed: resolve their alerts and count the groups anew from the client table.
+    private func rebuildFleet(now: Int64, into changes: inout [AlertChange]) {
+        for groups in fleetGroups {
+            for group in groups where group.phase == .firing {
+                if var alert = group.alert, group.notified {
+                    alert.state = .resolved
+                    alert.endsAt = max(now, alert.startsAt)
+                    changes.append(AlertChange(alert: alert))
+                }
+                firingCount -= 1
+            }
+        }
+        fleetGroups = Array(repeating: [], count: configuration.fleetRules.count)
+        fleetIndex = Array(repeating: [:], count: configuration.fleetRules.count)
+        for position in clientStates.indices {
+            var memberships: [Int32] = []
+            for (ruleIndex, rule) in configuration.fleetRules.enumerated() {
+                memberships.append(
+                    rule.match.matches(clientStates[position]) ? joinFleet(rule: ruleIndex, client: position) : -1
+                )
+            }
+            clientFleet[position] = memberships
+        }
+        for ruleIndex in fleetGroups.indices {
+            for group in fleetGroups[ruleIndex].indices {
+                evaluateFleet(rule: ruleIndex, group: group, at: now, into: &changes)
+            }
+        }
     }
 
     /// Counting rules that keep their name keep their counts and alerts; the rest resolve.
@@ -284,7 +351,7 @@ public final class Engine {
         }
         for (old, ruleCounters) in oldCounters.enumerated() where !kept.contains(old) {
             for slot in ruleCounters where slot.phase == .firing {
-                if var alert = slot.alert {
+                if var alert = slot.alert, slot.notified {
                     alert.state = .resolved
                     alert.endsAt = max(now, alert.startsAt)
                     changes.append(AlertChange(alert: alert))
@@ -298,6 +365,16 @@ public final class Engine {
     public func advance(to now: Int64, into changes: inout [AlertChange]) {
         while let entry = timers.popDue(now: now) {
             let ref = entry.payload
+            if ref.fleet {
+                fleetDeadline(
+                    rule: Int(ref.client),
+                    group: Int(ref.slot),
+                    ref.generation,
+                    at: entry.deadline,
+                    into: &changes
+                )
+                continue
+            }
             if ref.counter {
                 counterDeadline(
                     rule: Int(ref.client),
@@ -313,10 +390,12 @@ public final class Engine {
             let slot = slots[clientPosition][slotPosition]
             guard slot.generation == ref.generation, slot.phase == .pending else { continue }
             let alert = firingAlert(client: clientPosition, slot: slot, at: entry.deadline)
+            let notify = !isInhibited(clientPosition)
             slots[clientPosition][slotPosition].phase = .firing
             slots[clientPosition][slotPosition].alert = alert
+            slots[clientPosition][slotPosition].notified = notify
             firingCount += 1
-            changes.append(AlertChange(alert: alert))
+            if notify { changes.append(AlertChange(alert: alert)) }
         }
     }
 
@@ -333,6 +412,11 @@ public final class Engine {
             clientSlots.append(Slot(rule: Int32(ruleIndex)))
         }
         slots.append(clientSlots)
+        var memberships: [Int32] = []
+        for (ruleIndex, rule) in configuration.fleetRules.enumerated() {
+            memberships.append(rule.match.matches(state) ? joinFleet(rule: ruleIndex, client: position) : -1)
+        }
+        clientFleet.append(memberships)
         return position
     }
 
@@ -370,7 +454,7 @@ public final class Engine {
             case .pending:
                 slot.phase = .idle
             case .firing:
-                if var alert = slot.alert {
+                if var alert = slot.alert, slot.notified {
                     alert.state = .resolved
                     alert.endsAt = max(time, alert.startsAt)
                     changes.append(AlertChange(alert: alert))
@@ -378,6 +462,7 @@ public final class Engine {
                 firingCount -= 1
                 slot.phase = .idle
                 slot.alert = nil
+                slot.notified = false
             }
             slot.generation = nextGeneration()
             slots[position][slotPosition] = slot
@@ -492,12 +577,15 @@ public final class Engine {
         case .firing:
             if holds {
                 scheduleCounter(&slot, rule: ruleIndex, slot: position, at: slot.times[0] + rule.window)
-            } else if var alert = slot.alert {
-                alert.state = .resolved
-                alert.endsAt = max(time, alert.startsAt)
-                changes.append(AlertChange(alert: alert))
+            } else {
+                if var alert = slot.alert, slot.notified {
+                    alert.state = .resolved
+                    alert.endsAt = max(time, alert.startsAt)
+                    changes.append(AlertChange(alert: alert))
+                }
                 slot.phase = .idle
                 slot.alert = nil
+                slot.notified = false
                 firingCount -= 1
             }
         case .idle:
@@ -555,7 +643,176 @@ public final class Engine {
         slot.phase = .firing
         slot.alert = alert
         firingCount += 1
+        // Per-client counts are inhibited like offline alerts; group counts speak for many clients.
+        slot.notified = !(rule.grouping == .client && isInhibited(Int(slot.lastClient)))
+        if slot.notified { changes.append(AlertChange(alert: alert)) }
+    }
+
+    // MARK: Fleet rules
+
+    /// Adds a client to its group of a fleet rule; returns the group's index.
+    private func joinFleet(rule ruleIndex: Int, client position: Int) -> Int32 {
+        let rule = configuration.fleetRules[ruleIndex]
+        let key = rule.groupBy.map { $0.value(of: clientStates[position]) } ?? "all"
+        let group: Int32
+        if let existing = fleetIndex[ruleIndex][key] {
+            group = existing
+        } else {
+            group = Int32(fleetGroups[ruleIndex].count)
+            fleetGroups[ruleIndex].append(FleetGroup(key: key))
+            fleetIndex[ruleIndex][key] = group
+        }
+        fleetGroups[ruleIndex][Int(group)].members.append(Int32(position))
+        if clientStates[position].status == .disconnected { fleetGroups[ruleIndex][Int(group)].offline += 1 }
+        return group
+    }
+
+    /// A client of fleet groups went offline (+1) or came back (-1).
+    private func fleetMemberChanged(
+        _ position: Int,
+        offlineDelta: Int,
+        at time: Int64,
+        into changes: inout [AlertChange]
+    ) {
+        guard !configuration.fleetRules.isEmpty else { return }
+        for (ruleIndex, group) in clientFleet[position].enumerated() where group >= 0 {
+            fleetGroups[ruleIndex][Int(group)].offline += offlineDelta
+            evaluateFleet(rule: ruleIndex, group: Int(group), at: time, into: &changes)
+        }
+    }
+
+    private func evaluateFleet(
+        rule ruleIndex: Int,
+        group position: Int,
+        at time: Int64,
+        into changes: inout [AlertChange]
+    ) {
+        let rule = configuration.fleetRules[ruleIndex]
+        var group = fleetGroups[ruleIndex][position]
+        let holds = rule.holds(offline: group.offline, total: group.members.count)
+        switch group.phase {
+        case .idle where holds:
+            group.phase = .pending
+            group.since = time
+            group.generation = nextGeneration()
+            timers.schedule(
+                at: max(time + rule.forDuration, graceEnd),
+                TimerRef(client: Int32(ruleIndex), slot: Int32(position), generation: group.generation, fleet: true)
+            )
+        case .pending where !holds:
+            group.phase = .idle
+            group.generation = nextGeneration()
+        case .firing where !holds:
+            fleetGroups[ruleIndex][position] = group
+            resolveFleet(rule: ruleIndex, group: position, at: time, into: &changes)
+            return
+        default:
+            break
+        }
+        fleetGroups[ruleIndex][position] = group
+    }
+
+    private func fleetDeadline(
+        rule ruleIndex: Int,
+        group position: Int,
+        _ generation: UInt32,
+        at time: Int64,
+        into changes: inout [AlertChange]
+    ) {
+        guard ruleIndex < fleetGroups.count, position < fleetGroups[ruleIndex].count else { return }
+        var group = fleetGroups[ruleIndex][position]
+        guard group.generation == generation, group.phase == .pending else { return }
+        let rule = configuration.fleetRules[ruleIndex]
+        guard rule.holds(offline: group.offline, total: group.members.count) else {
+            group.phase = .idle
+            fleetGroups[ruleIndex][position] = group
+            return
+        }
+        var labels = rule.labels
+        labels["alertname"] = rule.name
+        labels["severity"] = rule.severity
+        if let label = rule.groupBy { labels[label.rawValue] = group.key }
+        let total = group.members.count
+        let percent = total > 0 ? group.offline * 100 / total : 0
+        let anyMember = Int(group.members.first ?? 0)
+        let variables = AlertVariables(
+            client: clientStates[anyMember],
+            rule: rule.name,
+            severity: rule.severity,
+            since: group.since,
+            now: time,
+            extra: [
+                "group": group.key, "offline_clients": String(group.offline), "total_clients": String(total),
+                "offline_percent": String(percent),
+            ]
+        )
+        var annotations = LabelSet()
+        for annotation in rule.annotations {
+            annotations[annotation.name] = annotation.template.render { variables.value(of: $0, labels: labels) }
+        }
+        let alert = Alert(
+            labels: labels,
+            annotations: annotations,
+            rule: rule.name,
+            state: .firing,
+            activeSince: group.since,
+            startsAt: time,
+            receivers: rule.receivers
+        )
+        group.phase = .firing
+        group.alert = alert
+        group.notified = true
+        firingCount += 1
+        fleetGroups[ruleIndex][position] = group
         changes.append(AlertChange(alert: alert))
+    }
+
+    /// Resolves a fleet alert. The per-client alerts it held back go back to pending for a
+    /// hold-down (the rule's `for`, at least a minute): clients that return with the rest of the
+    /// fleet stay quiet; those still offline after it are told one by one.
+    private func resolveFleet(
+        rule ruleIndex: Int,
+        group position: Int,
+        at time: Int64,
+        into changes: inout [AlertChange]
+    ) {
+        var group = fleetGroups[ruleIndex][position]
+        if var alert = group.alert, group.notified {
+            alert.state = .resolved
+            alert.endsAt = max(time, alert.startsAt)
+            changes.append(AlertChange(alert: alert))
+        }
+        group.phase = .idle
+        group.alert = nil
+        group.notified = false
+        group.generation = nextGeneration()
+        firingCount -= 1
+        fleetGroups[ruleIndex][position] = group
+        guard configuration.fleetRules[ruleIndex].inhibit else { return }
+        let holdDown = max(configuration.fleetRules[ruleIndex].forDuration, 60_000)
+        for member in group.members {
+            let client = Int(member)
+            guard !isInhibited(client) else { continue }
+            for slotPosition in slots[client].indices
+            where slots[client][slotPosition].phase == .firing && !slots[client][slotPosition].notified {
+                var slot = slots[client][slotPosition]
+                slot.phase = .pending
+                slot.alert = nil
+                firingCount -= 1
+                schedule(&slot, client: client, slot: slotPosition, deadline: time + holdDown)
+                slots[client][slotPosition] = slot
+            }
+        }
+    }
+
+    /// Whether a firing fleet alert of one of the client's groups speaks for it.
+    private func isInhibited(_ position: Int) -> Bool {
+        guard !configuration.fleetRules.isEmpty, position < clientFleet.count else { return false }
+        for (ruleIndex, group) in clientFleet[position].enumerated()
+        where group >= 0 && configuration.fleetRules[ruleIndex].inhibit {
+            if fleetGroups[ruleIndex][Int(group)].phase == .firing { return true }
+        }
+        return false
     }
 
     private func firingAlert(client position: Int, slot: Slot, at time: Int64) -> Alert {

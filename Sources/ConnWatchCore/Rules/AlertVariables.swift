@@ -5,6 +5,7 @@ struct AlertVariables {
         "client_id", "client_type", "org_id", "type_id", "device_id", "app_id", "broker", "rule", "severity",
         "offline_for", "offline_since", "reason", "reason_code", "cause", "disconnected_by", "protocol",
         "client_address", "group", "count", "window",
+        "offline_clients", "total_clients", "offline_percent",
     ]
 
     let client: ClientState
