@@ -129,7 +129,7 @@ private func problems(_ text: String, readable: @escaping (String) -> Bool = { _
             "rules.yaml:8:11: unknown receiver type 'slack-ish' (known: slack, teams, discord, googlechat, mattermost, "
                 + "rocketchat, ntfy, pagerduty, webhook, alertmanager)",
             "rules.yaml:9:10: url must be an http:// or https:// address",
-            "rules.yaml:12:11: unknown rule kind 'ofline' (known: offline, disconnects, failed_connects, fleet_offline); did you mean 'offline'?",
+            "rules.yaml:12:11: unknown rule kind 'ofline' (known: offline, disconnects, failed_connects, flapping, fleet_offline); did you mean 'offline'?",
             "rules.yaml:14:16: receiver 'opz' is not defined under receivers; did you mean 'ops'?",
             "rules.yaml:19:20: client_type 'robot' is not one of device, gateway, application, scalable-application, unknown",
             "rules.yaml:21:16: annotation 'summary': unclosed '{{' in template",
@@ -392,5 +392,38 @@ private func problems(_ text: String, readable: @escaping (String) -> Bool = { _
             "\(found)"
         )
         #expect(found.contains { $0.contains("ratio must be a fraction above 0 and at most 1") }, "\(found)")
+    }
+}
+
+@Suite struct FlappingRuleConfigTests {
+    @Test func loadsFlappingWithHysteresis() throws {
+        let text = """
+            mqtt:
+              url: mqtt://127.0.0.1:1883
+              subscriptions:
+                - topic: iot-2/type/+/id/+/mon
+                  format: watson-iot
+            receivers:
+              - name: ops
+                url: http://127.0.0.1:9/x
+            defaults:
+              receivers: [ops]
+            rules:
+              - name: flapping
+                kind: flapping
+                transitions: 8
+                window: 15m
+                resolve_below: 2
+              - name: flapping_default
+                kind: flapping
+                transitions: 6
+                window: 10m
+            """
+        let config = try ConfigLoader.load(text: text, file: "rules.yaml")
+        #expect(config.countingRules.map(\.kind) == [.flapping, .flapping])
+        #expect(config.countingRules[0].count == 8)
+        #expect(config.countingRules[0].resolveBelow == 2)
+        #expect(config.countingRules[0].window == 900_000)
+        #expect(config.countingRules[1].resolveBelow == 3)
     }
 }

@@ -218,3 +218,75 @@ private final class Driver {
         #expect(d.take().count == 1, "the two counts from before the reload still count")
     }
 }
+
+@Suite struct FlappingRuleTests {
+    let flapping = CountingRule(name: "flapping", kind: .flapping, count: 6, window: 10 * minute)
+    let offline = OfflineRule(name: "offline", forDuration: 2 * minute)
+
+    private func driver() -> Driver {
+        let engine = EngineConfiguration(offlineRules: [offline], countingRules: [flapping])
+        return Driver(engine)
+    }
+
+    @Test func firesAtTheSixthStateChangeAndResolvesBelowHalf() throws {
+        let d = driver()
+        d.send(event(.connect, "s1", at: t0))  // unknown → connected is not a change of a known state
+        var time = t0
+        for i in 0..<6 {
+            time += 30_000
+            d.send(
+                event(
+                    i.isMultiple(of: 2) ? .disconnect : .connect,
+                    "s1",
+                    at: time,
+                    cause: .networkClosed,
+                    initiator: .network
+                )
+            )
+            if i < 5 { #expect(d.take().isEmpty, "change \(i + 1)") }
+        }
+        let fired = d.take()
+        #expect(fired.map(\.alert.rule) == ["flapping"])
+        #expect(fired.first?.alert.annotations["summary"] == "d:org1:sensor:s1: 6 connection state changes within 10m")
+        // Hysteresis: it stays firing while 3 or more changes remain in the window (resolve below 6 / 2).
+        // The 4th change (t0 + 2m) leaves the window at t0 + 12m: then only 2 remain.
+        d.advance(to: t0 + 12 * minute - 1)
+        #expect(d.take().isEmpty)
+        d.advance(to: t0 + 12 * minute)
+        #expect(d.take().map { "\($0.alert.rule) \($0.alert.state)" } == ["flapping resolved"])
+    }
+
+    @Test func aFlappingClientsOfflineAlertIsHeldBackAndToldIfItStaysOffline() {
+        let d = driver()
+        d.send(event(.connect, "s1", at: t0))
+        var time = t0
+        for i in 0..<7 {
+            time += 10_000
+            d.send(
+                event(
+                    i.isMultiple(of: 2) ? .disconnect : .connect,
+                    "s1",
+                    at: time,
+                    cause: .networkClosed,
+                    initiator: .network
+                )
+            )
+        }
+        // The 7th change left it disconnected at t0 + 70 s; the offline rule's 2 minutes pass.
+        d.advance(to: t0 + 70_000 + 2 * minute)
+        #expect(d.take().map(\.alert.rule) == ["flapping"], "only the flapping alert speaks for the client")
+        // Flapping ends (fewer than 3 changes in 10 minutes) while the client is still offline:
+        // after a minute's hold-down the offline alert is told.
+        d.advance(to: t0 + 50_000 + 10 * minute)
+        #expect(d.take().map { "\($0.alert.rule) \($0.alert.state)" } == ["flapping resolved"])
+        d.advance(to: t0 + 50_000 + 11 * minute)
+        #expect(d.take().map { "\($0.alert.rule) \($0.alert.state)" } == ["offline firing"])
+    }
+}
+
+extension Driver {
+    fileprivate convenience init(_ configuration: EngineConfiguration) {
+        self.init([])
+        engine.reconfigure(configuration, now: t0, into: &changes)
+    }
+}

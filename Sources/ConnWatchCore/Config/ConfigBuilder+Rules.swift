@@ -3,18 +3,19 @@ import Yams
 extension ConfigBuilder {
     // MARK: rules
 
-    static let ruleKinds = ["offline", "disconnects", "failed_connects", "fleet_offline"]
+    static let ruleKinds = ["offline", "disconnects", "failed_connects", "flapping", "fleet_offline"]
     static let commonRuleKeys = ["name", "kind", "match", "severity", "labels", "annotations", "receivers"]
     static let kindKeys: [String: [String]] = [
         "offline": ["for"],
         "disconnects": ["count", "window", "initiator", "cause", "reason_codes", "group_by"],
         "failed_connects": ["count", "window", "cause", "reason_codes", "group_by"],
+        "flapping": ["transitions", "window", "resolve_below"],
         "fleet_offline": ["for", "group_by", "ratio", "count", "min_clients", "inhibit"],
     ]
     static let ruleKeys =
         commonRuleKeys + [
             "for", "count", "window", "initiator", "cause", "reason_codes", "group_by", "ratio", "min_clients",
-            "inhibit",
+            "inhibit", "transitions", "resolve_below",
         ]
     static let severities = ["critical", "error", "warning", "info"]
 
@@ -223,8 +224,14 @@ extension ConfigBuilder {
         common: OfflineRule,
         annotationsGiven: Bool
     ) -> CountingRule? {
-        let kind: CountingRule.Kind = kindName == "disconnects" ? .disconnects : .failedConnects
+        let kind: CountingRule.Kind
+        switch kindName {
+        case "disconnects": kind = .disconnects
+        case "flapping": kind = .flapping
+        default: kind = .failedConnects
+        }
         var count: Int?
+        var resolveBelow: Int?
         var window: Int64?
         var initiators: [DisconnectInitiator] = []
         var causes: [DisconnectCause] = []
@@ -233,7 +240,8 @@ extension ConfigBuilder {
         for entry in entries {
             let value = entry.value
             switch entry.key {
-            case "count": count = reader.int(value, "count", range: 1...10_000)
+            case "count", "transitions": count = reader.int(value, entry.key, range: 1...10_000)
+            case "resolve_below": resolveBelow = reader.int(value, "resolve_below", range: 1...10_000)
             case "window":
                 window = reader.duration(value, "window")
                 if window == 0 { reader.report(value, "window must be more than 0") }
@@ -282,8 +290,16 @@ extension ConfigBuilder {
             default: break
             }
         }
-        if count == nil && !entries.contains(where: { $0.key == "count" }) {
-            reader.report(node, "rule '\(common.name)' needs 'count' (how many events make an alert)")
+        let countKey = kind == .flapping ? "transitions" : "count"
+        if count == nil && !entries.contains(where: { $0.key == countKey }) {
+            let what = kind == .flapping ? "how many state changes make it flapping" : "how many events make an alert"
+            reader.report(node, "rule '\(common.name)' needs '\(countKey)' (\(what))")
+        }
+        if let count, let resolveBelow, resolveBelow > count {
+            reader.report(
+                node,
+                "rule '\(common.name)': resolve_below (\(resolveBelow)) must not exceed \(countKey) (\(count))"
+            )
         }
         if window == nil && !entries.contains(where: { $0.key == "window" }) {
             reader.report(node, "rule '\(common.name)' needs 'window' (e.g. 15m)")
@@ -294,6 +310,7 @@ extension ConfigBuilder {
             kind: kind,
             match: common.match,
             count: count,
+            resolveBelow: resolveBelow,
             window: window,
             initiators: initiators,
             causes: causes,

@@ -161,6 +161,7 @@ public final class Engine {
             if wasDisconnected {
                 disconnectedCount -= 1
                 fleetMemberChanged(position, offlineDelta: -1, at: time, into: &changes)
+                count(event, client: position, at: time, transition: true, into: &changes)
             }
         case .disconnected(let wasDisconnected):
             if !wasDisconnected {
@@ -168,13 +169,13 @@ public final class Engine {
                 fleetMemberChanged(position, offlineDelta: 1, at: time, into: &changes)
             }
             clientDisconnected(position, at: time)
-            count(event, client: position, at: time, into: &changes)
+            count(event, client: position, at: time, transition: !wasDisconnected, into: &changes)
         case .takeover:
             counters.takeovers += 1
         case .stale:
             counters.outOfOrder += 1
         case .recorded:
-            count(event, client: position, at: time, into: &changes)
+            count(event, client: position, at: time, transition: false, into: &changes)
         }
     }
 
@@ -497,8 +498,15 @@ public final class Engine {
     // MARK: Counting rules
 
     /// Counts `event` for every counting rule it matches.
-    private func count(_ event: StatusEvent, client position: Int, at time: Int64, into changes: inout [AlertChange]) {
+    private func count(
+        _ event: StatusEvent,
+        client position: Int,
+        at time: Int64,
+        transition: Bool,
+        into changes: inout [AlertChange]
+    ) {
         for (ruleIndex, rule) in configuration.countingRules.enumerated() where rule.counts(event) {
+            if rule.kind == .flapping && !transition { continue }
             let client = clientStates[position]
             guard rule.match.matches(client) else { continue }
             let key: String
@@ -530,10 +538,10 @@ public final class Engine {
                     scheduleCounter(&slot, rule: ruleIndex, slot: slotPosition, at: graceEnd)
                 } else {
                     fireCounter(&slot, rule: ruleIndex, at: time, into: &changes)
-                    scheduleCounter(&slot, rule: ruleIndex, slot: slotPosition, at: slot.times[0] + rule.window)
+                    scheduleCounter(&slot, rule: ruleIndex, slot: slotPosition, at: Self.resolveDeadline(slot, rule))
                 }
             case .firing:
-                scheduleCounter(&slot, rule: ruleIndex, slot: slotPosition, at: slot.times[0] + rule.window)
+                scheduleCounter(&slot, rule: ruleIndex, slot: slotPosition, at: Self.resolveDeadline(slot, rule))
             default:
                 break
             }
@@ -544,6 +552,16 @@ public final class Engine {
     /// Whether the last `count` events of `slot` all lie within the window ending at `time`.
     private static func threshold(_ slot: CounterSlot, _ rule: CountingRule, at time: Int64) -> Bool {
         slot.times.count >= rule.count && slot.times[slot.times.count - rule.count] + rule.window > time
+    }
+
+    /// Whether a firing counter still holds at `time`: at least `resolveBelow` events in the window.
+    private static func stillHolds(_ slot: CounterSlot, _ rule: CountingRule, at time: Int64) -> Bool {
+        slot.times.count >= rule.resolveBelow && slot.times[slot.times.count - rule.resolveBelow] + rule.window > time
+    }
+
+    /// When a firing counter stops holding unless more events come.
+    private static func resolveDeadline(_ slot: CounterSlot, _ rule: CountingRule) -> Int64 {
+        slot.times[max(slot.times.count - rule.resolveBelow, 0)] + rule.window
     }
 
     private func scheduleCounter(_ slot: inout CounterSlot, rule: Int, slot position: Int, at deadline: Int64) {
@@ -565,18 +583,17 @@ public final class Engine {
         var slot = counterSlots[ruleIndex][position]
         guard slot.generation == generation else { return }
         let rule = configuration.countingRules[ruleIndex]
-        let holds = Self.threshold(slot, rule, at: time)
         switch slot.phase {
         case .pending:
-            if holds {
+            if Self.threshold(slot, rule, at: time) {
                 fireCounter(&slot, rule: ruleIndex, at: time, into: &changes)
-                scheduleCounter(&slot, rule: ruleIndex, slot: position, at: slot.times[0] + rule.window)
+                scheduleCounter(&slot, rule: ruleIndex, slot: position, at: Self.resolveDeadline(slot, rule))
             } else {
                 slot.phase = .idle
             }
         case .firing:
-            if holds {
-                scheduleCounter(&slot, rule: ruleIndex, slot: position, at: slot.times[0] + rule.window)
+            if Self.stillHolds(slot, rule, at: time) {
+                scheduleCounter(&slot, rule: ruleIndex, slot: position, at: Self.resolveDeadline(slot, rule))
             } else {
                 if var alert = slot.alert, slot.notified {
                     alert.state = .resolved
@@ -587,6 +604,11 @@ public final class Engine {
                 slot.alert = nil
                 slot.notified = false
                 firingCount -= 1
+                counterSlots[ruleIndex][position] = slot
+                if rule.kind == .flapping, let client = index[slot.key] {
+                    releaseHeldBack(Int(client), at: time, holdDown: 60_000)
+                }
+                return
             }
         case .idle:
             break
@@ -643,8 +665,11 @@ public final class Engine {
         slot.phase = .firing
         slot.alert = alert
         firingCount += 1
-        // Per-client counts are inhibited like offline alerts; group counts speak for many clients.
-        slot.notified = !(rule.grouping == .client && isInhibited(Int(slot.lastClient)))
+        // Per-client counts are inhibited like offline alerts (a flapping alert is not held back
+        // by flapping); group counts speak for many clients.
+        slot.notified =
+            !(rule.grouping == .client
+            && isInhibited(Int(slot.lastClient), byFlapping: rule.kind != .flapping))
         if slot.notified { changes.append(AlertChange(alert: alert)) }
     }
 
@@ -790,27 +815,38 @@ public final class Engine {
         fleetGroups[ruleIndex][position] = group
         guard configuration.fleetRules[ruleIndex].inhibit else { return }
         let holdDown = max(configuration.fleetRules[ruleIndex].forDuration, 60_000)
-        for member in group.members {
-            let client = Int(member)
-            guard !isInhibited(client) else { continue }
-            for slotPosition in slots[client].indices
-            where slots[client][slotPosition].phase == .firing && !slots[client][slotPosition].notified {
-                var slot = slots[client][slotPosition]
-                slot.phase = .pending
-                slot.alert = nil
-                firingCount -= 1
-                schedule(&slot, client: client, slot: slotPosition, deadline: time + holdDown)
-                slots[client][slotPosition] = slot
-            }
+        for member in group.members { releaseHeldBack(Int(member), at: time, holdDown: holdDown) }
+    }
+
+    /// The offline alerts of a client that an inhibiting alert held back go back to pending for
+    /// `holdDown`; if the client is still offline then, it is told.
+    private func releaseHeldBack(_ client: Int, at time: Int64, holdDown: Int64) {
+        guard !isInhibited(client) else { return }
+        for slotPosition in slots[client].indices
+        where slots[client][slotPosition].phase == .firing && !slots[client][slotPosition].notified {
+            var slot = slots[client][slotPosition]
+            slot.phase = .pending
+            slot.alert = nil
+            firingCount -= 1
+            schedule(&slot, client: client, slot: slotPosition, deadline: time + holdDown)
+            slots[client][slotPosition] = slot
         }
     }
 
-    /// Whether a firing fleet alert of one of the client's groups speaks for it.
-    private func isInhibited(_ position: Int) -> Bool {
-        guard !configuration.fleetRules.isEmpty, position < clientFleet.count else { return false }
+    /// Whether a firing fleet alert of one of the client's groups, or its own flapping alert,
+    /// speaks for it.
+    private func isInhibited(_ position: Int, byFlapping: Bool = true) -> Bool {
+        guard position < clientFleet.count else { return false }
         for (ruleIndex, group) in clientFleet[position].enumerated()
         where group >= 0 && configuration.fleetRules[ruleIndex].inhibit {
             if fleetGroups[ruleIndex][Int(group)].phase == .firing { return true }
+        }
+        guard byFlapping else { return false }
+        let clientID = clientStates[position].clientID
+        for (ruleIndex, rule) in configuration.countingRules.enumerated() where rule.kind == .flapping {
+            if let slot = counterIndex[ruleIndex][clientID], counterSlots[ruleIndex][Int(slot)].phase == .firing {
+                return true
+            }
         }
         return false
     }

@@ -8,6 +8,8 @@ public struct CountingRule: Sendable, Equatable {
         case disconnects
         /// Refused connection attempts.
         case failedConnects = "failed_connects"
+        /// State changes (connected ↔ disconnected) of one client: flapping.
+        case flapping
     }
 
     /// What the events are counted per.
@@ -24,6 +26,9 @@ public struct CountingRule: Sendable, Equatable {
     public var kind: Kind
     public var match: ClientMatcher
     public var count: Int
+    /// A firing alert resolves once the window holds fewer than this many events (hysteresis);
+    /// `count` unless the rule says otherwise (flapping: half of `count` by default).
+    public var resolveBelow: Int
     /// Milliseconds.
     public var window: Int64
     /// Count only events whose initiator is one of these (empty: any).
@@ -43,6 +48,7 @@ public struct CountingRule: Sendable, Equatable {
         kind: Kind,
         match: ClientMatcher = ClientMatcher(),
         count: Int,
+        resolveBelow: Int? = nil,
         window: Int64,
         initiators: [DisconnectInitiator] = [],
         causes: [DisconnectCause] = [],
@@ -57,6 +63,7 @@ public struct CountingRule: Sendable, Equatable {
         self.kind = kind
         self.match = match
         self.count = count
+        self.resolveBelow = min(max(resolveBelow ?? (kind == .flapping ? max(count / 2, 1) : count), 1), count)
         self.window = window
         self.initiators = initiators
         self.causes = causes
@@ -75,6 +82,8 @@ public struct CountingRule: Sendable, Equatable {
             guard event.action == .disconnect, event.cause != .sessionTakeover else { return false }
         case .failedConnects:
             guard event.action == .failedConnect else { return false }
+        case .flapping:
+            return event.action != .failedConnect
         }
         if !initiators.isEmpty && !initiators.contains(event.initiator ?? .unknown) { return false }
         if !causes.isEmpty && !causes.contains(event.cause ?? .unknown) { return false }
@@ -84,7 +93,12 @@ public struct CountingRule: Sendable, Equatable {
 
     /// The annotations a counting alert carries when the rule names none.
     public static func defaultAnnotations(_ kind: Kind) -> [(name: String, template: TextTemplate)] {
-        let what = kind == .disconnects ? "disconnects" : "failed connects"
+        let what: String
+        switch kind {
+        case .disconnects: what = "disconnects"
+        case .failedConnects: what = "failed connects"
+        case .flapping: what = "connection state changes"
+        }
         return [
             ("summary", TextTemplate(validated: "{{group}}: {{count}} \(what) within {{window}}")),
             (
@@ -96,7 +110,8 @@ public struct CountingRule: Sendable, Equatable {
 
     public static func == (lhs: CountingRule, rhs: CountingRule) -> Bool {
         lhs.name == rhs.name && lhs.kind == rhs.kind && lhs.match == rhs.match && lhs.count == rhs.count
-            && lhs.window == rhs.window && lhs.initiators == rhs.initiators && lhs.causes == rhs.causes
+            && lhs.resolveBelow == rhs.resolveBelow && lhs.window == rhs.window && lhs.initiators == rhs.initiators
+            && lhs.causes == rhs.causes
             && lhs.reasonCodes == rhs.reasonCodes && lhs.grouping == rhs.grouping && lhs.severity == rhs.severity
             && lhs.labels == rhs.labels && lhs.receivers == rhs.receivers
             && lhs.annotations.count == rhs.annotations.count
