@@ -59,11 +59,13 @@ struct ConfigBuilder {
 
     func defaults(_ node: Node) -> DefaultsConfig {
         var defaults = DefaultsConfig()
-        let keys = ["startup_grace", "receivers", "connection_log_size"]
+        let keys = ["startup_grace", "receivers", "connection_log_size", "feed_down_after"]
         guard let entries = reader.mapping(node, "defaults", allowed: keys) else { return defaults }
         for entry in entries {
             switch entry.key {
             case "startup_grace": defaults.startupGrace = reader.duration(entry.value, "startup_grace") ?? 0
+            case "feed_down_after":
+                defaults.feedDownAfter = reader.duration(entry.value, "feed_down_after") ?? defaults.feedDownAfter
             case "receivers": defaults.receivers = reader.stringList(entry.value, "receivers") ?? []
             case "connection_log_size":
                 defaults.connectionLogSize =

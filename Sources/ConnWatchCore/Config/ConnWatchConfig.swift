@@ -3,11 +3,19 @@ public struct DefaultsConfig: Sendable, Equatable {
     public var startupGrace: Int64
     public var receivers: [String]
     public var connectionLogSize: Int
+    /// A broker unreachable this long raises the built-in `feed_down` alert (0: never).
+    public var feedDownAfter: Int64
 
-    public init(startupGrace: Int64 = 60_000, receivers: [String] = [], connectionLogSize: Int = 20) {
+    public init(
+        startupGrace: Int64 = 60_000,
+        receivers: [String] = [],
+        connectionLogSize: Int = 20,
+        feedDownAfter: Int64 = 120_000
+    ) {
         self.startupGrace = startupGrace
         self.receivers = receivers
         self.connectionLogSize = connectionLogSize
+        self.feedDownAfter = feedDownAfter
     }
 }
 
@@ -48,7 +56,8 @@ public struct ConnWatchConfig: Sendable, Equatable {
             countingRules: countingRules,
             fleetRules: fleetRules,
             startupGrace: defaults.startupGrace,
-            logCapacity: defaults.connectionLogSize
+            logCapacity: defaults.connectionLogSize,
+            feedDownAfter: defaults.feedDownAfter
         )
     }
 

@@ -9,14 +9,18 @@ public struct EngineConfiguration: Sendable, Equatable {
     public var startupGrace: Int64
     /// How many connection events each client's log keeps.
     public var logCapacity: Int
+    /// A broker unreachable this long raises the built-in `feed_down` alert (0: never).
+    public var feedDownAfter: Int64
 
     public init(
         offlineRules: [OfflineRule] = [],
         countingRules: [CountingRule] = [],
         fleetRules: [FleetRule] = [],
         startupGrace: Int64 = 0,
-        logCapacity: Int = 20
+        logCapacity: Int = 20,
+        feedDownAfter: Int64 = 0
     ) {
+        self.feedDownAfter = feedDownAfter
         self.offlineRules = offlineRules
         self.countingRules = countingRules
         self.fleetRules = fleetRules
@@ -89,6 +93,20 @@ public final class Engine {
         var counter = false
         /// A fleet group's deadline (`client` = rule, `slot` = group).
         var fleet = false
+        /// A broker feed's deadline (`client` = feed).
+        var feed = false
+    }
+
+    /// The health of one broker's feed.
+    private struct Feed {
+        var broker: String
+        var up = true
+        var since: Int64 = 0
+        var reason = ""
+        var generation: UInt32 = 0
+        var alert: Alert?
+        /// Offline deadlines that came due while the feed was down: (client, slot).
+        var paused: [(client: Int32, slot: Int32)] = []
     }
 
     public private(set) var configuration: EngineConfiguration
@@ -106,6 +124,7 @@ public final class Engine {
     private var fleetIndex: [[String: Int32]] = []
     /// Per client: its group in each fleet rule, or -1.
     private var clientFleet: [[Int32]] = []
+    private var feeds: [Feed] = []
     private var index: [String: Int32] = [:]
     private var timers = TimerQueue<TimerRef>()
     /// Stamps every scheduled deadline; a timer whose stamp no longer matches its slot is stale.
@@ -140,6 +159,7 @@ public final class Engine {
         slots.flatMap { $0.compactMap { $0.phase == .firing ? $0.alert : nil } }
             + counterSlots.flatMap { $0.compactMap { $0.phase == .firing ? $0.alert : nil } }
             + fleetGroups.flatMap { $0.compactMap { $0.phase == .firing ? $0.alert : nil } }
+            + feeds.compactMap(\.alert)
     }
 
     /// The earliest time at which `advance(to:)` has work to do, or `nil` if none is scheduled.
@@ -376,6 +396,10 @@ public final class Engine {
                 )
                 continue
             }
+            if ref.feed {
+                feedDeadline(Int(ref.client), ref.generation, at: entry.deadline, into: &changes)
+                continue
+            }
             if ref.counter {
                 counterDeadline(
                     rule: Int(ref.client),
@@ -390,6 +414,12 @@ public final class Engine {
             let slotPosition = Int(ref.slot)
             let slot = slots[clientPosition][slotPosition]
             guard slot.generation == ref.generation, slot.phase == .pending else { continue }
+            if let feed = feeds.firstIndex(where: { $0.broker == clientStates[clientPosition].broker }), !feeds[feed].up
+            {
+                // No feed, no verdict: the client's status is unknown until the broker is back.
+                feeds[feed].paused.append((Int32(clientPosition), Int32(slotPosition)))
+                continue
+            }
             let alert = firingAlert(client: clientPosition, slot: slot, at: entry.deadline)
             let notify = !isInhibited(clientPosition)
             slots[clientPosition][slotPosition].phase = .firing
@@ -671,6 +701,90 @@ public final class Engine {
             !(rule.grouping == .client
             && isInhibited(Int(slot.lastClient), byFlapping: rule.kind != .flapping))
         if slot.notified { changes.append(AlertChange(alert: alert)) }
+    }
+
+    // MARK: Feed health
+
+    /// Whether a broker's feed is up (`true` for brokers never reported down).
+    public func isFeedUp(_ broker: String) -> Bool {
+        feeds.first { $0.broker == broker }?.up ?? true
+    }
+
+    /// The connection to `broker` is lost (or not there yet): offline alerts of its clients pause,
+    /// and after `feedDownAfter` the built-in `feed_down` alert fires.
+    public func feedDown(_ broker: String, reason: String, at time: Int64) {
+        let position = feedIndex(broker)
+        guard feeds[position].up else { return }
+        feeds[position].up = false
+        feeds[position].since = time
+        feeds[position].reason = reason
+        feeds[position].generation = nextGeneration()
+        if configuration.feedDownAfter > 0 {
+            timers.schedule(
+                at: time + configuration.feedDownAfter,
+                TimerRef(client: Int32(position), slot: 0, generation: feeds[position].generation, feed: true)
+            )
+        }
+    }
+
+    /// The connection to `broker` is back: `feed_down` resolves, and offline alerts that came due
+    /// meanwhile are re-timed to `startup_grace` from now, so retained states can arrive first.
+    public func feedUp(_ broker: String, at time: Int64, into changes: inout [AlertChange]) {
+        let position = feedIndex(broker)
+        guard !feeds[position].up else { return }
+        var feed = feeds[position]
+        feed.up = true
+        feed.generation = nextGeneration()
+        if var alert = feed.alert {
+            alert.state = .resolved
+            alert.endsAt = max(time, alert.startsAt)
+            changes.append(AlertChange(alert: alert))
+            firingCount -= 1
+            feed.alert = nil
+        }
+        let paused = feed.paused
+        feed.paused = []
+        feeds[position] = feed
+        for entry in paused {
+            let client = Int(entry.client)
+            let slotPosition = Int(entry.slot)
+            var slot = slots[client][slotPosition]
+            guard slot.phase == .pending else { continue }
+            schedule(&slot, client: client, slot: slotPosition, deadline: time + configuration.startupGrace)
+            slots[client][slotPosition] = slot
+        }
+    }
+
+    private func feedIndex(_ broker: String) -> Int {
+        if let position = feeds.firstIndex(where: { $0.broker == broker }) { return position }
+        feeds.append(Feed(broker: broker))
+        return feeds.count - 1
+    }
+
+    private func feedDeadline(_ position: Int, _ generation: UInt32, at time: Int64, into changes: inout [AlertChange])
+    {
+        guard position < feeds.count, feeds[position].generation == generation, !feeds[position].up else { return }
+        let feed = feeds[position]
+        var labels = LabelSet()
+        labels["alertname"] = "feed_down"
+        labels["severity"] = "critical"
+        labels["broker"] = feed.broker
+        var annotations = LabelSet()
+        annotations["summary"] =
+            "broker \(feed.broker) unreachable for \(DurationText.format(milliseconds: time - feed.since)): "
+            + "client alerts are paused"
+        annotations["description"] = feed.reason
+        let alert = Alert(
+            labels: labels,
+            annotations: annotations,
+            rule: "feed_down",
+            state: .firing,
+            activeSince: feed.since,
+            startsAt: time
+        )
+        feeds[position].alert = alert
+        firingCount += 1
+        changes.append(AlertChange(alert: alert))
     }
 
     // MARK: Fleet rules

@@ -163,8 +163,11 @@ final class DaemonLoop {
             logger: logger,
             externalURL: "http://\(ProcessInfo.processInfo.hostName)"
         )
-        engine = Engine(configuration: config.engine, startTime: WallClock.now())
+        let start = WallClock.now()
+        engine = Engine(configuration: config.engine, startTime: start)
         timer = DeadlineTimer { input.yield(.tick) }
+        // Until a broker connects, its feed counts as down: no offline verdicts without a feed.
+        for broker in config.brokers { engine.feedDown(broker.name, reason: "not connected yet", at: start) }
         brokers = try config.brokers.map { try startFeed($0) }
     }
 
@@ -189,6 +192,12 @@ final class DaemonLoop {
         case .feed(let broker, let event):
             if let position = brokers.firstIndex(where: { $0.config.name == broker }) {
                 _ = brokers[position].connection.apply(event, at: now)
+            }
+            switch event {
+            case .connected: engine.feedUp(broker, at: now, into: &changes)
+            case .disconnected(_, let reason), .connectFailed(_, let reason):
+                engine.feedDown(broker, reason: reason, at: now)
+            case .message: break
             }
             logFeedEvent(event, broker: broker)
             notifier.status(statusLine())
@@ -324,6 +333,9 @@ final class DaemonLoop {
                 if let running = brokers.first(where: { $0.config == broker }) {
                     feeds.append(running)
                 } else {
+                    if !brokers.contains(where: { $0.config.name == broker.name }) {
+                        engine.feedDown(broker.name, reason: "not connected yet", at: now)
+                    }
                     feeds.append(try startFeed(broker))
                 }
             }
