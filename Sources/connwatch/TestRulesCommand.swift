@@ -21,10 +21,28 @@ struct TestRulesCommand: ParsableCommand {
         var passed = 0
         var failed = 0
         var invalid = 0
+        var parsed: [(file: String, suite: Result<RuleTestSuite, ConfigError>)] = []
         for file in files {
+            do throws(ConfigError) {
+                parsed.append((file, .success(try RuleTestParser.parse(text: Self.read(file), file: file))))
+            } catch {
+                parsed.append((file, .failure(error)))
+            }
+        }
+        // `test-rules examples/tests/*.yaml` also names the rule files the tests use: skip those.
+        var ruleFiles = Set<String>()
+        for case (let file, .success(let suite)) in parsed {
+            for reference in suite.ruleFiles { ruleFiles.insert(Self.absolute(Self.resolve(reference, of: file))) }
+        }
+        for (file, suite) in parsed {
             let results: [RuleTestResult]
-            do {
-                results = try Self.runFile(file)
+            do throws(ConfigError) {
+                switch suite {
+                case .success(let suite): results = try Self.run(suite)
+                case .failure(let error):
+                    if ruleFiles.contains(Self.absolute(file)) { continue }
+                    throw error
+                }
             } catch {
                 for problem in error.problems { Self.printError(problem.description) }
                 invalid += 1
@@ -48,18 +66,24 @@ struct TestRulesCommand: ParsableCommand {
         if failed > 0 { throw ExitCode(1) }
     }
 
-    /// Reads a test file and the rule files it names, and runs its tests.
-    static func runFile(_ file: String) throws(ConfigError) -> [RuleTestResult] {
-        let suite = try RuleTestParser.parse(text: read(file, problemAt: nil, in: file), file: file)
-        let base = (file as NSString).deletingLastPathComponent
+    /// Reads the rule files `suite` names and runs its tests.
+    static func run(_ suite: RuleTestSuite) throws(ConfigError) -> [RuleTestResult] {
         var texts: [(file: String, text: String)] = []
         var problems: [ConfigProblem] = []
         for reference in suite.ruleFiles {
-            let path = ConfigFile.resolve(reference.path, relativeTo: base)
-            do {
-                texts.append((path, try read(path, problemAt: reference, in: file)))
+            let path = resolve(reference, of: suite.file)
+            do throws(ConfigError) {
+                texts.append((path, try read(path)))
             } catch {
-                problems += error.problems
+                // Located at the rule_files entry of the test file.
+                problems += error.problems.map {
+                    ConfigProblem(
+                        file: suite.file,
+                        line: reference.line,
+                        column: reference.column,
+                        message: "rule file '\(path)': \($0.message)"
+                    )
+                }
             }
         }
         if !problems.isEmpty { throw ConfigError(problems: problems) }
@@ -67,24 +91,19 @@ struct TestRulesCommand: ParsableCommand {
         return RuleTestRunner.run(suite, config: config)
     }
 
-    /// A file's text; a problem at `reference` in `testFile` (or at the file itself) when unreadable.
-    private static func read(
-        _ path: String,
-        problemAt reference: RuleFileReference?,
-        in testFile: String
-    ) throws(ConfigError) -> String {
+    /// A rule file's path: relative ones are relative to the test file's folder.
+    private static func resolve(_ reference: RuleFileReference, of testFile: String) -> String {
+        ConfigFile.resolve(reference.path, relativeTo: (testFile as NSString).deletingLastPathComponent)
+    }
+
+    private static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+
+    /// A file's text, or a problem at the file itself.
+    private static func read(_ path: String) throws(ConfigError) -> String {
         func problem(_ message: String) -> ConfigError {
-            guard let reference else {
-                return ConfigError(problems: [ConfigProblem(file: path, line: 0, column: 0, message: message)])
-            }
-            return ConfigError(problems: [
-                ConfigProblem(
-                    file: testFile,
-                    line: reference.line,
-                    column: reference.column,
-                    message: "rule file '\(path)': \(message)"
-                )
-            ])
+            ConfigError(problems: [ConfigProblem(file: path, line: 0, column: 0, message: message)])
         }
         let data: Data
         do {

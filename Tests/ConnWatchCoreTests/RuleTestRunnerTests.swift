@@ -107,7 +107,12 @@ private let offlineEvents = """
             """
         )
         let failure = try #require(results.first?.failures.first)
-        #expect(failure.diff.contains("    annotation summary: expected \"gone\", got \"d:o:t:s1 offline for 10m\""))
+        #expect(
+            failure.diff == [
+                "- {client_id=\"d:o:t:s1\"} annotations {summary=\"gone\"}",
+                "    annotation summary: expected \"gone\", got \"d:o:t:s1 offline for 10m\"",
+            ]
+        )
     }
 
     @Test func reconnectAtTheDeadlineInstantPreventsTheAlert() throws {
@@ -138,8 +143,10 @@ private let offlineEvents = """
         let failure = try #require(results.first?.failures.first)
         #expect(failure.got.count == 2)
         #expect(failure.got.first?.hasPrefix("11m firing {alertname=\"device_offline\"") == true)
+        #expect(failure.diff.count == 3)
         #expect(failure.diff.first == "- 20m resolved {alertname=\"device_offline\"}")
-        #expect(failure.diff.contains { $0.hasPrefix("+ 20m resolved") })
+        #expect(failure.diff.dropFirst().first?.hasPrefix("  11m firing {alertname=") == true)
+        #expect(failure.diff.last?.hasPrefix("+ 20m resolved {alertname=") == true)
     }
 
     @Test func matchingPairsEachExpectedAlertWithItsOwnFiringAlert() {
@@ -261,6 +268,13 @@ private let offlineEvents = """
             """
         let results = try run(tests, rules: graceRules)
         #expect(results.map(\.passed) == [true, true], "\(results)")
+    }
+
+    @Test func sequenceDiffShowsOneExtraChangeAsOneLine() {
+        let steps = RuleTestRunner.sequenceDiff([1, 3], [1, 2, 3]) { $0 == $1 }
+        #expect(steps == [.same(0, 0), .extra(1), .same(1, 2)])
+        #expect(RuleTestRunner.sequenceDiff([1, 2], [2]) { $0 == $1 } == [.missing(0), .same(1, 0)])
+        #expect(RuleTestRunner.sequenceDiff([Int](), [Int]()) { $0 == $1 } == [])
     }
 
     @Test func offsetsAreFormattedExactly() {

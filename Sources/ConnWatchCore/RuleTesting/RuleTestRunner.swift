@@ -146,7 +146,10 @@ public enum RuleTestRunner {
                 }
             }
         }
-        for index in unexpected.sorted(by: { firing[$0].labels.description < firing[$1].labels.description }) {
+        // Those explained by an annotation line above are not repeated.
+        for index in unexpected.filter({ !explained.contains($0) })
+            .sorted(by: { firing[$0].labels.description < firing[$1].labels.description })
+        {
             lines.append("+ \(firing[index].labels)")
         }
         return RuleTestFailure(
@@ -175,16 +178,14 @@ public enum RuleTestRunner {
         }
         let expectedLines = expected.map { describe($0.at, $0.state, $0.alert.description) }
         let gotLines = got.map { describe(changeTime($0), $0.state, $0.labels.description) }
+        // A longest-common-subsequence diff: one extra or missing change shows as one line.
         var diff: [String] = []
-        for index in 0..<max(expectedLines.count, gotLines.count) {
-            let wanted = index < expected.count ? expected[index] : nil
-            let actual = index < got.count ? got[index] : nil
-            if let wanted, let actual, matches(wanted, actual) {
-                diff.append("  \(gotLines[index])")
-                continue
+        for step in sequenceDiff(expected, got, matches) {
+            switch step {
+            case .same(_, let actual): diff.append("  \(gotLines[actual])")
+            case .missing(let wanted): diff.append("- \(expectedLines[wanted])")
+            case .extra(let actual): diff.append("+ \(gotLines[actual])")
             }
-            if wanted != nil { diff.append("- \(expectedLines[index])") }
-            if actual != nil { diff.append("+ \(gotLines[index])") }
         }
         return RuleTestFailure(
             at: end - start,
@@ -207,6 +208,48 @@ public enum RuleTestRunner {
             if value > 0 || (!text.isEmpty && rest > 0) { text += "\(value)\(unit)" }
         }
         return sign + text
+    }
+
+    /// One step of a sequence diff.
+    enum DiffStep: Equatable {
+        case same(Int, Int)
+        case missing(Int)
+        case extra(Int)
+    }
+
+    /// The steps from `expected` to `actual` keeping the longest common subsequence under `matches`.
+    static func sequenceDiff<Expected, Actual>(
+        _ expected: [Expected],
+        _ actual: [Actual],
+        _ matches: (Expected, Actual) -> Bool
+    ) -> [DiffStep] {
+        let rows = expected.count
+        let columns = actual.count
+        // common[i][j]: the longest common subsequence of expected[i...] and actual[j...].
+        var common = Array(repeating: Array(repeating: 0, count: columns + 1), count: rows + 1)
+        for i in stride(from: rows - 1, through: 0, by: -1) {
+            for j in stride(from: columns - 1, through: 0, by: -1) {
+                common[i][j] =
+                    matches(expected[i], actual[j]) ? common[i + 1][j + 1] + 1 : max(common[i + 1][j], common[i][j + 1])
+            }
+        }
+        var steps: [DiffStep] = []
+        var i = 0
+        var j = 0
+        while i < rows || j < columns {
+            if i < rows, j < columns, matches(expected[i], actual[j]), common[i][j] == common[i + 1][j + 1] + 1 {
+                steps.append(.same(i, j))
+                i += 1
+                j += 1
+            } else if i < rows, j == columns || common[i + 1][j] >= common[i][j + 1] {
+                steps.append(.missing(i))
+                i += 1
+            } else {
+                steps.append(.extra(j))
+                j += 1
+            }
+        }
+        return steps
     }
 
     /// When an alert change happened: firing at `startsAt`, resolved at `endsAt`.
