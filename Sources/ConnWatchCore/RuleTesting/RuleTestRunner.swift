@@ -168,10 +168,10 @@ public enum RuleTestRunner {
         until end: Int64,
         start: Int64
     ) -> RuleTestFailure? {
-        let got = changes.map(\.alert).filter { changeTime($0) <= end }
         func matches(_ expected: ExpectedNotification, _ alert: Alert) -> Bool {
             expected.at == changeTime(alert) && expected.state == alert.state && expected.alert.matches(alert)
         }
+        let got = inExpectedOrder(changes.map(\.alert).filter { changeTime($0) <= end }, expected, matches)
         if got.count == expected.count && zip(expected, got).allSatisfy(matches) { return nil }
         func describe(_ at: Int64, _ state: AlertState, _ what: String) -> String {
             "\(RuleTestRunner.formatOffset(at - start)) \(state.rawValue) \(what)"
@@ -208,6 +208,30 @@ public enum RuleTestRunner {
             if value > 0 || (!text.isEmpty && rest > 0) { text += "\(value)\(unit)" }
         }
         return sign + text
+    }
+
+    /// The changes of one instant in no particular order: `alerts` with each instant's changes
+    /// reordered to follow the expected ones they match (the others after them).
+    static func inExpectedOrder(
+        _ alerts: [Alert],
+        _ expected: [ExpectedNotification],
+        _ matches: (ExpectedNotification, Alert) -> Bool
+    ) -> [Alert] {
+        var result: [Alert] = []
+        var index = 0
+        while index < alerts.count {
+            let time = changeTime(alerts[index])
+            var runEnd = index
+            while runEnd < alerts.count, changeTime(alerts[runEnd]) == time { runEnd += 1 }
+            let run = Array(alerts[index..<runEnd])
+            let wanted = expected.filter { $0.at == time }
+            let pairs = assign(wanted, run, matches)
+            let paired = pairs.compactMap { $0 }
+            result += paired.map { run[$0] }
+            result += run.indices.filter { !paired.contains($0) }.map { run[$0] }
+            index = runEnd
+        }
+        return result
     }
 
     /// One step of a sequence diff.
