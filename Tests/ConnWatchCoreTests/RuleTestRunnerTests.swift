@@ -299,6 +299,25 @@ private let offlineEvents = """
         #expect(results.last?.failures.first?.diff.last?.contains("client_id=\"d:o:t:a\"") == true)
     }
 
+    @Test func aChangeIsTimedWhenTheEngineEmitsIt() throws {
+        // The disconnect arrives at 20m but says it happened at 1m: the alert is due at 11m, but
+        // the daemon could only have sent it at 20m.
+        let results = try run(
+            """
+              - name: late disconnect
+                events:
+                  - {at: 0s, client_id: "d:o:t:s1", action: connect}
+                  - {at: 20m, time: 1m, client_id: "d:o:t:s1", action: disconnect}
+                expect:
+                  - {at: 19m59s, alerts: []}
+                  - {at: 20m, alerts: [{labels: {alertname: device_offline}}]}
+                notifications:
+                  - {at: 20m, state: firing, labels: {alertname: device_offline}}
+            """
+        )
+        #expect(results.first?.passed == true, "\(results)")
+    }
+
     @Test func sequenceDiffShowsOneExtraChangeAsOneLine() {
         let steps = RuleTestRunner.sequenceDiff([1, 3], [1, 2, 3]) { $0 == $1 }
         #expect(steps == [.same(0, 0), .extra(1), .same(1, 2)])

@@ -86,25 +86,40 @@ public enum RuleTestRunner {
         let engine = Engine(configuration: engineConfiguration, startTime: test.start)
         let broker = config.brokers.first?.name ?? defaultBroker
         var changes: [AlertChange] = []
+        var emitted: [RuleTestChange] = []
         var failures: [RuleTestFailure] = []
         var nextEvent = 0
         var now = test.start
+
+        /// Stamps the new changes with when the daemon would have sent them: a deadline's change at
+        /// the deadline, but never before `clock`, the time the engine had already been brought to.
+        func record(after clock: Int64) {
+            for change in changes {
+                emitted.append(RuleTestChange(at: max(changeTime(change.alert), clock), alert: change.alert))
+            }
+            changes.removeAll(keepingCapacity: true)
+        }
 
         /// Applies every event up to and including `time`, then advances to `time`.
         func run(until time: Int64) {
             while nextEvent < test.events.count, test.events[nextEvent].at <= time {
                 let instant = max(test.events[nextEvent].at, now)
-                if instant > now { engine.advance(to: instant - 1, into: &changes) }
+                if instant > now {
+                    engine.advance(to: instant - 1, into: &changes)
+                    record(after: now)
+                }
                 while nextEvent < test.events.count, test.events[nextEvent].at <= instant {
                     let item = test.events[nextEvent]
                     engine.handle(item.event, broker: item.broker ?? broker, now: instant, into: &changes)
                     nextEvent += 1
                 }
                 engine.advance(to: instant, into: &changes)
+                record(after: instant)
                 now = instant
             }
             if time > now {
                 engine.advance(to: time, into: &changes)
+                record(after: now)
                 now = time
             }
         }
@@ -116,7 +131,7 @@ public enum RuleTestRunner {
         if let expected = test.notifications {
             let end = max(test.expectations.last?.at ?? test.start, expected.map(\.at).max() ?? test.start)
             run(until: end)
-            if let failure = compare(expected, changes, until: end, start: test.start) { failures.append(failure) }
+            if let failure = compare(expected, emitted, until: end, start: test.start) { failures.append(failure) }
         }
         return RuleTestResult(name: test.name, failures: failures)
     }
@@ -164,20 +179,20 @@ public enum RuleTestRunner {
     /// Compares the alert changes up to `end` with the expected ones, in order.
     static func compare(
         _ expected: [ExpectedNotification],
-        _ changes: [AlertChange],
+        _ changes: [RuleTestChange],
         until end: Int64,
         start: Int64
     ) -> RuleTestFailure? {
-        func matches(_ expected: ExpectedNotification, _ alert: Alert) -> Bool {
-            expected.at == changeTime(alert) && expected.state == alert.state && expected.alert.matches(alert)
+        func matches(_ expected: ExpectedNotification, _ change: RuleTestChange) -> Bool {
+            expected.at == change.at && expected.state == change.alert.state && expected.alert.matches(change.alert)
         }
-        let got = inExpectedOrder(changes.map(\.alert).filter { changeTime($0) <= end }, expected, matches)
+        let got = inExpectedOrder(changes.filter { $0.at <= end }, expected, matches)
         if got.count == expected.count && zip(expected, got).allSatisfy(matches) { return nil }
         func describe(_ at: Int64, _ state: AlertState, _ what: String) -> String {
             "\(RuleTestRunner.formatOffset(at - start)) \(state.rawValue) \(what)"
         }
         let expectedLines = expected.map { describe($0.at, $0.state, $0.alert.description) }
-        let gotLines = got.map { describe(changeTime($0), $0.state, $0.labels.description) }
+        let gotLines = got.map { describe($0.at, $0.alert.state, $0.alert.labels.description) }
         // A longest-common-subsequence diff: one extra or missing change shows as one line.
         var diff: [String] = []
         for step in sequenceDiff(expected, got, matches) {
@@ -213,16 +228,16 @@ public enum RuleTestRunner {
     /// The changes of one instant in no particular order: `alerts` with each instant's changes
     /// reordered to follow the expected ones they match (the others after them).
     static func inExpectedOrder(
-        _ alerts: [Alert],
+        _ alerts: [RuleTestChange],
         _ expected: [ExpectedNotification],
-        _ matches: (ExpectedNotification, Alert) -> Bool
-    ) -> [Alert] {
-        var result: [Alert] = []
+        _ matches: (ExpectedNotification, RuleTestChange) -> Bool
+    ) -> [RuleTestChange] {
+        var result: [RuleTestChange] = []
         var index = 0
         while index < alerts.count {
-            let time = changeTime(alerts[index])
+            let time = alerts[index].at
             var runEnd = index
-            while runEnd < alerts.count, changeTime(alerts[runEnd]) == time { runEnd += 1 }
+            while runEnd < alerts.count, alerts[runEnd].at == time { runEnd += 1 }
             let run = Array(alerts[index..<runEnd])
             let wanted = expected.filter { $0.at == time }
             let pairs = assign(wanted, run, matches)
@@ -308,6 +323,12 @@ public enum RuleTestRunner {
         }
         return result
     }
+}
+
+/// An alert change and when the engine emitted it.
+struct RuleTestChange: Equatable {
+    var at: Int64
+    var alert: Alert
 }
 
 /// The outcome of one test.
