@@ -79,4 +79,10 @@ import Testing
         #expect(result.stderr.contains("\(missing):1:14: rule file '\(dir.path)/nowhere.yaml': cannot read"))
         #expect(result.stdout.hasSuffix("0 passed, 0 failed, 2 invalid files\n"))
     }
+
+    @Test func noFilesIsAUsageError() throws {
+        let result = try runConnWatch(["test-rules"])
+        #expect(result.status == 64, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("Missing expected argument"))
+    }
 }
