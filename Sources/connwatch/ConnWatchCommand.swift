@@ -13,7 +13,7 @@ struct ConnWatchCommand: AsyncParsableCommand {
         commandName: "connwatch",
         abstract: "Watches MQTT client connection status and alerts chat tools when clients go offline.",
         version: ConnWatchVersion.current,
-        subcommands: [Run.self, Check.self, Render.self, SendTestCommand.self],
+        subcommands: [Run.self, Check.self, Render.self, SendTestCommand.self, TestRulesCommand.self],
         defaultSubcommand: nil
     )
 }
