@@ -3,11 +3,19 @@ public struct DefaultsConfig: Sendable, Equatable {
     public var startupGrace: Int64
     public var receivers: [String]
     public var connectionLogSize: Int
+    /// `group_by`, `group_wait`, `group_interval`, `repeat_interval` of the notifier.
+    public var grouping: GroupingOptions
 
-    public init(startupGrace: Int64 = 60_000, receivers: [String] = [], connectionLogSize: Int = 20) {
+    public init(
+        startupGrace: Int64 = 60_000,
+        receivers: [String] = [],
+        connectionLogSize: Int = 20,
+        grouping: GroupingOptions = GroupingOptions()
+    ) {
         self.startupGrace = startupGrace
         self.receivers = receivers
         self.connectionLogSize = connectionLogSize
+        self.grouping = grouping
     }
 }
 
@@ -19,19 +27,31 @@ public struct ConnWatchConfig: Sendable, Equatable {
     public var offlineRules: [OfflineRule]
     /// `disconnects` and `failed_connects` rules.
     public var countingRules: [CountingRule]
+    /// Top-level `inhibit:` rules.
+    public var inhibitRules: [InhibitRule]
+    /// Top-level `silences:`.
+    public var silences: [Silence]
+    /// Top-level `maintenance:` windows.
+    public var maintenance: [MaintenanceWindow]
 
     public init(
         brokers: [BrokerConfig] = [],
         defaults: DefaultsConfig = DefaultsConfig(),
         receivers: [ReceiverConfig] = [],
         offlineRules: [OfflineRule] = [],
-        countingRules: [CountingRule] = []
+        countingRules: [CountingRule] = [],
+        inhibitRules: [InhibitRule] = [],
+        silences: [Silence] = [],
+        maintenance: [MaintenanceWindow] = []
     ) {
         self.brokers = brokers
         self.defaults = defaults
         self.receivers = receivers
         self.offlineRules = offlineRules
         self.countingRules = countingRules
+        self.inhibitRules = inhibitRules
+        self.silences = silences
+        self.maintenance = maintenance
     }
 
     /// How many rules of every kind.
