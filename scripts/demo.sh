@@ -42,6 +42,9 @@ mqtt:
 defaults:
   startup_grace: 2s
   receivers: [local]
+  group_by: ["..."]     # one message per alert, sent at once (defaults: [alertname], 30s)
+  group_wait: 0s
+  group_interval: 1s
 receivers:
   - name: local
     type: webhook

@@ -394,3 +394,16 @@ extension EngineConfiguration {
         self.init(offlineRules: rules)
     }
 }
+
+@Suite struct EngineLateEventTests {
+    @Test func aLateDisconnectFiresNowAndSaysHowLongTheClientHasReallyBeenOffline() throws {
+        let h = Harness()
+        h.send(connect("s1", at: t0), at: t0)
+        // The disconnect happened at 1m but reaches connwatch only at 20m.
+        h.send(disconnect("s1", at: t0 + minute), at: t0 + 20 * minute)
+        let alert = try #require(h.take().first?.alert)
+        #expect(alert.startsAt == t0 + 20 * minute, "not in the past")
+        #expect(alert.activeSince == t0 + minute)
+        #expect(alert.annotations["summary"] == "d:org1:sensor:s1 offline for 19m")
+    }
+}

@@ -138,6 +138,9 @@ func daemonConfig(brokerPort: Int, hookURL: String, forDuration: String = "2s", 
     defaults:
       startup_grace: \(grace)
       receivers: [hook]
+      group_by: ["..."]
+      group_wait: 0s
+      group_interval: 1s
     receivers:
       - name: hook
         type: webhook

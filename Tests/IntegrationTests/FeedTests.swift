@@ -23,6 +23,9 @@ private func feedConfig(
     defaults:
       startup_grace: 0
       receivers: [hook]
+      group_by: ["..."]
+      group_wait: 0s
+      group_interval: 1s
     receivers:
       - name: hook
         type: webhook

@@ -12,7 +12,7 @@ struct ConfigBuilder {
         return path
     }
 
-    static let topLevelKeys = ["mqtt", "defaults", "receivers", "rules"]
+    static let topLevelKeys = ["mqtt", "defaults", "receivers", "rules", "inhibit", "silences", "maintenance"]
 
     func build(_ root: Node) -> ConnWatchConfig {
         var config = ConnWatchConfig()
@@ -24,6 +24,9 @@ struct ConfigBuilder {
             case "defaults": config.defaults = defaults(entry.value)
             case "receivers": config.receivers = receivers(entry.value)
             case "rules": rulesNode = entry.value
+            case "inhibit": config.inhibitRules = inhibitRules(entry.value)
+            case "silences": config.silences = silences(entry.value)
+            case "maintenance": config.maintenance = maintenanceWindows(entry.value)
             default: break
             }
         }
@@ -59,7 +62,7 @@ struct ConfigBuilder {
 
     func defaults(_ node: Node) -> DefaultsConfig {
         var defaults = DefaultsConfig()
-        let keys = ["startup_grace", "receivers", "connection_log_size", "feed_down_after"]
+        let keys = ["startup_grace", "receivers", "connection_log_size", "feed_down_after"] + Self.groupingKeys
         guard let entries = reader.mapping(node, "defaults", allowed: keys) else { return defaults }
         for entry in entries {
             switch entry.key {
@@ -70,6 +73,8 @@ struct ConfigBuilder {
             case "connection_log_size":
                 defaults.connectionLogSize =
                     reader.int(entry.value, "connection_log_size", range: 1...10_000) ?? defaults.connectionLogSize
+            case let key where Self.groupingKeys.contains(key):
+                grouping(entry.key, entry.value, into: &defaults.grouping)
             default: break
             }
         }

@@ -5,17 +5,21 @@ public struct DefaultsConfig: Sendable, Equatable {
     public var connectionLogSize: Int
     /// A broker unreachable this long raises the built-in `feed_down` alert (0: never).
     public var feedDownAfter: Int64
+    /// `group_by`, `group_wait`, `group_interval`, `repeat_interval` of the notifier.
+    public var grouping: GroupingOptions
 
     public init(
         startupGrace: Int64 = 60_000,
         receivers: [String] = [],
         connectionLogSize: Int = 20,
-        feedDownAfter: Int64 = 120_000
+        feedDownAfter: Int64 = 120_000,
+        grouping: GroupingOptions = GroupingOptions()
     ) {
         self.startupGrace = startupGrace
         self.receivers = receivers
         self.connectionLogSize = connectionLogSize
         self.feedDownAfter = feedDownAfter
+        self.grouping = grouping
     }
 }
 
@@ -29,6 +33,12 @@ public struct ConnWatchConfig: Sendable, Equatable {
     public var countingRules: [CountingRule]
     /// `fleet_offline` rules.
     public var fleetRules: [FleetRule]
+    /// Top-level `inhibit:` rules.
+    public var inhibitRules: [InhibitRule]
+    /// Top-level `silences:`.
+    public var silences: [Silence]
+    /// Top-level `maintenance:` windows.
+    public var maintenance: [MaintenanceWindow]
 
     public init(
         brokers: [BrokerConfig] = [],
@@ -36,7 +46,10 @@ public struct ConnWatchConfig: Sendable, Equatable {
         receivers: [ReceiverConfig] = [],
         offlineRules: [OfflineRule] = [],
         countingRules: [CountingRule] = [],
-        fleetRules: [FleetRule] = []
+        fleetRules: [FleetRule] = [],
+        inhibitRules: [InhibitRule] = [],
+        silences: [Silence] = [],
+        maintenance: [MaintenanceWindow] = []
     ) {
         self.brokers = brokers
         self.defaults = defaults
@@ -44,6 +57,9 @@ public struct ConnWatchConfig: Sendable, Equatable {
         self.offlineRules = offlineRules
         self.countingRules = countingRules
         self.fleetRules = fleetRules
+        self.inhibitRules = inhibitRules
+        self.silences = silences
+        self.maintenance = maintenance
     }
 
     /// How many rules of every kind.

@@ -188,7 +188,7 @@ public final class Engine {
                 disconnectedCount += 1
                 fleetMemberChanged(position, offlineDelta: 1, at: time, into: &changes)
             }
-            clientDisconnected(position, at: time)
+            clientDisconnected(position, at: time, now: now)
             count(event, client: position, at: time, transition: !wasDisconnected, into: &changes)
         case .takeover:
             counters.takeovers += 1
@@ -505,13 +505,15 @@ public final class Engine {
         return generationCounter
     }
 
-    private func clientDisconnected(_ position: Int, at time: Int64) {
+    /// Starts the offline rules' clocks from the disconnect `time`; an event that arrives late
+    /// (its deadline already past at `now`) fires at `now`, not in the past.
+    private func clientDisconnected(_ position: Int, at time: Int64, now: Int64) {
         for slotPosition in slots[position].indices where slots[position][slotPosition].phase == .idle {
             var slot = slots[position][slotPosition]
             let rule = configuration.offlineRules[Int(slot.rule)]
             slot.phase = .pending
             slot.since = time
-            schedule(&slot, client: position, slot: slotPosition, deadline: time + rule.forDuration)
+            schedule(&slot, client: position, slot: slotPosition, deadline: max(time + rule.forDuration, now))
             slots[position][slotPosition] = slot
         }
     }

@@ -98,6 +98,8 @@ final class DaemonLoop {
     private var delivery: NotificationDelivery
     private var brokers: [BrokerFeed] = []
     private let engine: Engine
+    /// Route → group → inhibit → maintenance → silences → dedup, between the engine and the outbox.
+    private var pipeline: NotificationPipeline
     private var timer: DeadlineTimer
     private var decodeErrors = RateLimitedCounter(interval: 10_000)
     private var changes: [AlertChange] = []
@@ -165,6 +167,7 @@ final class DaemonLoop {
         )
         let start = WallClock.now()
         engine = Engine(configuration: config.engine, startTime: start)
+        pipeline = NotificationPipeline(config: config)
         timer = DeadlineTimer { input.yield(.tick) }
         // Until a broker connects, its feed counts as down: no offline verdicts without a feed.
         for broker in config.brokers { engine.feedDown(broker.name, reason: "not connected yet", at: start) }
@@ -217,10 +220,14 @@ final class DaemonLoop {
         engine.advance(to: now, into: &changes)
         if !changes.isEmpty {
             for change in changes { announce(change) }
+            pipeline.receive(changes, now: now)
             changes.removeAll(keepingCapacity: true)
             notifier.status(statusLine())
         }
-        timer.schedule(engine.nextDeadline, now: now)
+        let flushes = pipeline.advance(to: now)
+        if !flushes.isEmpty { delivery.enqueue(flushes.map(\.notification)) }
+        let deadlines = [engine.nextDeadline, pipeline.nextDeadline].compactMap { $0 }
+        timer.schedule(deadlines.min(), now: now)
         return true
     }
 
@@ -275,9 +282,6 @@ final class DaemonLoop {
         if let client = alert.labels["client_id"] { metadata["client_id"] = "\(client)" }
         let summary = alert.annotations["summary"] ?? alert.rule
         logger.notice("alert \(alert.state.rawValue): \(summary)", metadata: metadata)
-        for notification in NotificationPlanner.notifications(for: change, config: config) {
-            delivery.enqueue(notification)
-        }
     }
 
     private func logFeedEvent(_ event: MQTTEvent, broker: String) {
@@ -357,6 +361,7 @@ final class DaemonLoop {
             externalURL: "http://\(ProcessInfo.processInfo.hostName)"
         )
         engine.reconfigure(newConfig.engine, now: now, into: &changes)
+        pipeline.reconfigure(newConfig, now: now)
         config = newConfig
         logger.notice(
             "configuration reloaded",
