@@ -427,3 +427,73 @@ private func problems(_ text: String, readable: @escaping (String) -> Bool = { _
         #expect(config.countingRules[1].resolveBelow == 3)
     }
 }
+
+@Suite struct MatcherListConfigTests {
+    private func load(_ match: String) throws(ConfigError) -> ConnWatchConfig {
+        let text = """
+            mqtt:
+              url: mqtt://127.0.0.1:1883
+              subscriptions:
+                - topic: iot-2/type/+/id/+/mon
+                  format: watson-iot
+            receivers:
+              - name: ops
+                url: http://127.0.0.1:9/x
+            defaults:
+              receivers: [ops]
+            rules:
+              - name: r
+                kind: offline
+                for: 1m
+                match:
+            \(match)
+            """
+        return try ConfigLoader.load(text: text, file: "rules.yaml")
+    }
+
+    @Test func alertmanagerMatchersSelectClients() throws {
+        let config = try load(
+            """
+                  - type_id=~"sensor-[0-9]+"
+                  - broker!="lab"
+            """
+        )
+        let matcher = try #require(config.offlineRules.first?.match)
+        func client(_ type: String, broker: String) -> ClientState {
+            ClientState(
+                event: StatusEvent(
+                    action: .connect,
+                    clientID: "d:o:\(type):x",
+                    clientType: .device,
+                    typeID: type,
+                    time: 0
+                ),
+                broker: broker,
+                logCapacity: 1
+            )
+        }
+        #expect(matcher.matches(client("sensor-12", broker: "main")))
+        #expect(!matcher.matches(client("sensor-12", broker: "lab")))
+        #expect(!matcher.matches(client("sensor-x", broker: "main")), "regexes match the whole value")
+        #expect(!matcher.matches(client("gateway", broker: "main")))
+    }
+
+    @Test func badMatchersAreReported() {
+        var found: [String] = []
+        do {
+            _ = try load(
+                """
+                      - typeid="x"
+                      - type_id=~"("
+                """
+            )
+        } catch {
+            found = error.problems.map(\.description)
+        }
+        #expect(
+            found.contains { $0.contains("'typeid' is not a client label") && $0.contains("did you mean 'type_id'?") },
+            "\(found)"
+        )
+        #expect(found.contains { $0.contains("matcher 'type_id=~\"(\"'") }, "\(found)")
+    }
+}

@@ -325,6 +325,28 @@ extension ConfigBuilder {
 
     func matcher(_ node: Node) -> ClientMatcher? {
         let keys = ClientLabel.allCases.map(\.rawValue)
+        if let items = node.sequence {
+            // The list form: Alertmanager matchers such as type_id=~"sensor-[0-9]+".
+            var matchers: [LabelMatcher] = []
+            for item in items {
+                guard let text = reader.string(item, "a matcher") else { continue }
+                do {
+                    let matcher = try LabelMatcher(parsing: text)
+                    if !keys.contains(matcher.name) {
+                        var message =
+                            "matcher '\(text)': '\(matcher.name)' is not a client label (\(keys.joined(separator: ", ")))"
+                        if let suggestion = Suggestion.closest(to: matcher.name, among: keys) {
+                            message += "; did you mean '\(suggestion)'?"
+                        }
+                        reader.report(item, message)
+                    }
+                    matchers.append(matcher)
+                } catch {
+                    reader.report(item, "matcher '\(text)': \(error)")
+                }
+            }
+            return ClientMatcher(labelMatchers: matchers)
+        }
         guard let entries = reader.mapping(node, "match", allowed: keys) else { return nil }
         var conditions: [(label: ClientLabel, globs: [Glob])] = []
         for entry in entries {

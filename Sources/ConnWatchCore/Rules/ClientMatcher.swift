@@ -23,12 +23,15 @@ public enum ClientLabel: String, Sendable, CaseIterable {
 }
 
 /// Selects the clients a rule applies to: for every label named, the client's value must match
-/// one of the globs. An empty matcher selects every client.
+/// one of the globs, and every Alertmanager-style label matcher (`=`, `!=`, `=~`, `!~`) must hold.
+/// An empty matcher selects every client.
 public struct ClientMatcher: Sendable, Equatable {
     public var conditions: [(label: ClientLabel, globs: [Glob])]
+    public var labelMatchers: [LabelMatcher]
 
-    public init(_ conditions: [(label: ClientLabel, globs: [Glob])] = []) {
+    public init(_ conditions: [(label: ClientLabel, globs: [Glob])] = [], labelMatchers: [LabelMatcher] = []) {
         self.conditions = conditions
+        self.labelMatchers = labelMatchers
     }
 
     public func matches(_ client: ClientState) -> Bool {
@@ -36,11 +39,16 @@ public struct ClientMatcher: Sendable, Equatable {
             let value = condition.label.value(of: client)
             if !condition.globs.contains(where: { $0.matches(value) }) { return false }
         }
+        if !labelMatchers.isEmpty {
+            var labels = LabelSet()
+            for label in ClientLabel.allCases { labels[label.rawValue] = label.value(of: client) }
+            return labelMatchers.allSatisfy { $0.matches(labels) }
+        }
         return true
     }
 
     public static func == (lhs: ClientMatcher, rhs: ClientMatcher) -> Bool {
-        lhs.conditions.count == rhs.conditions.count
+        lhs.conditions.count == rhs.conditions.count && lhs.labelMatchers == rhs.labelMatchers
             && zip(lhs.conditions, rhs.conditions).allSatisfy { $0.label == $1.label && $0.globs == $1.globs }
     }
 }
