@@ -129,7 +129,7 @@ private func problems(_ text: String, readable: @escaping (String) -> Bool = { _
             "rules.yaml:8:11: unknown receiver type 'slack-ish' (known: slack, teams, discord, googlechat, mattermost, "
                 + "rocketchat, ntfy, pagerduty, webhook, alertmanager)",
             "rules.yaml:9:10: url must be an http:// or https:// address",
-            "rules.yaml:12:11: unknown rule kind 'ofline' (known: offline, disconnects, failed_connects, flapping, fleet_offline); did you mean 'offline'?",
+            "rules.yaml:12:11: unknown rule kind 'ofline' (known: offline, inactive, disconnects, failed_connects, flapping, fleet_offline); did you mean 'offline'?",
             "rules.yaml:14:16: receiver 'opz' is not defined under receivers; did you mean 'ops'?",
             "rules.yaml:19:20: client_type 'robot' is not one of device, gateway, application, scalable-application, unknown",
             "rules.yaml:21:16: annotation 'summary': unclosed '{{' in template",

@@ -407,3 +407,69 @@ extension EngineConfiguration {
         #expect(alert.annotations["summary"] == "d:org1:sensor:s1 offline for 19m")
     }
 }
+
+@Suite struct InactiveRuleTests {
+    private let day: Int64 = 86_400_000
+
+    @Test func noSuccessfulConnectForADayFiresAndAConnectResolves() throws {
+        let rule = OfflineRule(
+            name: "no_connect",
+            forDuration: day,
+            annotations: OfflineRule.inactiveAnnotations,
+            condition: .noConnect
+        )
+        let h = Harness(rules: [rule])
+        h.send(connect("s1", at: t0), at: t0)
+        // Connected the whole time but no new connect: the rule is about connects, not status.
+        h.advance(to: t0 + day - 1)
+        #expect(h.take().isEmpty)
+        h.advance(to: t0 + day)
+        let alert = try #require(h.take().first?.alert)
+        #expect(alert.rule == "no_connect")
+        #expect(alert.annotations["summary"] == "d:org1:sensor:s1: no successful connect for 1d")
+        // Failed connects are not successful connects.
+        var failed = disconnect("s1", at: t0 + day + 1000, code: 180, cause: .auth, initiator: .server)
+        failed.action = .failedConnect
+        h.send(failed, at: t0 + day + 1000)
+        #expect(h.take().isEmpty)
+        h.send(connect("s1", at: t0 + day + 2000), at: t0 + day + 2000)
+        #expect(h.take().map(\.alert.state) == [.resolved])
+        // The clock starts again from that connect.
+        h.advance(to: t0 + 2 * day + 2000)
+        #expect(h.take().map(\.alert.state) == [.firing])
+    }
+
+    @Test func noActivityIsResetByAnyEvent() {
+        let rule = OfflineRule(name: "silent", forDuration: 10 * minute, condition: .noActivity)
+        let h = Harness(rules: [rule])
+        h.send(connect("s1", at: t0), at: t0)
+        h.send(disconnect("s1", at: t0 + 9 * minute), at: t0 + 9 * minute)
+        h.advance(to: t0 + 18 * minute)
+        #expect(h.take().isEmpty)
+        h.advance(to: t0 + 19 * minute)
+        #expect(h.take().map(\.alert.rule) == ["silent"])
+    }
+
+    @Test func inactiveRuleConfiguration() throws {
+        let text = """
+            mqtt:
+              url: mqtt://127.0.0.1:1883
+              subscriptions:
+                - topic: iot-2/type/+/id/+/mon
+                  format: watson-iot
+            receivers:
+              - name: ops
+                url: http://127.0.0.1:9/x
+            defaults:
+              receivers: [ops]
+            rules:
+              - name: stale
+                kind: inactive
+                for: 1d
+                basis: activity
+            """
+        let config = try ConfigLoader.load(text: text, file: "rules.yaml")
+        #expect(config.offlineRules.first?.condition == .noActivity)
+        #expect(config.offlineRules.first?.forDuration == 86_400_000)
+    }
+}

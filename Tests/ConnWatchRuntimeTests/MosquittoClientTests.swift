@@ -81,7 +81,7 @@ struct MosquittoClientTests {
 
         let started = ContinuousClock.now
         client.start()
-        #expect(ContinuousClock.now - started < .milliseconds(200))
+        #expect(ContinuousClock.now - started < .seconds(2), "start() does not wait for the connect")
         #expect(await recorder.waitUntil { $0.connectFailedCount >= 2 })
         #expect(!client.isConnected)
 
@@ -168,7 +168,7 @@ struct MosquittoClientTests {
         let recorder = EventRecorder(client)
         let started = ContinuousClock.now
         client.start()
-        #expect(ContinuousClock.now - started < .milliseconds(200))
+        #expect(ContinuousClock.now - started < .seconds(2), "start() does not wait for the connect")
 
         #expect(await recorder.waitUntil(timeout: .seconds(20)) { $0.connectFailedCount >= 3 })
         let failures = await recorder.snapshot().connectFailures
@@ -178,7 +178,7 @@ struct MosquittoClientTests {
 
         let stopping = ContinuousClock.now
         client.shutdown()
-        #expect(ContinuousClock.now - stopping < .seconds(3))
+        #expect(ContinuousClock.now - stopping < .seconds(10))
         #expect(await recorder.waitUntilFinished())
     }
 

@@ -148,6 +148,6 @@ struct ServiceNotifierTests {
         let second = ServiceNotifier.monotonicMicroseconds()
         #expect(first > 0)
         #expect(second >= first + 15_000)
-        #expect(second < first + 5_000_000)
+        #expect(second < first + 60_000_000, "microseconds, not a wall-clock jump")
     }
 }

@@ -3,10 +3,11 @@ import Yams
 extension ConfigBuilder {
     // MARK: rules
 
-    static let ruleKinds = ["offline", "disconnects", "failed_connects", "flapping", "fleet_offline"]
+    static let ruleKinds = ["offline", "inactive", "disconnects", "failed_connects", "flapping", "fleet_offline"]
     static let commonRuleKeys = ["name", "kind", "match", "severity", "labels", "annotations", "receivers"]
     static let kindKeys: [String: [String]] = [
         "offline": ["for"],
+        "inactive": ["for", "basis"],
         "disconnects": ["count", "window", "initiator", "cause", "reason_codes", "group_by"],
         "failed_connects": ["count", "window", "cause", "reason_codes", "group_by"],
         "flapping": ["transitions", "window", "resolve_below"],
@@ -15,7 +16,7 @@ extension ConfigBuilder {
     static let ruleKeys =
         commonRuleKeys + [
             "for", "count", "window", "initiator", "cause", "reason_codes", "group_by", "ratio", "min_clients",
-            "inhibit", "transitions", "resolve_below",
+            "inhibit", "transitions", "resolve_below", "basis",
         ]
     static let severities = ["critical", "error", "warning", "info"]
 
@@ -140,7 +141,23 @@ extension ConfigBuilder {
             reader.report(entry.keyNode, "'\(entry.key)' is not a setting of rule kind \(kindName)")
             ok = false
         }
-        if kindName == "offline" {
+        if kindName == "inactive" {
+            rule.condition = .noConnect
+            if !annotationsGiven { rule.annotations = OfflineRule.inactiveAnnotations }
+            if let basis = entries.first(where: { $0.key == "basis" }), let text = reader.string(basis.value, "basis") {
+                switch text {
+                case "connect": rule.condition = .noConnect
+                case "activity": rule.condition = .noActivity
+                default:
+                    reader.report(
+                        basis.value,
+                        "basis must be connect (the last successful connect) or activity (any event)"
+                    )
+                    ok = false
+                }
+            }
+        }
+        if kindName == "offline" || kindName == "inactive" {
             if rule.forDuration < 0 {
                 if !entries.contains(where: { $0.key == "for" }) {
                     reader.report(node, "rule '\(rule.name)' needs 'for' (how long a client must be offline, e.g. 10m)")

@@ -171,13 +171,20 @@ public final class Engine {
     /// appends the alert changes it causes.
     public func handle(_ event: StatusEvent, broker: String, now: Int64, into changes: inout [AlertChange]) {
         counters.events += 1
+        let isNew = index[event.clientID] == nil
         let position = clientIndex(for: event, broker: broker)
         let time = min(event.time, now)
+        if isNew {
+            // `inactive` clocks start when connwatch first hears of the client.
+            restartInactive(position, basis: .noConnect, at: time)
+            restartInactive(position, basis: .noActivity, at: time)
+        }
         // Mutated in place: copying the state out and back would copy its log on every event.
         let transition = Self.apply(event, at: time, to: &clientStates[position])
         switch transition {
         case .connected(let wasDisconnected):
             clientConnected(position, at: time, into: &changes)
+            clientActive(position, at: time, into: &changes)
             if wasDisconnected {
                 disconnectedCount -= 1
                 fleetMemberChanged(position, offlineDelta: -1, at: time, into: &changes)
@@ -189,13 +196,16 @@ public final class Engine {
                 fleetMemberChanged(position, offlineDelta: 1, at: time, into: &changes)
             }
             clientDisconnected(position, at: time, now: now)
+            clientActive(position, at: time, into: &changes)
             count(event, client: position, at: time, transition: !wasDisconnected, into: &changes)
         case .takeover:
             counters.takeovers += 1
+            clientActive(position, at: time, into: &changes)
         case .stale:
             counters.outOfOrder += 1
         case .recorded:
             count(event, client: position, at: time, transition: false, into: &changes)
+            clientActive(position, at: time, into: &changes)
         }
     }
 
@@ -285,7 +295,13 @@ public final class Engine {
                     slot.rule = Int32(ruleIndex)
                 } else {
                     slot = Slot(rule: Int32(ruleIndex))
-                    if client.status == .disconnected, let since = client.lastDisconnectTime {
+                    let since: Int64?
+                    switch rule.condition {
+                    case .disconnected: since = client.status == .disconnected ? client.lastDisconnectTime : nil
+                    case .noConnect: since = client.lastConnectTime ?? now
+                    case .noActivity: since = client.lastActivityTime ?? now
+                    }
+                    if let since {
                         slot.phase = .pending
                         slot.since = since
                     }
@@ -477,27 +493,56 @@ public final class Engine {
     }
 
     private func clientConnected(_ position: Int, at time: Int64, into changes: inout [AlertChange]) {
+        for slotPosition in slots[position].indices
+        where configuration.offlineRules[Int(slots[position][slotPosition].rule)].condition != .noActivity {
+            endSlot(position, slotPosition, at: time, into: &changes)
+        }
+        restartInactive(position, basis: .noConnect, at: time)
+    }
+
+    /// A pending slot goes idle; a firing one resolves.
+    private func endSlot(_ position: Int, _ slotPosition: Int, at time: Int64, into changes: inout [AlertChange]) {
+        var slot = slots[position][slotPosition]
+        switch slot.phase {
+        case .idle:
+            return
+        case .pending:
+            slot.phase = .idle
+        case .firing:
+            if var alert = slot.alert, slot.notified {
+                alert.state = .resolved
+                alert.endsAt = max(time, alert.startsAt)
+                changes.append(AlertChange(alert: alert))
+            }
+            firingCount -= 1
+            slot.phase = .idle
+            slot.alert = nil
+            slot.notified = false
+        }
+        slot.generation = nextGeneration()
+        slots[position][slotPosition] = slot
+    }
+
+    /// Starts the clock of the client's `inactive` slots of `basis` from `time`.
+    private func restartInactive(_ position: Int, basis: OfflineRule.Condition, at time: Int64) {
         for slotPosition in slots[position].indices {
             var slot = slots[position][slotPosition]
-            switch slot.phase {
-            case .idle:
-                continue
-            case .pending:
-                slot.phase = .idle
-            case .firing:
-                if var alert = slot.alert, slot.notified {
-                    alert.state = .resolved
-                    alert.endsAt = max(time, alert.startsAt)
-                    changes.append(AlertChange(alert: alert))
-                }
-                firingCount -= 1
-                slot.phase = .idle
-                slot.alert = nil
-                slot.notified = false
-            }
-            slot.generation = nextGeneration()
+            let rule = configuration.offlineRules[Int(slot.rule)]
+            guard rule.condition == basis, slot.phase == .idle else { continue }
+            slot.phase = .pending
+            slot.since = time
+            schedule(&slot, client: position, slot: slotPosition, deadline: time + rule.forDuration)
             slots[position][slotPosition] = slot
         }
+    }
+
+    /// Any event of the client: `inactive` rules on activity end and start again.
+    private func clientActive(_ position: Int, at time: Int64, into changes: inout [AlertChange]) {
+        for slotPosition in slots[position].indices
+        where configuration.offlineRules[Int(slots[position][slotPosition].rule)].condition == .noActivity {
+            endSlot(position, slotPosition, at: time, into: &changes)
+        }
+        restartInactive(position, basis: .noActivity, at: time)
     }
 
     private func nextGeneration() -> UInt32 {
@@ -511,6 +556,7 @@ public final class Engine {
         for slotPosition in slots[position].indices where slots[position][slotPosition].phase == .idle {
             var slot = slots[position][slotPosition]
             let rule = configuration.offlineRules[Int(slot.rule)]
+            guard rule.condition == .disconnected else { continue }
             slot.phase = .pending
             slot.since = time
             schedule(&slot, client: position, slot: slotPosition, deadline: max(time + rule.forDuration, now))

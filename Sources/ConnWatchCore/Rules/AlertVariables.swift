@@ -5,7 +5,7 @@ struct AlertVariables {
         "client_id", "client_type", "org_id", "type_id", "device_id", "app_id", "broker", "rule", "severity",
         "offline_for", "offline_since", "reason", "reason_code", "cause", "disconnected_by", "protocol",
         "client_address", "group", "count", "window",
-        "offline_clients", "total_clients", "offline_percent",
+        "offline_clients", "total_clients", "offline_percent", "status",
     ]
 
     let client: ClientState
@@ -35,6 +35,7 @@ struct AlertVariables {
         case "disconnected_by": return client.disconnectedBy?.label ?? "unknown"
         case "protocol": return client.protocolName ?? "unknown"
         case "client_address": return client.clientAddress ?? "unknown"
+        case "status": return client.status.label
         default: return extra[name] ?? labels[name]
         }
     }

@@ -1,6 +1,18 @@
 /// "A client has been disconnected for longer than `for`": the `offline` rule kind.
 public struct OfflineRule: Sendable, Equatable {
+    /// What starts the rule's clock.
+    public enum Condition: String, Sendable, Equatable {
+        /// `offline`: the client disconnected; a connect ends it.
+        case disconnected
+        /// `inactive` with `basis: connect`: the client's last successful connect.
+        case noConnect = "connect"
+        /// `inactive` with `basis: activity`: the client's last event of any kind.
+        case noActivity = "activity"
+    }
+
     public var name: String
+    /// `disconnected` for the `offline` kind; the others are the `inactive` kind.
+    public var condition: Condition
     public var match: ClientMatcher
     /// How long a client must stay disconnected before the alert fires, in milliseconds.
     public var forDuration: Int64
@@ -19,8 +31,10 @@ public struct OfflineRule: Sendable, Equatable {
         severity: String = "warning",
         labels: LabelSet = LabelSet(),
         annotations: [(name: String, template: TextTemplate)] = OfflineRule.defaultAnnotations,
-        receivers: [String] = []
+        receivers: [String] = [],
+        condition: Condition = .disconnected
     ) {
+        self.condition = condition
         self.name = name
         self.match = match
         self.forDuration = forDuration
@@ -43,8 +57,15 @@ public struct OfflineRule: Sendable, Equatable {
         ),
     ]
 
+    /// The annotations an inactive alert carries when the rule names none.
+    public static let inactiveAnnotations: [(name: String, template: TextTemplate)] = [
+        ("summary", TextTemplate(validated: "{{client_id}}: no successful connect for {{offline_for}}")),
+        ("description", TextTemplate(validated: "{{client_id}} is {{status}}; last seen {{offline_since}}")),
+    ]
+
     public static func == (lhs: OfflineRule, rhs: OfflineRule) -> Bool {
-        lhs.name == rhs.name && lhs.match == rhs.match && lhs.forDuration == rhs.forDuration
+        lhs.name == rhs.name && lhs.condition == rhs.condition && lhs.match == rhs.match
+            && lhs.forDuration == rhs.forDuration
             && lhs.severity == rhs.severity && lhs.labels == rhs.labels && lhs.receivers == rhs.receivers
             && lhs.annotations.count == rhs.annotations.count
             && zip(lhs.annotations, rhs.annotations).allSatisfy { $0.name == $1.name && $0.template == $1.template }
