@@ -115,6 +115,39 @@ let fireTime = ContinuousClock().measure {
 let storm = changes.count
 changes.removeAll()
 
+// 2b. The same stream with every rule kind enabled at once.
+let allKinds = EngineConfiguration(
+    offlineRules: [
+        rule,
+        OfflineRule(name: "no_connect", forDuration: 86_400_000, condition: .noConnect),
+    ],
+    countingRules: [
+        CountingRule(name: "network_drops", kind: .disconnects, count: 5, window: 900_000, initiators: [.network]),
+        CountingRule(name: "failed_logins", kind: .failedConnects, count: 5, window: 600_000, grouping: .address),
+        CountingRule(name: "flapping", kind: .flapping, count: 20, window: 600_000),
+    ],
+    fleetRules: [FleetRule(name: "type_outage", groupBy: .typeID, ratio: 0.9, minClients: 10)]
+)
+let fullEngine = Engine(configuration: allKinds, startTime: start)
+var fullChanges = 0
+let fullTime = ContinuousClock().measure {
+    for message in messages {
+        message.payload.withUnsafeBytes { bytes in
+            if case .event(let event)? = try? decoder.decode(
+                topic: message.topic,
+                payload: bytes,
+                retained: false,
+                receivedAt: message.time
+            ) {
+                fullEngine.handle(event, broker: "bench", now: message.time, into: &changes)
+            }
+        }
+        fullEngine.advance(to: message.time, into: &changes)
+        fullChanges += changes.count
+        changes.removeAll(keepingCapacity: true)
+    }
+}
+
 // 3. For comparison: Foundation's JSONDecoder into a struct plus a dictionary update.
 struct WatsonStatus: Decodable {
     var Action: String
@@ -145,6 +178,7 @@ print("")
 print("results (\(ProcessInfo.processInfo.activeProcessorCount) cores, one used):")
 print("  decode only (byte-level Watson decoder)     \(rate(messages.count, decodeTime))")
 print("  decode + state + offline rule (engine)      \(rate(messages.count, engineTime))")
+print("  decode + state + all six rule kinds         \(rate(messages.count, fullTime))")
 print("  Foundation JSONDecoder + dictionary update  \(rate(sample.count, foundationTime))")
 print(String(format: "  engine / JSONDecoder                        %10.1fx", engineRate / foundationRate))
 print(
