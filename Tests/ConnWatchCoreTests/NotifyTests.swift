@@ -70,30 +70,29 @@ private func sampleAlert(state: AlertState, client: String = "d:org1:sensor:s1")
     }
 }
 
-@Suite struct NotificationPlannerTests {
+/// Routing through the daemon's pipeline: rule receivers or the defaults, and `send_resolved`.
+@Suite struct PipelineRoutingTests {
     @Test func routesToRuleReceiversOrDefaultsAndHonoursSendResolved() {
         var config = ConnWatchConfig()
         config.receivers = [
             ReceiverConfig(name: "a", url: "http://a"), ReceiverConfig(name: "b", url: "http://b", sendResolved: false),
         ]
         config.defaults.receivers = ["a", "b"]
-        let firing = NotificationPlanner.notifications(
-            for: AlertChange(alert: sampleAlert(state: .firing)),
-            config: config
-        )
-        #expect(firing.map(\.receiver) == ["a", "b"])
-        let resolved = NotificationPlanner.notifications(
-            for: AlertChange(alert: sampleAlert(state: .resolved)),
-            config: config
-        )
-        #expect(resolved.map(\.receiver) == ["a"])
+        var pipeline = NotificationPipeline(config: config)
+        let now: Int64 = 1_790_000_600_000
+        pipeline.receive([AlertChange(alert: sampleAlert(state: .firing))], now: now)
+        let firing = pipeline.advance(to: now + 30_000).map(\.notification)
+        #expect(firing.map(\.receiver).sorted() == ["a", "b"])
+        pipeline.receive([AlertChange(alert: sampleAlert(state: .resolved))], now: now + 60_000)
+        let resolved = pipeline.advance(to: now + 30_000 + 300_000).map(\.notification)
+        #expect(resolved.map(\.receiver) == ["a"], "b has send_resolved: false")
         #expect(Set(firing.map(\.id)).count == 2)
-        #expect(firing[0].id != resolved[0].id)
-        var routed = sampleAlert(state: .firing)
+        #expect(firing.allSatisfy { $0.id != resolved[0].id })
+        var routed = sampleAlert(state: .firing, client: "d:org1:sensor:s2")
         routed.receivers = ["b"]
-        #expect(
-            NotificationPlanner.notifications(for: AlertChange(alert: routed), config: config).map(\.receiver) == ["b"]
-        )
+        pipeline.receive([AlertChange(alert: routed)], now: now + 400_000)
+        let routedOut = pipeline.advance(to: now + 400_000 + 300_000).map(\.notification)
+        #expect(routedOut.map(\.receiver) == ["b"])
     }
 }
 

@@ -15,18 +15,3 @@ public struct Notification: Sendable, Equatable {
         self.alerts = alerts
     }
 }
-
-/// Turns alert changes into notifications for the receivers they route to.
-public enum NotificationPlanner {
-    /// One notification per receiver of the alert; resolved ones only to receivers with
-    /// `send_resolved`.
-    public static func notifications(for change: AlertChange, config: ConnWatchConfig) -> [Notification] {
-        let alert = change.alert
-        return config.receivers(for: alert).compactMap { receiver in
-            if alert.state == .resolved && !receiver.sendResolved { return nil }
-            guard alert.state != .pending else { return nil }
-            let id = "\(alert.fingerprint)-\(alert.startsAt)-\(alert.state.rawValue)-\(receiver.name)"
-            return Notification(id: id, receiver: receiver.name, alerts: [alert])
-        }
-    }
-}
