@@ -244,20 +244,7 @@ private func problems(_ text: String, readable: @escaping (String) -> Bool = { _
 }
 
 @Suite struct CountingRuleConfigTests {
-    private let base = """
-        mqtt:
-          url: mqtt://127.0.0.1:1883
-          subscriptions:
-            - topic: iot-2/type/+/id/+/mon
-              format: watson-iot
-        receivers:
-          - name: ops
-            url: http://127.0.0.1:9/x
-        defaults:
-          receivers: [ops]
-        rules:
-
-        """
+    private let base = rulesFixture
 
     @Test func loadsDisconnectsAndFailedConnects() throws {
         let text =
@@ -330,20 +317,7 @@ private func problems(_ text: String, readable: @escaping (String) -> Bool = { _
 }
 
 @Suite struct FleetRuleConfigTests {
-    private let base = """
-        mqtt:
-          url: mqtt://127.0.0.1:1883
-          subscriptions:
-            - topic: iot-2/type/+/id/+/mon
-              format: watson-iot
-        receivers:
-          - name: ops
-            url: http://127.0.0.1:9/x
-        defaults:
-          receivers: [ops]
-        rules:
-
-        """
+    private let base = rulesFixture
 
     @Test func loadsFleetOffline() throws {
         let text =
@@ -397,28 +371,18 @@ private func problems(_ text: String, readable: @escaping (String) -> Bool = { _
 
 @Suite struct FlappingRuleConfigTests {
     @Test func loadsFlappingWithHysteresis() throws {
-        let text = """
-            mqtt:
-              url: mqtt://127.0.0.1:1883
-              subscriptions:
-                - topic: iot-2/type/+/id/+/mon
-                  format: watson-iot
-            receivers:
-              - name: ops
-                url: http://127.0.0.1:9/x
-            defaults:
-              receivers: [ops]
-            rules:
-              - name: flapping
-                kind: flapping
-                transitions: 8
-                window: 15m
-                resolve_below: 2
-              - name: flapping_default
-                kind: flapping
-                transitions: 6
-                window: 10m
-            """
+        let text =
+            rulesFixture + """
+                  - name: flapping
+                    kind: flapping
+                    transitions: 8
+                    window: 15m
+                    resolve_below: 2
+                  - name: flapping_default
+                    kind: flapping
+                    transitions: 6
+                    window: 10m
+                """
         let config = try ConfigLoader.load(text: text, file: "rules.yaml")
         #expect(config.countingRules.map(\.kind) == [.flapping, .flapping])
         #expect(config.countingRules[0].count == 8)
@@ -430,24 +394,14 @@ private func problems(_ text: String, readable: @escaping (String) -> Bool = { _
 
 @Suite struct MatcherListConfigTests {
     private func load(_ match: String) throws(ConfigError) -> ConnWatchConfig {
-        let text = """
-            mqtt:
-              url: mqtt://127.0.0.1:1883
-              subscriptions:
-                - topic: iot-2/type/+/id/+/mon
-                  format: watson-iot
-            receivers:
-              - name: ops
-                url: http://127.0.0.1:9/x
-            defaults:
-              receivers: [ops]
-            rules:
-              - name: r
-                kind: offline
-                for: 1m
-                match:
-            \(match)
-            """
+        let text =
+            rulesFixture + """
+                  - name: r
+                    kind: offline
+                    for: 1m
+                    match:
+                \(match)
+                """
         return try ConfigLoader.load(text: text, file: "rules.yaml")
     }
 
@@ -497,3 +451,20 @@ private func problems(_ text: String, readable: @escaping (String) -> Bool = { _
         #expect(found.contains { $0.contains("matcher 'type_id=~\"(\"'") }, "\(found)")
     }
 }
+
+/// A valid configuration (one broker; receiver `ops`, the default) that ends in `rules:`:
+/// append rule items. The first appended line is line 12.
+let rulesFixture = """
+    mqtt:
+      url: mqtt://127.0.0.1:1883
+      subscriptions:
+        - topic: iot-2/type/+/id/+/mon
+          format: watson-iot
+    receivers:
+      - name: ops
+        url: http://127.0.0.1:9/x
+    defaults:
+      receivers: [ops]
+    rules:
+
+    """

@@ -451,23 +451,13 @@ extension EngineConfiguration {
     }
 
     @Test func inactiveRuleConfiguration() throws {
-        let text = """
-            mqtt:
-              url: mqtt://127.0.0.1:1883
-              subscriptions:
-                - topic: iot-2/type/+/id/+/mon
-                  format: watson-iot
-            receivers:
-              - name: ops
-                url: http://127.0.0.1:9/x
-            defaults:
-              receivers: [ops]
-            rules:
-              - name: stale
-                kind: inactive
-                for: 1d
-                basis: activity
-            """
+        let text =
+            rulesFixture + """
+                  - name: stale
+                    kind: inactive
+                    for: 1d
+                    basis: activity
+                """
         let config = try ConfigLoader.load(text: text, file: "rules.yaml")
         #expect(config.offlineRules.first?.condition == .noActivity)
         #expect(config.offlineRules.first?.forDuration == 86_400_000)
