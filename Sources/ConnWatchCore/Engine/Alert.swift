@@ -1,5 +1,5 @@
 /// Where an alert is in its life.
-public enum AlertState: String, Sendable, Hashable {
+public enum AlertState: String, Sendable, Hashable, Codable {
     /// The condition holds but has not lasted long enough.
     case pending
     /// The condition has lasted long enough: people are told.
@@ -9,7 +9,7 @@ public enum AlertState: String, Sendable, Hashable {
 }
 
 /// One alert: a rule's verdict about one client (or group), identified by its labels.
-public struct Alert: Sendable, Equatable {
+public struct Alert: Sendable, Equatable, Codable {
     /// Stable identity: the hash of the labels (which include `alertname`).
     public var fingerprint: String
     public var rule: String

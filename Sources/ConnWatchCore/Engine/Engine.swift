@@ -70,6 +70,8 @@ public final class Engine {
         /// The client of the last counted event (its reason goes into the annotations).
         var lastClient: Int32 = 0
         var notified = false
+        /// Changed since the store last saw it.
+        var unsaved = false
     }
 
     /// One fleet rule's state for one group of clients.
@@ -129,6 +131,13 @@ public final class Engine {
     private var timers = TimerQueue<TimerRef>()
     /// Stamps every scheduled deadline; a timer whose stamp no longer matches its slot is stale.
     private var generationCounter: UInt32 = 0
+    /// Clients changed since the store last saw them (flag per client, and their positions).
+    private var unsavedClient: [Bool] = []
+    private var unsavedClients: [Int32] = []
+    /// Counter slots changed since the store last saw them: (rule, slot).
+    private var unsavedCounters: [(rule: Int32, slot: Int32)] = []
+    /// A reload renumbered the counting rules: the store rewrites all of them.
+    private var countersReplaced = false
     public private(set) var counters = EngineCounters()
     public private(set) var firingCount = 0
     public private(set) var disconnectedCount = 0
@@ -173,6 +182,7 @@ public final class Engine {
         counters.events += 1
         let isNew = index[event.clientID] == nil
         let position = clientIndex(for: event, broker: broker)
+        markUnsaved(client: position)
         let time = min(event.time, now)
         if isNew {
             // `inactive` clocks start when connwatch first hears of the client.
@@ -386,6 +396,11 @@ public final class Engine {
                 counterSlots[ruleIndex][position] = slot
             }
         }
+        countersReplaced = true
+        unsavedCounters = []
+        for ruleIndex in counterSlots.indices {
+            for position in counterSlots[ruleIndex].indices { counterSlots[ruleIndex][position].unsaved = false }
+        }
         for (old, ruleCounters) in oldCounters.enumerated() where !kept.contains(old) {
             for slot in ruleCounters where slot.phase == .firing {
                 if var alert = slot.alert, slot.notified {
@@ -453,6 +468,7 @@ public final class Engine {
         let state = ClientState(event: event, broker: broker, logCapacity: configuration.logCapacity)
         let position = clientStates.count
         clientStates.append(state)
+        unsavedClient.append(false)
         index[event.clientID] = Int32(position)
         var clientSlots: [Slot] = []
         for (ruleIndex, rule) in configuration.offlineRules.enumerated() where rule.match.matches(state) {
@@ -624,6 +640,7 @@ public final class Engine {
                 break
             }
             counterSlots[ruleIndex][slotPosition] = slot
+            markUnsaved(counterRule: ruleIndex, slot: slotPosition)
         }
     }
 
@@ -683,6 +700,7 @@ public final class Engine {
                 slot.notified = false
                 firingCount -= 1
                 counterSlots[ruleIndex][position] = slot
+                markUnsaved(counterRule: ruleIndex, slot: position)
                 if rule.kind == .flapping, let client = index[slot.key] {
                     releaseHeldBack(Int(client), at: time, holdDown: 60_000)
                 }
@@ -692,6 +710,7 @@ public final class Engine {
             break
         }
         counterSlots[ruleIndex][position] = slot
+        markUnsaved(counterRule: ruleIndex, slot: position)
     }
 
     private func fireCounter(
@@ -1044,10 +1063,268 @@ public final class Engine {
             receivers: rule.receivers
         )
     }
+
+    // MARK: Persistence
+
+    private func markUnsaved(client position: Int) {
+        guard !unsavedClient[position] else { return }
+        unsavedClient[position] = true
+        unsavedClients.append(Int32(position))
+    }
+
+    private func markUnsaved(counterRule ruleIndex: Int, slot position: Int) {
+        guard !countersReplaced, !counterSlots[ruleIndex][position].unsaved else { return }
+        counterSlots[ruleIndex][position].unsaved = true
+        unsavedCounters.append((Int32(ruleIndex), Int32(position)))
+    }
+
+    /// Whether anything changed since the last `takeUnsaved(now:)`.
+    public var hasUnsavedChanges: Bool {
+        !unsavedClients.isEmpty || !unsavedCounters.isEmpty || countersReplaced
+    }
+
+    /// What changed since the last call, for the store: the clients an event touched and the
+    /// counting rules' windows. Marks everything saved.
+    public func takeUnsaved(now: Int64) -> EngineChanges {
+        var result = EngineChanges()
+        result.clients.reserveCapacity(unsavedClients.count)
+        for position in unsavedClients {
+            unsavedClient[Int(position)] = false
+            result.clients.append(clientStates[Int(position)])
+        }
+        unsavedClients.removeAll(keepingCapacity: true)
+        if countersReplaced {
+            result.replaceCounters = true
+            for ruleIndex in counterSlots.indices {
+                for position in counterSlots[ruleIndex].indices {
+                    let record = counterRecord(rule: ruleIndex, slot: position, now: now)
+                    if record.isLive { result.counters.append(record) }
+                }
+            }
+            countersReplaced = false
+        } else {
+            for entry in unsavedCounters {
+                counterSlots[Int(entry.rule)][Int(entry.slot)].unsaved = false
+                result.counters.append(counterRecord(rule: Int(entry.rule), slot: Int(entry.slot), now: now))
+            }
+        }
+        unsavedCounters.removeAll(keepingCapacity: true)
+        return result
+    }
+
+    private func counterRecord(rule ruleIndex: Int, slot position: Int, now: Int64) -> CounterRecord {
+        let rule = configuration.countingRules[ruleIndex]
+        let slot = counterSlots[ruleIndex][position]
+        let lastClient = Int(slot.lastClient) < clientStates.count ? clientStates[Int(slot.lastClient)].clientID : ""
+        return CounterRecord(
+            rule: rule.name,
+            key: slot.key,
+            times: slot.times,
+            lastClient: lastClient,
+            alert: slot.phase == .firing ? slot.alert : nil,
+            notified: slot.notified,
+            isLive: slot.phase != .idle || (slot.times.last ?? .min) > now - rule.window
+        )
+    }
+
+    /// Brings back what a previous run saved, before any event of this run: the clients (their
+    /// offline, inactive and fleet rules start timing from their saved times), the counting rules'
+    /// windows, and the alerts that were notified as firing (`notified`, by fingerprint). An alert
+    /// that still holds stays firing without a new notification; one that no longer holds (its
+    /// rule is gone, or no longer matches) is appended to `changes` as resolved.
+    ///
+    /// Returns every alert that is firing after the restore and was notified, so the notifier can
+    /// learn them again (its log then keeps it from repeating them).
+    @discardableResult
+    public func restore(
+        clients: [ClientState],
+        counters records: [CounterRecord],
+        notified: [Alert],
+        now: Int64,
+        into changes: inout [AlertChange]
+    ) -> [Alert] {
+        var stored = Dictionary(notified.map { ($0.fingerprint, $0) }, uniquingKeysWith: { _, last in last })
+        var restored: [Alert] = []
+        for saved in clients where index[saved.clientID] == nil {
+            var state = saved
+            if state.log.capacity != configuration.logCapacity {
+                var log = ConnectionLog(capacity: configuration.logCapacity)
+                for entry in saved.log.entries { log.append(entry) }
+                state.log = log
+            }
+            let position = clientStates.count
+            clientStates.append(state)
+            unsavedClient.append(false)
+            index[state.clientID] = Int32(position)
+            if state.status == .disconnected { disconnectedCount += 1 }
+            var clientSlots: [Slot] = []
+            for (ruleIndex, rule) in configuration.offlineRules.enumerated() where rule.match.matches(state) {
+                var slot = Slot(rule: Int32(ruleIndex))
+                let since: Int64?
+                switch rule.condition {
+                case .disconnected: since = state.status == .disconnected ? state.lastDisconnectTime : nil
+                case .noConnect: since = state.lastConnectTime ?? state.log.entries.first?.time ?? now
+                case .noActivity: since = state.lastActivityTime ?? now
+                }
+                if let since {
+                    slot.phase = .pending
+                    slot.since = since
+                    let fingerprint = firingAlert(client: position, slot: slot, at: now).fingerprint
+                    if let alert = stored.removeValue(forKey: fingerprint) {
+                        slot.phase = .firing
+                        slot.alert = alert
+                        slot.notified = true
+                        firingCount += 1
+                        restored.append(alert)
+                    } else {
+                        schedule(&slot, client: position, slot: clientSlots.count, deadline: since + rule.forDuration)
+                    }
+                }
+                clientSlots.append(slot)
+            }
+            slots.append(clientSlots)
+            var memberships: [Int32] = []
+            for (ruleIndex, rule) in configuration.fleetRules.enumerated() {
+                memberships.append(rule.match.matches(state) ? joinFleet(rule: ruleIndex, client: position) : -1)
+            }
+            clientFleet.append(memberships)
+        }
+        restoreCounters(records, stored: &stored, restored: &restored, now: now)
+        restoreFleet(stored: &stored, restored: &restored, now: now, into: &changes)
+        for alert in stored.values.sorted(by: { $0.startsAt < $1.startsAt }) {
+            if alert.rule == "feed_down", let broker = alert.labels["broker"] {
+                let position = feedIndex(broker)
+                feeds[position].up = false
+                feeds[position].since = alert.activeSince
+                feeds[position].alert = alert
+                firingCount += 1
+                restored.append(alert)
+                continue
+            }
+            var resolved = alert
+            resolved.state = .resolved
+            resolved.endsAt = max(now, alert.startsAt)
+            changes.append(AlertChange(alert: resolved))
+        }
+        return restored
+    }
+
+    private func restoreCounters(
+        _ records: [CounterRecord],
+        stored: inout [String: Alert],
+        restored: inout [Alert],
+        now: Int64
+    ) {
+        for record in records {
+            guard let ruleIndex = configuration.countingRules.firstIndex(where: { $0.name == record.rule }),
+                let lastClient = index[record.lastClient], counterIndex[ruleIndex][record.key] == nil
+            else { continue }
+            let rule = configuration.countingRules[ruleIndex]
+            var slot = CounterSlot(key: record.key)
+            slot.times = Array(record.times.sorted().suffix(rule.count))
+            slot.lastClient = lastClient
+            let position = counterSlots[ruleIndex].count
+            if let alert = record.alert {
+                if record.notified { stored[alert.fingerprint] = nil }
+                slot.phase = .firing
+                slot.alert = alert
+                slot.notified = record.notified
+                firingCount += 1
+                if record.notified { restored.append(alert) }
+                scheduleCounter(&slot, rule: ruleIndex, slot: position, at: max(now, Self.resolveDeadline(slot, rule)))
+            } else if Self.threshold(slot, rule, at: now) {
+                slot.phase = .pending
+                scheduleCounter(&slot, rule: ruleIndex, slot: position, at: max(now, graceEnd))
+            } else if (slot.times.last ?? .min) <= now - rule.window {
+                continue
+            }
+            counterSlots[ruleIndex].append(slot)
+            counterIndex[ruleIndex][record.key] = Int32(position)
+        }
+    }
+
+    /// Fleet groups were rebuilt from the restored clients: one that holds and was notified keeps
+    /// firing; one that holds and was not starts pending from now; one notified that no longer
+    /// holds resolves.
+    private func restoreFleet(
+        stored: inout [String: Alert],
+        restored: inout [Alert],
+        now: Int64,
+        into changes: inout [AlertChange]
+    ) {
+        for (ruleIndex, rule) in configuration.fleetRules.enumerated() {
+            for position in fleetGroups[ruleIndex].indices {
+                var group = fleetGroups[ruleIndex][position]
+                var labels = rule.labels
+                labels["alertname"] = rule.name
+                labels["severity"] = rule.severity
+                if let label = rule.groupBy { labels[label.rawValue] = group.key }
+                let saved = stored.removeValue(forKey: labels.fingerprint)
+                if rule.holds(offline: group.offline, total: group.members.count), let saved {
+                    group.phase = .firing
+                    group.alert = saved
+                    group.since = saved.activeSince
+                    group.notified = true
+                    firingCount += 1
+                    restored.append(saved)
+                    fleetGroups[ruleIndex][position] = group
+                } else {
+                    if let saved { stored[saved.fingerprint] = saved }
+                    evaluateFleet(rule: ruleIndex, group: position, at: now, into: &changes)
+                }
+            }
+        }
+    }
 }
 
 /// A change in an alert's state that people may need to hear about.
 public struct AlertChange: Sendable, Equatable {
     public var alert: Alert
     public init(alert: Alert) { self.alert = alert }
+}
+
+/// What the engine changed since the store last saved it.
+public struct EngineChanges: Sendable {
+    /// Clients an event touched (their state and log as they are now).
+    public var clients: [ClientState] = []
+    /// Counting-rule windows that changed; records that are no longer live are to be deleted.
+    public var counters: [CounterRecord] = []
+    /// A reload renumbered the counting rules: `counters` holds all of them, replacing what is saved.
+    public var replaceCounters = false
+
+    public init() {}
+}
+
+/// One counting rule's window for one group, as saved.
+public struct CounterRecord: Sendable, Equatable {
+    public var rule: String
+    public var key: String
+    /// The counted events' times, oldest first.
+    public var times: [Int64]
+    /// The client of the last counted event.
+    public var lastClient: String
+    /// The alert while firing.
+    public var alert: Alert?
+    /// Whether people were told the alert fires.
+    public var notified: Bool
+    /// `false` when the window is empty and no alert fires: the record can be deleted.
+    public var isLive: Bool
+
+    public init(
+        rule: String,
+        key: String,
+        times: [Int64],
+        lastClient: String,
+        alert: Alert?,
+        notified: Bool,
+        isLive: Bool = true
+    ) {
+        self.rule = rule
+        self.key = key
+        self.times = times
+        self.lastClient = lastClient
+        self.alert = alert
+        self.notified = notified
+        self.isLive = isLive
+    }
 }

@@ -66,3 +66,14 @@ public struct LabelSet: Sendable, Hashable, Sequence, CustomStringConvertible {
         }
     }
 }
+
+/// Encoded as a JSON object of `name: value` (the order is restored on decoding).
+extension LabelSet: Codable {
+    public init(from decoder: any Decoder) throws {
+        self.init(try [String: String](from: decoder))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try Dictionary(pairs.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first }).encode(to: encoder)
+    }
+}

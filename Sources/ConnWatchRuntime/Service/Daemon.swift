@@ -2,6 +2,7 @@ import ConnWatchCore
 import Dispatch
 import Foundation
 import Logging
+import Synchronization
 
 /// The running service: broker feeds in, engine in the middle, notifications out.
 ///
@@ -13,6 +14,8 @@ public final class Daemon: Sendable {
         case message(broker: String, MQTTMessage)
         case feed(broker: String, MQTTEvent)
         case tick
+        /// Time to write what changed to the store (or the last write finished).
+        case persist
         case watchdog
         case signal(Int32)
     }
@@ -93,8 +96,15 @@ final class DaemonLoop {
     private let notifier: ServiceNotifier
     private let input: AsyncStream<Daemon.Input>.Continuation
     private let http: CurlHTTPClient
-    /// The SQLite store in the state directory (the outbox lives there).
+    /// The SQLite store in the state directory: client state, alerts, notification log, outbox.
     private let store: StateStore
+    /// Group commit: what changed since the last write, and the writer that writes it.
+    private let writer: StateWriter
+    private var batch = StateBatch()
+    /// A `.persist` input is on its way (a short timer, or the end of a running write).
+    private var persistScheduled = false
+    /// The deliverer to wake after a write (it changes on reload, a write may end after that).
+    private let deliveryWake: DeliveryWake
     private var delivery: NotificationDelivery
     private var brokers: [BrokerFeed] = []
     private let engine: Engine
@@ -123,10 +133,20 @@ final class DaemonLoop {
         notifier: ServiceNotifier,
         input: AsyncStream<Daemon.Input>.Continuation
     ) async throws -> DaemonLoop {
-        let store = try await withCheckedThrowingContinuation { continuation in
+        let opened = try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(
-                    with: Result { () throws(StateStore.OpenError) in try StateStore(directory: stateDirectory) }
+                    with: Result { () throws(StateStore.OpenError) in
+                        let store = try StateStore(directory: stateDirectory)
+                        do {
+                            return (store, try store.loadState(now: WallClock.now()))
+                        } catch {
+                            throw StateStore.OpenError(
+                                path: store.path,
+                                reason: "cannot read the saved state: \(error)"
+                            )
+                        }
+                    }
                 )
             }
         }
@@ -134,7 +154,8 @@ final class DaemonLoop {
             config: config,
             configPath: configPath,
             stateDirectory: stateDirectory,
-            store: store,
+            store: opened.0,
+            saved: opened.1,
             logger: logger,
             notifier: notifier,
             input: input
@@ -146,11 +167,13 @@ final class DaemonLoop {
         configPath: String,
         stateDirectory: String,
         store: StateStore,
+        saved: SavedState,
         logger: Logger,
         notifier: ServiceNotifier,
         input: AsyncStream<Daemon.Input>.Continuation
     ) throws {
         self.store = store
+        writer = StateWriter(store: store, logger: logger)
         self.config = config
         self.configPath = configPath
         self.stateDirectory = stateDirectory
@@ -165,9 +188,30 @@ final class DaemonLoop {
             logger: logger,
             externalURL: "http://\(ProcessInfo.processInfo.hostName)"
         )
+        deliveryWake = DeliveryWake(delivery)
         let start = WallClock.now()
         engine = Engine(configuration: config.engine, startTime: start)
-        pipeline = NotificationPipeline(config: config)
+        // What the last run knew: clients, counting windows, alerts people were told about. Alerts
+        // still firing are not told again (the notification log remembers them); those that no
+        // longer hold resolve.
+        let restored = engine.restore(
+            clients: saved.clients,
+            counters: saved.counters,
+            notified: saved.alerts,
+            now: start,
+            into: &changes
+        )
+        pipeline = NotificationPipeline(config: config, log: saved.notificationLog)
+        pipeline.receive(restored.map { AlertChange(alert: $0) }, now: start)
+        if !saved.clients.isEmpty || !saved.alerts.isEmpty {
+            logger.notice(
+                "state restored",
+                metadata: [
+                    "clients": "\(saved.clients.count)", "alerts_firing": "\(restored.count)",
+                    "alerts_resolved": "\(changes.count)", "counters": "\(saved.counters.count)",
+                ]
+            )
+        }
         timer = DeadlineTimer { input.yield(.tick) }
         // Until a broker connects, its feed counts as down: no offline verdicts without a feed.
         for broker in config.brokers { engine.feedDown(broker.name, reason: "not connected yet", at: start) }
@@ -175,6 +219,7 @@ final class DaemonLoop {
     }
 
     func started() {
+        settle(now: WallClock.now())
         notifier.ready(status: statusLine())
         logger.notice(
             "connwatch started",
@@ -206,6 +251,8 @@ final class DaemonLoop {
             notifier.status(statusLine())
         case .tick:
             break
+        case .persist:
+            persist(now: now)
         case .watchdog:
             notifier.watchdog()
             notifier.status(statusLine())
@@ -217,24 +264,78 @@ final class DaemonLoop {
                 return false
             }
         }
+        settle(now: now)
+        return true
+    }
+
+    /// After every input: fire what is due, run alert changes through the notifier, queue what
+    /// changed for the store, and set the timer for the next deadline.
+    private func settle(now: Int64) {
         engine.advance(to: now, into: &changes)
         if !changes.isEmpty {
             for change in changes { announce(change) }
             pipeline.receive(changes, now: now)
+            batch.add(changes)
             changes.removeAll(keepingCapacity: true)
             notifier.status(statusLine())
         }
         let flushes = pipeline.advance(to: now)
-        if !flushes.isEmpty { delivery.enqueue(flushes.map(\.notification)) }
+        if !flushes.isEmpty { batch.outbox += delivery.render(flushes.map(\.notification)) }
+        if !persistScheduled && (engine.hasUnsavedChanges || !batch.isEmpty) {
+            persistScheduled = true
+            let input = self.input
+            let delay = Self.commitDelay
+            Task {
+                try? await Task.sleep(for: delay)
+                input.yield(.persist)
+            }
+        }
         let deadlines = [engine.nextDeadline, pipeline.nextDeadline].compactMap { $0 }
         timer.schedule(deadlines.min(), now: now)
-        return true
+    }
+
+    /// How long changes gather before they are written (they are written sooner under no load
+    /// than this, never later than this plus one write).
+    static let commitDelay: Duration = .milliseconds(50)
+
+    /// Hands what changed to the writer, unless a write is running (its end sends `.persist`).
+    private func persist(now: Int64) {
+        persistScheduled = false
+        guard !writer.isBusy else {
+            persistScheduled = true
+            return
+        }
+        takeUnsaved(now: now)
+        guard !batch.isEmpty || writer.hasFailedBatch else { return }
+        let wake = deliveryWake
+        let input = self.input
+        writer.submit(
+            batch,
+            committed: { written in wake.wake(written.outbox.map(\.receiver)) },
+            idle: { input.yield(.persist) }
+        )
+        batch = StateBatch()
+        persistScheduled = true
+    }
+
+    private func takeUnsaved(now: Int64) {
+        if engine.hasUnsavedChanges { batch.add(engine.takeUnsaved(now: now)) }
+        batch.notificationLog.merge(pipeline.takeUnsavedLog()) { _, new in new }
+        batch.now = now
     }
 
     func shutdown() async {
         notifier.stopping()
         timer.cancel()
         for feed in brokers { stopFeed(feed) }
+        takeUnsaved(now: WallClock.now())
+        do {
+            try writer.finish(batch)
+            delivery.wake(batch.outbox.map(\.receiver))
+            batch = StateBatch()
+        } catch {
+            logger.critical("cannot save the state at shutdown; changes since the last write are lost: \(error)")
+        }
         await delivery.finish(timeout: .seconds(5))
         http.shutdown()
         logger.notice("connwatch stopped")
@@ -360,6 +461,7 @@ final class DaemonLoop {
             logger: logger,
             externalURL: "http://\(ProcessInfo.processInfo.hostName)"
         )
+        deliveryWake.set(delivery)
         engine.reconfigure(newConfig.engine, now: now, into: &changes)
         pipeline.reconfigure(newConfig, now: now)
         config = newConfig
@@ -523,5 +625,23 @@ final class SignalWatcher: @unchecked Sendable {
 
     func cancel() {
         for source in sources { source.cancel() }
+    }
+}
+
+/// The current deliverer, for the state writer to wake after it wrote notifications.
+final class DeliveryWake: Sendable {
+    private let current: Mutex<NotificationDelivery>
+
+    init(_ delivery: NotificationDelivery) {
+        current = Mutex(delivery)
+    }
+
+    func set(_ delivery: NotificationDelivery) {
+        current.withLock { $0 = delivery }
+    }
+
+    func wake(_ receivers: [String]) {
+        guard !receivers.isEmpty else { return }
+        current.withLock { $0 }.wake(receivers)
     }
 }

@@ -87,6 +87,20 @@ final class NotificationDelivery: Sendable {
 
     /// Renders and stores several notifications (e.g. all of one alert change) in one transaction.
     func enqueue(_ notifications: [ConnWatchCore.Notification]) {
+        let entries = render(notifications)
+        guard !entries.isEmpty else { return }
+        let schedule = unwritten.withLock { state in
+            state.entries.append(contentsOf: entries)
+            defer { state.scheduled = true }
+            return !state.scheduled
+        }
+        if schedule { writer.async { [self] in drain() } }
+    }
+
+    /// The outbox entries for `notifications`, rendered for their receivers (notifications for
+    /// receivers that are not configured are left out). The caller writes them to the outbox and
+    /// then calls `wake(_:)`.
+    func render(_ notifications: [ConnWatchCore.Notification]) -> [OutboxEntry] {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var entries: [OutboxEntry] = []
         for notification in notifications {
@@ -106,13 +120,12 @@ final class NotificationDelivery: Sendable {
                 )
             )
         }
-        guard !entries.isEmpty else { return }
-        let schedule = unwritten.withLock { state in
-            state.entries.append(contentsOf: entries)
-            defer { state.scheduled = true }
-            return !state.scheduled
-        }
-        if schedule { writer.async { [self] in drain() } }
+        return entries
+    }
+
+    /// Tells the workers of `receivers` that the outbox has new entries for them.
+    func wake(_ receivers: some Sequence<String>) {
+        for receiver in Set(receivers) { wakeups[receiver]?.yield() }
     }
 
     /// Writes everything enqueued so far in one transaction (on the writer queue). If SQLite fails
@@ -135,7 +148,7 @@ final class NotificationDelivery: Sendable {
             return !state.entries.isEmpty
         }
         if more { writer.async { [self] in drain() } }
-        for receiver in Set(batch.map(\.receiver)) { wakeups[receiver]?.yield() }
+        wake(batch.map(\.receiver))
     }
 
     /// Waits (at most 10 s, in case SQLite keeps failing) until everything enqueued so far is written.

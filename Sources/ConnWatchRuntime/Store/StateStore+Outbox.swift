@@ -53,16 +53,19 @@ public struct OutboxEntry: Sendable, Equatable {
 extension StateStore {
     /// Adds `entries` in one transaction; an id already queued is kept once.
     public func enqueue(_ entries: [OutboxEntry]) throws {
-        try pool.write { db in
-            for entry in entries {
-                try db.execute(
-                    sql: """
-                        INSERT OR IGNORE INTO outbox (id, receiver, content_type, body, created_at, attempts)
-                        VALUES (?, ?, ?, ?, ?, 0)
-                        """,
-                    arguments: [entry.id, entry.receiver, entry.contentType, Data(entry.body), entry.createdAt]
-                )
-            }
+        try pool.write { db in try Self.insert(entries, into: db) }
+    }
+
+    /// Inserts `entries` inside the caller's transaction; an id already queued is kept once.
+    static func insert(_ entries: [OutboxEntry], into db: Database) throws {
+        for entry in entries {
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO outbox (id, receiver, content_type, body, created_at, attempts)
+                    VALUES (?, ?, ?, ?, ?, 0)
+                    """,
+                arguments: [entry.id, entry.receiver, entry.contentType, Data(entry.body), entry.createdAt]
+            )
         }
     }
 

@@ -56,6 +56,7 @@ public final class StateStore: Sendable {
                 table.column("first_attempt_at", .integer)
             }
         }
+        registerStateMigrations(&migrator)
         return migrator
     }
 

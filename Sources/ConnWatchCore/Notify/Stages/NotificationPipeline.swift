@@ -27,6 +27,8 @@ public struct NotificationPipeline: Sendable {
     public private(set) var log: NotificationLog
     /// Every alert firing now, by fingerprint: the potential inhibition sources.
     public private(set) var firing: [String: Alert] = [:]
+    /// Group keys whose log entry changed since the store last saved them.
+    private var unsavedLog: Set<String> = []
 
     /// A pipeline from its parts.
     public init(
@@ -133,6 +135,7 @@ public struct NotificationPipeline: Sendable {
             at: now,
             repeatInterval: flush.repeatInterval
         )
+        unsavedLog.insert(flush.groupKey)
         let alerts = flush.sendResolved ? kept : kept.filter { $0.state == .firing }
         // A receiver without send_resolved is not told that everything resolved; the log still is.
         guard !alerts.isEmpty else { return nil }
@@ -148,10 +151,21 @@ public struct NotificationPipeline: Sendable {
         )
     }
 
+    /// The notification-log entries recorded since the last call, by group key, for the store
+    /// (it forgets expired entries by their `expiresAt`).
+    public mutating func takeUnsavedLog() -> [String: NotificationLogEntry] {
+        guard !unsavedLog.isEmpty else { return [:] }
+        var result: [String: NotificationLogEntry] = [:]
+        for key in unsavedLog { result[key] = log[key] }
+        unsavedLog.removeAll()
+        return result
+    }
+
     /// Applies a reloaded configuration: new grouping, routes and stages; the firing alerts are
     /// regrouped (old ones flush at once and are deduplicated against the log, which is kept).
     public mutating func reconfigure(_ config: ConnWatchConfig, now: Int64) {
         var next = NotificationPipeline(config: config, log: log)
+        next.unsavedLog = unsavedLog
         next.receive(dispatcher.alerts.filter { $0.state == .firing }.map { AlertChange(alert: $0) }, now: now)
         for alert in firing.values where next.firing[alert.fingerprint] == nil {
             next.receive([AlertChange(alert: alert)], now: now)

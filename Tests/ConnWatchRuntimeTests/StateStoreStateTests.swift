@@ -1,0 +1,225 @@
+import ConnWatchCore
+import ConnWatchTestSupport
+import Foundation
+import GRDB
+import Logging
+import Synchronization
+import Testing
+
+@testable import ConnWatchRuntime
+
+/// The store's client, counter, alert, notification-log and silence tables.
+@Suite struct StateStoreStateTests {
+    private func client(_ id: String, status: ConnectionStatus, logSize: Int = 4) -> ClientState {
+        let connect = StatusEvent(
+            action: .connect,
+            clientID: "d:org1:sensor:\(id)",
+            clientType: .device,
+            orgID: "org1",
+            typeID: "sensor",
+            deviceID: id,
+            time: 1_000,
+            protocolName: "mqtt5",
+            clientAddress: "10.1.2.3"
+        )
+        var state = ClientState(event: connect, broker: "main", logCapacity: logSize)
+        state.status = status
+        state.lastConnectTime = 1_000
+        state.lastActivityEvent = .connect
+        state.lastActivityTime = 1_000
+        state.protocolName = "mqtt5"
+        state.clientAddress = "10.1.2.3"
+        state.log.append(ConnectionLogEntry(event: connect, applied: true))
+        if status == .disconnected {
+            var disconnect = connect
+            disconnect.action = .disconnect
+            disconnect.time = 2_000
+            disconnect.reasonCode = 160
+            disconnect.reasonText = "keep-alive \"timed\" out ✓"
+            disconnect.cause = .keepAliveTimeout
+            disconnect.initiator = .network
+            disconnect.clientAddress = nil
+            state.lastDisconnectTime = 2_000
+            state.disconnectedBy = .network
+            state.reasonCode = 160
+            state.reasonText = disconnect.reasonText
+            state.cause = .keepAliveTimeout
+            state.lastSequence = 42
+            state.lastActivityEvent = .disconnect
+            state.lastActivityTime = 2_000
+            state.log.append(ConnectionLogEntry(event: disconnect, applied: false))
+        }
+        return state
+    }
+
+    private func alert(_ name: String, client: String) -> Alert {
+        Alert(
+            labels: LabelSet(["alertname": name, "client_id": client]),
+            annotations: LabelSet(["summary": "\(client) is offline"]),
+            rule: name,
+            state: .firing,
+            activeSince: 2_000,
+            startsAt: 5_000,
+            receivers: ["hook"]
+        )
+    }
+
+    private func expectSame(_ a: ClientState?, _ b: ClientState) {
+        guard let a else {
+            Issue.record("client \(b.clientID) missing")
+            return
+        }
+        #expect(a.clientID == b.clientID && a.clientType == b.clientType && a.orgID == b.orgID)
+        #expect(a.typeID == b.typeID && a.deviceID == b.deviceID && a.appID == b.appID && a.broker == b.broker)
+        #expect(a.status == b.status && a.lastConnectTime == b.lastConnectTime)
+        #expect(a.lastDisconnectTime == b.lastDisconnectTime && a.lastActivityEvent == b.lastActivityEvent)
+        #expect(a.lastActivityTime == b.lastActivityTime && a.disconnectedBy == b.disconnectedBy)
+        #expect(a.reasonCode == b.reasonCode && a.reasonText == b.reasonText && a.cause == b.cause)
+        #expect(a.protocolName == b.protocolName && a.clientAddress == b.clientAddress)
+        #expect(a.lastSequence == b.lastSequence)
+        #expect(a.log.entries == b.log.entries)
+    }
+
+    @Test func aBatchComesBackAsWritten() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try StateStore(directory: directory.path)
+        let online = client("a", status: .connected)
+        let offline = client("b", status: .disconnected)
+        var batch = StateBatch()
+        batch.add(EngineChanges.with(clients: [online, offline]))
+        batch.counters = [
+            CounterRecord(
+                rule: "kicked",
+                key: "d:org1:sensor:b",
+                times: [1, 2, -3],
+                lastClient: "d:org1:sensor:b",
+                alert: alert("kicked", client: "b"),
+                notified: true
+            ),
+            CounterRecord(rule: "kicked", key: "gone", times: [1], lastClient: "x", alert: nil, notified: false),
+        ]
+        batch.add([
+            AlertChange(alert: alert("offline", client: "b")), AlertChange(alert: alert("offline", client: "c")),
+        ])
+        batch.notificationLog = [
+            "hook/{}": NotificationLogEntry(firing: ["f1"], resolved: [], sentAt: 5_000, expiresAt: 100_000),
+            "hook/old": NotificationLogEntry(firing: ["f2"], resolved: ["f3"], sentAt: 1, expiresAt: 9_000),
+        ]
+        batch.silences = [
+            Silence(
+                id: "s1",
+                matchers: [try LabelMatcher(name: "type_id", op: .matchesRegex, value: "sens.*")],
+                startsAt: 0,
+                endsAt: 50_000,
+                comment: "maintenance",
+                createdBy: "ops"
+            ),
+            Silence(id: "s2", matchers: [], startsAt: 0, endsAt: 8_000),
+        ]
+        batch.outbox = [
+            OutboxEntry(id: "n1", receiver: "hook", contentType: "application/json", body: [1], createdAt: 5)
+        ]
+        batch.now = 5_000
+        try store.write(batch)
+
+        // A second batch: one client changes, one counter window empties, one alert resolves.
+        var later = StateBatch()
+        var back = offline
+        back.status = .connected
+        later.clients[back.clientID] = back
+        later.counters = [
+            CounterRecord(
+                rule: "kicked",
+                key: "gone",
+                times: [],
+                lastClient: "x",
+                alert: nil,
+                notified: false,
+                isLive: false
+            )
+        ]
+        var resolved = alert("offline", client: "c")
+        resolved.state = .resolved
+        later.add([AlertChange(alert: resolved)])
+        try store.write(later)
+
+        let saved = try store.loadState(now: 10_000)
+        #expect(saved.clients.map(\.clientID) == ["d:org1:sensor:a", "d:org1:sensor:b"])
+        expectSame(saved.clients.first, online)
+        expectSame(saved.clients.last, back)
+        #expect(saved.counters == [batch.counters[0]])
+        #expect(saved.alerts == [alert("offline", client: "b")])
+        #expect(saved.notificationLog.entries.keys.sorted() == ["hook/{}"])
+        #expect(saved.silences.map(\.id) == ["s1"])
+        #expect(saved.silences.first?.matchers.first?.description == #"type_id=~"sens.*""#)
+        #expect(saved.silences.first?.comment == "maintenance")
+        #expect(try store.pendingEntriesSync().map(\.id) == ["n1"])
+    }
+
+    @Test func aDamagedLogBlobKeepsTheEntriesBeforeTheDamage() {
+        let state = client("a", status: .disconnected)
+        let blob = ClientRow.encodeLog(state.log)
+        #expect(ClientRow.decodeLog(blob) == state.log.entries)
+        for cut in 0..<blob.count {
+            let entries = ClientRow.decodeLog(blob.prefix(cut))
+            #expect(entries.count <= 2)
+            #expect(entries == Array(state.log.entries.prefix(entries.count)))
+        }
+        #expect(ClientRow.decodeLog(Data([9, 0, 0])).isEmpty)
+    }
+
+    /// A write that fails keeps its batch and succeeds, merged with the next, once it can.
+    @Test func aFailedWriteIsKeptAndWrittenLater() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try StateStore(directory: directory.path)
+        let writer = StateWriter(store: store, logger: Logger(label: "test"), retryDelay: .milliseconds(20))
+        // Make the database refuse writes: a trigger that aborts every insert into clients.
+        try await store.pool.write { db in
+            try db.execute(
+                sql: "CREATE TRIGGER refuse BEFORE INSERT ON clients BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+            )
+        }
+        var first = StateBatch()
+        first.clients["d:org1:sensor:a"] = client("a", status: .connected)
+        first.outbox = [OutboxEntry(id: "n1", receiver: "hook", contentType: "text/plain", body: [], createdAt: 1)]
+        let committed = Mutex<[Int]>([])
+        let idle = AsyncStream<Void>.makeStream()
+        writer.submit(first, committed: { batch in committed.withLock { $0.append(batch.clients.count) } }) {
+            idle.continuation.yield()
+        }
+        var iterator = idle.stream.makeAsyncIterator()
+        await iterator.next()
+        #expect(committed.withLock { $0 }.isEmpty)
+        #expect(writer.hasFailedBatch)
+        #expect(try store.loadState(now: 0).clients.isEmpty)
+
+        try await store.pool.write { db in try db.execute(sql: "DROP TRIGGER refuse") }
+        var second = StateBatch()
+        second.clients["d:org1:sensor:b"] = client("b", status: .disconnected)
+        writer.submit(second, committed: { batch in committed.withLock { $0.append(batch.clients.count) } }) {
+            idle.continuation.yield()
+        }
+        await iterator.next()
+        #expect(committed.withLock { $0 } == [2])
+        #expect(!writer.hasFailedBatch)
+        #expect(try store.loadState(now: 0).clients.count == 2)
+        #expect(try store.pendingEntriesSync().map(\.id) == ["n1"])
+    }
+}
+
+extension EngineChanges {
+    fileprivate static func with(clients: [ClientState]) -> EngineChanges {
+        var changes = EngineChanges()
+        changes.clients = clients
+        return changes
+    }
+}
+
+extension StateStore {
+    fileprivate func pendingEntriesSync() throws -> [OutboxEntry] {
+        try pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM outbox ORDER BY seq").map(OutboxEntry.init(row:))
+        }
+    }
+}
