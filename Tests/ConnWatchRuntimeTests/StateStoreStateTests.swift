@@ -186,9 +186,11 @@ import Testing
         first.outbox = [OutboxEntry(id: "n1", receiver: "hook", contentType: "text/plain", body: [], createdAt: 1)]
         let committed = Mutex<[Int]>([])
         let idle = AsyncStream<Void>.makeStream()
-        writer.submit(first, committed: { batch in committed.withLock { $0.append(batch.clients.count) } }) {
-            idle.continuation.yield()
-        }
+        writer.submit(
+            first,
+            committed: { batch in committed.withLock { $0.append(batch.clients.count) } },
+            idle: { idle.continuation.yield() }
+        )
         var iterator = idle.stream.makeAsyncIterator()
         await iterator.next()
         #expect(committed.withLock { $0 }.isEmpty)
@@ -198,9 +200,11 @@ import Testing
         try await store.pool.write { db in try db.execute(sql: "DROP TRIGGER refuse") }
         var second = StateBatch()
         second.clients["d:org1:sensor:b"] = client("b", status: .disconnected)
-        writer.submit(second, committed: { batch in committed.withLock { $0.append(batch.clients.count) } }) {
-            idle.continuation.yield()
-        }
+        writer.submit(
+            second,
+            committed: { batch in committed.withLock { $0.append(batch.clients.count) } },
+            idle: { idle.continuation.yield() }
+        )
         await iterator.next()
         #expect(committed.withLock { $0 } == [2])
         #expect(!writer.hasFailedBatch)
