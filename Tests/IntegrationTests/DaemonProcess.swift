@@ -154,3 +154,23 @@ func daemonConfig(brokerPort: Int, hookURL: String, forDuration: String = "2s", 
           client_type: device
     """
 }
+
+/// The result of one SQL query (rows by line, columns by `|`), run by Python's sqlite3 so that it
+/// checks connwatch's store independently of connwatch's own store code.
+func sqliteQuery(_ database: String, _ sql: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [
+        "python3", "-c",
+        "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\n"
+            + "for r in c.execute(sys.argv[2]): print('|'.join('' if v is None else str(v) for v in r))",
+        database, sql,
+    ]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+}

@@ -130,19 +130,6 @@ import Testing
 
     /// Rows in the outbox, read with Python's sqlite3 (independent of connwatch's store code).
     private func outboxCount(_ database: String) throws -> Int {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-c",
-            "import sqlite3,sys;c=sqlite3.connect(sys.argv[1]);print(c.execute('select count(*) from outbox').fetchone()[0])",
-            database,
-        ]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        Int(try sqliteQuery(database, "select count(*) from outbox")) ?? -1
     }
 }
