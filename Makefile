@@ -1,7 +1,7 @@
 # connwatch — build, test, demo and benchmark on Debian 12.
 SWIFT ?= swift
 DEB_PACKAGES := mosquitto mosquitto-clients libmosquitto-dev libcurl4-openssl-dev libsystemd-dev \
-	libsqlite3-dev pkg-config python3 ca-certificates openssl tzdata
+	libsqlite3-dev pkg-config python3 ca-certificates openssl tzdata faketime
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 PREFIX ?= /usr/local

@@ -48,13 +48,20 @@ final class DaemonProcess: @unchecked Sendable {
     let process = Process()
     let logPath: String
 
-    init(config: String, directory: String, environment: [String: String] = [:]) throws {
+    /// `launcher` runs the daemon through another program (its path and arguments before ours).
+    init(config: String, directory: String, environment: [String: String] = [:], launcher: [String] = []) throws {
         logPath = "\(directory)/connwatch.log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: ConnWatchBinary.path)
-        process.arguments = [
+        let arguments = [
             "run", "--config", config, "--log-level", "debug", "--state-directory", "\(directory)/state",
         ]
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(launcher.dropFirst()) + [ConnWatchBinary.path] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: ConnWatchBinary.path)
+            process.arguments = arguments
+        }
         var env = ProcessInfo.processInfo.environment
         env["JOURNAL_STREAM"] = nil
         env["NOTIFY_SOCKET"] = nil

@@ -101,8 +101,10 @@ final class DaemonLoop {
     /// Group commit: what changed since the last write, and the writer that writes it.
     private let writer: StateWriter
     private var batch = StateBatch()
-    /// A `.persist` input is on its way (a short timer, or the end of a running write).
-    private var persistScheduled = false
+    /// When to hand what changed to the writer (`commitDelay` after the first change).
+    private var persistAt: Int64?
+    /// A write runs; its end sends `.persist`.
+    private var awaitingWriter = false
     /// The deliverer to wake after a write (it changes on reload, a write may end after that).
     private let deliveryWake: DeliveryWake
     private var delivery: NotificationDelivery
@@ -112,6 +114,10 @@ final class DaemonLoop {
     private var pipeline: NotificationPipeline
     private var timer: DeadlineTimer
     private var decodeErrors = RateLimitedCounter(interval: 10_000)
+    /// Real elapsed time for rules, whatever the wall clock does.
+    private let clock = ServiceClock()
+    /// The wall clock's distance from `clock` last reported (a jump is logged once).
+    private var reportedSkew: Int64 = 0
     private var changes: [AlertChange] = []
 
     /// One watched broker: its client, the task forwarding its events, its decoder, and the
@@ -189,7 +195,7 @@ final class DaemonLoop {
             externalURL: "http://\(ProcessInfo.processInfo.hostName)"
         )
         deliveryWake = DeliveryWake(delivery)
-        let start = WallClock.now()
+        let start = clock.now()
         engine = Engine(configuration: config.engine, startTime: start)
         // What the last run knew: clients, counting windows, alerts people were told about. Alerts
         // still firing are not told again (the notification log remembers them); those that no
@@ -219,7 +225,7 @@ final class DaemonLoop {
     }
 
     func started() {
-        settle(now: WallClock.now())
+        settle(now: clock.now())
         notifier.ready(status: statusLine())
         logger.notice(
             "connwatch started",
@@ -233,7 +239,7 @@ final class DaemonLoop {
 
     /// Handles one input; returns `false` when the daemon should stop.
     func handle(_ item: Daemon.Input) async -> Bool {
-        let now = WallClock.now()
+        let now = clock.now()
         switch item {
         case .message(let broker, let message):
             handleMessage(message, broker: broker, now: now)
@@ -250,12 +256,21 @@ final class DaemonLoop {
             logFeedEvent(event, broker: broker)
             notifier.status(statusLine())
         case .tick:
-            break
+            // The wake-up is spent: the timer is set again below, also if it came early.
+            timer.fired()
+            checkWallClock()
+            logger.debug(
+                "timer wake-up",
+                metadata: ["now": "\(now)", "next_deadline": "\(engine.nextDeadline.map { "\($0)" } ?? "none")"]
+            )
         case .persist:
-            persist(now: now)
+            // The last write ended: what gathered meanwhile goes now.
+            awaitingWriter = false
+            if engine.hasUnsavedChanges || !batch.isEmpty || writer.hasFailedBatch { persistAt = now }
         case .watchdog:
             notifier.watchdog()
             notifier.status(statusLine())
+            checkWallClock()
         case .signal(let number):
             if number == SIGHUP {
                 await reload(now: now)
@@ -281,41 +296,32 @@ final class DaemonLoop {
         }
         let flushes = pipeline.advance(to: now)
         if !flushes.isEmpty { batch.outbox += delivery.render(flushes.map(\.notification)) }
-        if !persistScheduled && (engine.hasUnsavedChanges || !batch.isEmpty) {
-            persistScheduled = true
-            let input = self.input
-            let delay = Self.commitDelay
-            Task {
-                try? await Task.sleep(for: delay)
-                input.yield(.persist)
-            }
+        if !awaitingWriter {
+            if persistAt == nil && (engine.hasUnsavedChanges || !batch.isEmpty) { persistAt = now + Self.commitDelay }
+            if let persistAt, persistAt <= now { persist(now: now) }
         }
-        let deadlines = [engine.nextDeadline, pipeline.nextDeadline].compactMap { $0 }
+        let deadlines = [engine.nextDeadline, pipeline.nextDeadline, awaitingWriter ? nil : persistAt].compactMap { $0 }
         timer.schedule(deadlines.min(), now: now)
     }
 
-    /// How long changes gather before they are written (they are written sooner under no load
-    /// than this, never later than this plus one write).
-    static let commitDelay: Duration = .milliseconds(50)
+    /// How long (ms) changes gather before they are written; under load, everything that arrives
+    /// while a write runs goes into the next one.
+    static let commitDelay: Int64 = 50
 
-    /// Hands what changed to the writer, unless a write is running (its end sends `.persist`).
+    /// Hands what changed to the writer; its end sends `.persist`.
     private func persist(now: Int64) {
-        persistScheduled = false
-        guard !writer.isBusy else {
-            persistScheduled = true
-            return
-        }
+        persistAt = nil
         takeUnsaved(now: now)
         guard !batch.isEmpty || writer.hasFailedBatch else { return }
         let wake = deliveryWake
         let input = self.input
+        awaitingWriter = true
         writer.submit(
             batch,
             committed: { written in wake.wake(written.outbox.map(\.receiver)) },
             idle: { input.yield(.persist) }
         )
         batch = StateBatch()
-        persistScheduled = true
     }
 
     private func takeUnsaved(now: Int64) {
@@ -326,9 +332,9 @@ final class DaemonLoop {
 
     func shutdown() async {
         notifier.stopping()
-        timer.cancel()
+        timer.stop()
         for feed in brokers { stopFeed(feed) }
-        takeUnsaved(now: WallClock.now())
+        takeUnsaved(now: clock.now())
         do {
             try writer.finish(batch)
             delivery.wake(batch.outbox.map(\.receiver))
@@ -405,6 +411,20 @@ final class DaemonLoop {
         case .message:
             break
         }
+    }
+
+    /// Logs (once per jump) when the wall clock moved away from the daemon's own time by more
+    /// than two seconds: timers keep real elapsed time; times shown stay on the start's clock.
+    private func checkWallClock() {
+        let skew = clock.skew()
+        guard abs(skew - reportedSkew) > 2000 else { return }
+        reportedSkew = skew
+        let direction = skew > 0 ? "forward" : "back"
+        let distance = DurationText.format(milliseconds: abs(skew))
+        logger.warning(
+            "the wall clock moved \(direction) by \(distance); rules keep measuring real elapsed time",
+            metadata: ["skew_ms": "\(skew)"]
+        )
     }
 
     private func statusLine() -> String {
@@ -502,7 +522,7 @@ final class DaemonLoop {
             client: client,
             forwarder: forwarder,
             decoder: FeedDecoder(subscriptions: broker.subscriptions),
-            connection: BrokerConnectionState(broker: broker.name, startedAt: WallClock.now())
+            connection: BrokerConnectionState(broker: broker.name, startedAt: clock.now())
         )
     }
 
@@ -548,38 +568,6 @@ final class DaemonLoop {
 /// The version `connwatch --version` prints.
 public enum ConnWatchVersion {
     public static let current = "0.1.0"
-}
-
-/// Wakes the engine's task at the next deadline. Only one wake-up is outstanding at a time.
-struct DeadlineTimer {
-    private let fire: @Sendable () -> Void
-    private var task: Task<Void, Never>?
-    private var scheduled: Int64?
-
-    init(fire: @escaping @Sendable () -> Void) {
-        self.fire = fire
-    }
-
-    mutating func schedule(_ deadline: Int64?, now: Int64) {
-        guard deadline != scheduled else { return }
-        task?.cancel()
-        scheduled = deadline
-        guard let deadline else {
-            task = nil
-            return
-        }
-        let fire = self.fire
-        let delay = max(deadline - now, 0)
-        task = Task {
-            try? await Task.sleep(for: .milliseconds(delay))
-            if !Task.isCancelled { fire() }
-        }
-    }
-
-    mutating func cancel() {
-        task?.cancel()
-        task = nil
-    }
 }
 
 /// Lets one log line through per interval and counts what it held back.
