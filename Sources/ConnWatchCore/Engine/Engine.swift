@@ -1032,9 +1032,9 @@ public final class Engine {
         return false
     }
 
-    private func firingAlert(client position: Int, slot: Slot, at time: Int64) -> Alert {
-        let rule = configuration.offlineRules[Int(slot.rule)]
-        let client = clientStates[position]
+    /// The labels of an offline rule's alert for a client: the rule's, its name and severity,
+    /// and the client's.
+    private func offlineLabels(_ rule: OfflineRule, client: ClientState) -> LabelSet {
         var labels = rule.labels
         labels["alertname"] = rule.name
         labels["severity"] = rule.severity
@@ -1042,6 +1042,13 @@ public final class Engine {
             let value = label.value(of: client)
             if !value.isEmpty { labels[label.rawValue] = value }
         }
+        return labels
+    }
+
+    private func firingAlert(client position: Int, slot: Slot, at time: Int64) -> Alert {
+        let rule = configuration.offlineRules[Int(slot.rule)]
+        let client = clientStates[position]
+        let labels = offlineLabels(rule, client: client)
         let variables = AlertVariables(
             client: client,
             rule: rule.name,
@@ -1169,8 +1176,9 @@ public final class Engine {
                 if let since {
                     slot.phase = .pending
                     slot.since = since
-                    let fingerprint = firingAlert(client: position, slot: slot, at: now).fingerprint
-                    if let alert = stored.removeValue(forKey: fingerprint) {
+                    if !stored.isEmpty,
+                        let alert = stored.removeValue(forKey: offlineLabels(rule, client: state).fingerprint)
+                    {
                         slot.phase = .firing
                         slot.alert = alert
                         slot.notified = true

@@ -15,32 +15,47 @@ enum ClientRow {
         ]
     }
 
+    /// The columns `client(from:)` reads, in its order.
+    static let columns =
+        "id, broker, client_type, org_id, type_id, device_id, app_id, status, last_connect, last_disconnect, "
+        + "last_activity_event, last_activity, disconnected_by, reason_code, reason_text, cause, protocol, address, "
+        + "sequence, log"
+
+    /// Inserts a client or updates it in place (its rowid, and so the first-seen order, stays).
+    static let upsert: String = {
+        let names = columns.components(separatedBy: ", ")
+        let updates = names.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
+        return "INSERT INTO clients (\(columns)) VALUES (\(placeholders)) ON CONFLICT(id) DO UPDATE SET \(updates)"
+    }()
+
+    /// A client from a row of `SELECT \(columns)` (read by position: a million rows load in seconds).
     static func client(from row: Row) -> ClientState {
         let identity = StatusEvent(
             action: .connect,
-            clientID: row["id"],
-            clientType: ClientType(label: row["client_type"] ?? "") ?? .unknown,
-            orgID: row["org_id"],
-            typeID: row["type_id"],
-            deviceID: row["device_id"],
-            appID: row["app_id"],
+            clientID: row[0],
+            clientType: ClientType(label: row[2] ?? "") ?? .unknown,
+            orgID: row[3],
+            typeID: row[4],
+            deviceID: row[5],
+            appID: row[6],
             time: 0
         )
-        let log = decodeLog(row["log"] ?? Data())
-        var client = ClientState(event: identity, broker: row["broker"], logCapacity: max(log.count, 1))
-        client.status =
-            label(row["status"], in: [ConnectionStatus.connected, .disconnected, .unknown], \.label) ?? .unknown
-        client.lastConnectTime = row["last_connect"]
-        client.lastDisconnectTime = row["last_disconnect"]
-        client.lastActivityEvent = label(row["last_activity_event"], in: StatusAction.allCases, \.name)
-        client.lastActivityTime = row["last_activity"]
-        client.disconnectedBy = label(row["disconnected_by"], in: DisconnectInitiator.allCases, \.label)
-        client.reasonCode = row["reason_code"]
-        client.reasonText = row["reason_text"]
-        client.cause = label(row["cause"], in: DisconnectCause.allCases, \.label)
-        client.protocolName = row["protocol"]
-        client.clientAddress = row["address"]
-        client.lastSequence = row["sequence"]
+        let blob: Data? = row[19]
+        let log = decodeLog(blob ?? Data())
+        var client = ClientState(event: identity, broker: row[1], logCapacity: max(log.count, 1))
+        client.status = label(row[7], in: [ConnectionStatus.connected, .disconnected, .unknown], \.label) ?? .unknown
+        client.lastConnectTime = row[8]
+        client.lastDisconnectTime = row[9]
+        client.lastActivityEvent = label(row[10], in: StatusAction.allCases, \.name)
+        client.lastActivityTime = row[11]
+        client.disconnectedBy = label(row[12], in: DisconnectInitiator.allCases, \.label)
+        client.reasonCode = row[13]
+        client.reasonText = row[14]
+        client.cause = label(row[15], in: DisconnectCause.allCases, \.label)
+        client.protocolName = row[16]
+        client.clientAddress = row[17]
+        client.lastSequence = row[18]
         for entry in log { client.log.append(entry) }
         return client
     }

@@ -124,14 +124,7 @@ extension StateStore {
         let encoder = JSONEncoder()
         try pool.write { db in
             if !batch.clients.isEmpty {
-                let statement = try db.cachedStatement(
-                    sql: """
-                        INSERT OR REPLACE INTO clients (id, broker, client_type, org_id, type_id, device_id, app_id,
-                          status, last_connect, last_disconnect, last_activity_event, last_activity, disconnected_by,
-                          reason_code, reason_text, cause, protocol, address, sequence, log)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """
-                )
+                let statement = try db.cachedStatement(sql: ClientRow.upsert)
                 for client in batch.clients.values {
                     try statement.execute(arguments: ClientRow.arguments(client))
                 }
@@ -193,7 +186,7 @@ extension StateStore {
         let decoder = JSONDecoder()
         return try pool.read { db in
             var state = SavedState()
-            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM clients ORDER BY rowid")
+            let rows = try Row.fetchCursor(db, sql: "SELECT \(ClientRow.columns) FROM clients ORDER BY rowid")
             while let row = try rows.next() {
                 state.clients.append(ClientRow.client(from: row))
             }
