@@ -105,6 +105,29 @@ extension ConfigBuilder {
         return rules
     }
 
+    /// An inhibit rule whose `alertname="…"` names no rule would never match: most likely a typo.
+    func checkInhibitAlertNames(_ node: Node, _ config: ConnWatchConfig) {
+        let known =
+            config.offlineRules.map(\.name) + config.countingRules.map(\.name) + config.fleetRules.map(\.name)
+            + ["feed_down"]
+        for (position, item) in (node.sequence.map(Array.init) ?? []).enumerated() {
+            for side in ["source_matchers", "target_matchers"] {
+                guard let list = item.mapping?[side]?.sequence else { continue }
+                for entry in list {
+                    guard let text = entry.scalar?.string, let matcher = try? LabelMatcher(parsing: text),
+                        matcher.name == "alertname", matcher.op == .equal, !known.contains(matcher.value)
+                    else { continue }
+                    var message = "inhibit rule \(position + 1): \(side) names alertname '\(matcher.value)', "
+                    message += "but no rule has that name"
+                    if let suggestion = Suggestion.closest(to: matcher.value, among: known) {
+                        message += "; did you mean '\(suggestion)'?"
+                    }
+                    reader.report(entry, message)
+                }
+            }
+        }
+    }
+
     // MARK: silences
 
     func silences(_ node: Node) -> [Silence] {

@@ -39,6 +39,9 @@ struct ConfigBuilder {
                 }
             }
         }
+        if let inhibit = entries.first(where: { $0.key == "inhibit" })?.value {
+            checkInhibitAlertNames(inhibit, config)
+        }
         if !entries.contains(where: { $0.key == "mqtt" }) {
             reader.report(root, "the configuration has no 'mqtt' section: connwatch needs at least one broker")
         }

@@ -30,6 +30,15 @@ private func problems(_ text: String) -> [String] {
               group_wait: 10s
               group_interval: 2m
               repeat_interval: 1h
+            receivers:
+              - name: hook
+                type: webhook
+                url: http://127.0.0.1:9/hook
+            rules:
+              - name: fleet_offline
+                kind: fleet_offline
+                ratio: 0.5
+                receivers: [hook]
             inhibit:
               - name: fleet
                 source_matchers: ['alertname="fleet_offline"']
@@ -108,6 +117,29 @@ private func problems(_ text: String) -> [String] {
             problems(text) == [
                 "rules.yaml:8:3: unknown key 'group_wiat' in defaults; did you mean 'group_wait'?",
                 "rules.yaml:12:5: unknown key 'equals' in inhibit rule 1; did you mean 'equal'?",
+            ]
+        )
+    }
+
+    @Test func inhibitRulesNamingNoRuleAreReported() {
+        let text = """
+            receivers:
+              - name: hook
+                type: webhook
+                url: http://127.0.0.1:9/hook
+            rules:
+              - name: gateway_offline
+                kind: offline
+                for: 1m
+                receivers: [hook]
+            inhibit:
+              - source_matchers: ['alertname="gateway_ofline"', 'severity="critical"']
+                target_matchers: ['alertname=~"device_.*"', 'alertname="feed_down"']
+            """
+        #expect(
+            problems(text) == [
+                "rules.yaml:17:23: inhibit rule 1: source_matchers names alertname 'gateway_ofline', "
+                    + "but no rule has that name; did you mean 'gateway_offline'?"
             ]
         )
     }
