@@ -77,6 +77,16 @@ private func problems(_ text: String, readable: @escaping (String) -> Bool = { _
         #expect(rule.match.conditions[1].globs == [Glob("sensor*"), Glob("gw")])
     }
 
+    @Test func keepFiringForIsReadForOfflineRulesOnly() throws {
+        let text = valid.replacingOccurrences(of: "    for: 10m", with: "    for: 10m\n    keep_firing_for: 2m")
+        #expect(try ConfigLoader.load(text: text, file: "rules.yaml").offlineRules.first?.keepFiringFor == 120_000)
+        let counting = valid.replacingOccurrences(
+            of: "    kind: offline\n    for: 10m",
+            with: "    kind: disconnects\n    count: 3\n    window: 10m\n    keep_firing_for: 2m"
+        )
+        #expect(problems(counting).contains { $0.contains("'keep_firing_for'") })
+    }
+
     @Test func unknownKeyIsReportedWithPositionAndSuggestion() {
         let text = valid.replacingOccurrences(of: "    for: 10m", with: "    fro: 10m")
         let found = problems(text)

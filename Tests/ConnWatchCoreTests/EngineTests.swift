@@ -133,6 +133,38 @@ private final class Harness {
         #expect(h.take().isEmpty)
     }
 
+    @Test func keepFiringForHoldsTheAlertAfterAReturnAndAbsorbsARelapse() throws {
+        var rule = offlineRule()
+        rule.keepFiringFor = 5 * minute
+        let h = Harness(rules: [rule])
+        h.send(disconnect("s1", at: t0), at: t0)
+        h.advance(to: t0 + 10 * minute)
+        let fired = try #require(h.take().first?.alert)
+        // Back, then gone again within keep_firing_for: the same alert, nothing new is said.
+        h.send(connect("s1", at: t0 + 11 * minute), at: t0 + 11 * minute)
+        h.advance(to: t0 + 13 * minute)
+        #expect(h.take().isEmpty)
+        #expect(h.engine.firingAlerts.map(\.fingerprint) == [fired.fingerprint])
+        h.send(disconnect("s1", at: t0 + 13 * minute), at: t0 + 13 * minute)
+        h.advance(to: t0 + 30 * minute)
+        #expect(h.take().isEmpty)
+        #expect(h.engine.firingCount == 1)
+        // Back for good: resolves keep_firing_for later, not a millisecond before.
+        h.send(connect("s1", at: t0 + 31 * minute), at: t0 + 31 * minute)
+        h.advance(to: t0 + 36 * minute - 1)
+        #expect(h.take().isEmpty)
+        h.advance(to: t0 + 36 * minute)
+        let resolved = h.take()
+        #expect(resolved.map(\.alert.state) == [.resolved])
+        #expect(resolved.first?.alert.fingerprint == fired.fingerprint)
+        #expect(resolved.first?.alert.endsAt == t0 + 36 * minute)
+        #expect(h.engine.firingCount == 0 && h.engine.firingAlerts.isEmpty)
+        // And the next outage is a new alert.
+        h.send(disconnect("s1", at: t0 + 40 * minute), at: t0 + 40 * minute)
+        h.advance(to: t0 + 50 * minute)
+        #expect(h.take().map(\.alert.state) == [.firing])
+    }
+
     @Test func reconnectBeforeForCancelsThePendingAlert() {
         let h = Harness()
         h.send(disconnect("s1", at: t0), at: t0)

@@ -6,7 +6,7 @@ extension ConfigBuilder {
     static let ruleKinds = ["offline", "inactive", "disconnects", "failed_connects", "flapping", "fleet_offline"]
     static let commonRuleKeys = ["name", "kind", "match", "severity", "labels", "annotations", "receivers"]
     static let kindKeys: [String: [String]] = [
-        "offline": ["for"],
+        "offline": ["for", "keep_firing_for"],
         "inactive": ["for", "basis"],
         "disconnects": ["count", "window", "initiator", "cause", "reason_codes", "group_by"],
         "failed_connects": ["count", "window", "cause", "reason_codes", "group_by"],
@@ -16,7 +16,7 @@ extension ConfigBuilder {
     static let ruleKeys =
         commonRuleKeys + [
             "for", "count", "window", "initiator", "cause", "reason_codes", "group_by", "ratio", "min_clients",
-            "inhibit", "transitions", "resolve_below", "basis",
+            "inhibit", "transitions", "resolve_below", "basis", "keep_firing_for",
         ]
     static let severities = ["critical", "error", "warning", "info"]
 
@@ -76,6 +76,8 @@ extension ConfigBuilder {
                 }
             case "for":
                 rule.forDuration = reader.duration(value, "for") ?? -1
+            case "keep_firing_for":
+                rule.keepFiringFor = reader.duration(value, "keep_firing_for") ?? 0
             case "match":
                 rule.match = matcher(value) ?? rule.match
             case "severity":

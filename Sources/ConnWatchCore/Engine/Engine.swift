@@ -46,6 +46,8 @@ public final class Engine {
         case idle
         case pending
         case firing
+        /// Still firing after the client came back, until the rule's `keep_firing_for` passes.
+        case cooling
     }
 
     /// One offline rule's state for one client.
@@ -165,7 +167,7 @@ public final class Engine {
 
     /// Every alert that is firing now.
     public var firingAlerts: [Alert] {
-        slots.flatMap { $0.compactMap { $0.phase == .firing ? $0.alert : nil } }
+        slots.flatMap { $0.compactMap { $0.phase == .firing || $0.phase == .cooling ? $0.alert : nil } }
             + counterSlots.flatMap { $0.compactMap { $0.phase == .firing ? $0.alert : nil } }
             + fleetGroups.flatMap { $0.compactMap { $0.phase == .firing ? $0.alert : nil } }
             + feeds.compactMap(\.alert)
@@ -321,7 +323,8 @@ public final class Engine {
                 }
                 newSlots.append(slot)
             }
-            for (index, old) in oldSlots.enumerated() where !kept.contains(index) && old.phase == .firing {
+            for (index, old) in oldSlots.enumerated()
+            where !kept.contains(index) && (old.phase == .firing || old.phase == .cooling) {
                 if var alert = old.alert, old.notified {
                     alert.state = .resolved
                     alert.endsAt = max(now, alert.startsAt)
@@ -444,7 +447,13 @@ public final class Engine {
             let clientPosition = Int(ref.client)
             let slotPosition = Int(ref.slot)
             let slot = slots[clientPosition][slotPosition]
-            guard slot.generation == ref.generation, slot.phase == .pending else { continue }
+            guard slot.generation == ref.generation else { continue }
+            if slot.phase == .cooling {
+                // `keep_firing_for` has passed with the client still back: now it resolves.
+                resolveSlot(clientPosition, slotPosition, at: entry.deadline, into: &changes)
+                continue
+            }
+            guard slot.phase == .pending else { continue }
             if let feed = feeds.firstIndex(where: { $0.broker == clientStates[clientPosition].broker }), !feeds[feed].up
             {
                 // No feed, no verdict: the client's status is unknown until the broker is back.
@@ -516,25 +525,42 @@ public final class Engine {
         restartInactive(position, basis: .noConnect, at: time)
     }
 
-    /// A pending slot goes idle; a firing one resolves.
+    /// A pending slot goes idle; a firing one resolves, or with `keep_firing_for` keeps firing
+    /// that long first.
     private func endSlot(_ position: Int, _ slotPosition: Int, at time: Int64, into changes: inout [AlertChange]) {
         var slot = slots[position][slotPosition]
         switch slot.phase {
-        case .idle:
+        case .idle, .cooling:
             return
         case .pending:
             slot.phase = .idle
         case .firing:
-            if var alert = slot.alert, slot.notified {
-                alert.state = .resolved
-                alert.endsAt = max(time, alert.startsAt)
-                changes.append(AlertChange(alert: alert))
+            let keep = configuration.offlineRules[Int(slot.rule)].keepFiringFor
+            guard keep <= 0 else {
+                slot.phase = .cooling
+                schedule(&slot, client: position, slot: slotPosition, deadline: time + keep)
+                slots[position][slotPosition] = slot
+                return
             }
-            firingCount -= 1
-            slot.phase = .idle
-            slot.alert = nil
-            slot.notified = false
+            resolveSlot(position, slotPosition, at: time, into: &changes)
+            return
         }
+        slot.generation = nextGeneration()
+        slots[position][slotPosition] = slot
+    }
+
+    /// A firing (or cooling) slot resolves at `time`.
+    private func resolveSlot(_ position: Int, _ slotPosition: Int, at time: Int64, into changes: inout [AlertChange]) {
+        var slot = slots[position][slotPosition]
+        if var alert = slot.alert, slot.notified {
+            alert.state = .resolved
+            alert.endsAt = max(time, alert.startsAt)
+            changes.append(AlertChange(alert: alert))
+        }
+        firingCount -= 1
+        slot.phase = .idle
+        slot.alert = nil
+        slot.notified = false
         slot.generation = nextGeneration()
         slots[position][slotPosition] = slot
     }
@@ -569,6 +595,11 @@ public final class Engine {
     /// Starts the offline rules' clocks from the disconnect `time`; an event that arrives late
     /// (its deadline already past at `now`) fires at `now`, not in the past.
     private func clientDisconnected(_ position: Int, at time: Int64, now: Int64) {
+        for slotPosition in slots[position].indices where slots[position][slotPosition].phase == .cooling {
+            // Gone again within `keep_firing_for`: the same alert simply keeps firing.
+            slots[position][slotPosition].phase = .firing
+            slots[position][slotPosition].generation = nextGeneration()
+        }
         for slotPosition in slots[position].indices where slots[position][slotPosition].phase == .idle {
             var slot = slots[position][slotPosition]
             let rule = configuration.offlineRules[Int(slot.rule)]
@@ -706,7 +737,7 @@ public final class Engine {
                 }
                 return
             }
-        case .idle:
+        case .idle, .cooling:
             break
         }
         counterSlots[ruleIndex][position] = slot

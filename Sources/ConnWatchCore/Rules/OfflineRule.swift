@@ -16,6 +16,9 @@ public struct OfflineRule: Sendable, Equatable {
     public var match: ClientMatcher
     /// How long a client must stay disconnected before the alert fires, in milliseconds.
     public var forDuration: Int64
+    /// How long an alert keeps firing after the client came back (`offline` only; 0: resolves at
+    /// once). A client that drops again within it continues the same alert: no new notification.
+    public var keepFiringFor: Int64 = 0
     public var severity: String
     /// Extra labels every alert of the rule carries.
     public var labels: LabelSet
@@ -65,7 +68,7 @@ public struct OfflineRule: Sendable, Equatable {
 
     public static func == (lhs: OfflineRule, rhs: OfflineRule) -> Bool {
         lhs.name == rhs.name && lhs.condition == rhs.condition && lhs.match == rhs.match
-            && lhs.forDuration == rhs.forDuration
+            && lhs.forDuration == rhs.forDuration && lhs.keepFiringFor == rhs.keepFiringFor
             && lhs.severity == rhs.severity && lhs.labels == rhs.labels && lhs.receivers == rhs.receivers
             && lhs.annotations.count == rhs.annotations.count
             && zip(lhs.annotations, rhs.annotations).allSatisfy { $0.name == $1.name && $0.template == $1.template }
