@@ -15,6 +15,8 @@ public final class Daemon: Sendable {
         case tick
         case watchdog
         case signal(Int32)
+        /// A query API request, answered in the loop's task (`DaemonLoop+API.swift`).
+        case api(APIRequest, reply: @Sendable (APIResponse) -> Void)
     }
 
     private let config: ConnWatchConfig
@@ -58,6 +60,12 @@ public final class Daemon: Sendable {
             notifier: notifier,
             input: input
         )
+        do {
+            try await loop.startAPI()
+        } catch {
+            await loop.shutdown()
+            throw error
+        }
         var watchdog: Task<Void, Never>?
         if let interval = ServiceNotifier.watchdogInterval(environment, pid: getpid()) {
             logger.info("systemd watchdog enabled", metadata: ["interval": "\(interval)"])
@@ -79,6 +87,7 @@ public final class Daemon: Sendable {
             }
             if !(await loop.handle(item)) { break }
         }
+        await loop.stopAPI()
         await loop.shutdown()
     }
 }
@@ -86,20 +95,22 @@ public final class Daemon: Sendable {
 /// The state the daemon's single task owns: configuration, engine, broker clients, delivery.
 /// Not `Sendable` on purpose: only the task that runs the daemon touches it.
 final class DaemonLoop {
-    private var config: ConnWatchConfig
-    private let configPath: String
+    private(set) var config: ConnWatchConfig
+    let configPath: String
     private let stateDirectory: String
-    private let logger: Logger
+    let logger: Logger
     private let notifier: ServiceNotifier
-    private let input: AsyncStream<Daemon.Input>.Continuation
+    let input: AsyncStream<Daemon.Input>.Continuation
     private let http: CurlHTTPClient
     /// The SQLite store in the state directory (the outbox lives there).
     private let store: StateStore
     private var delivery: NotificationDelivery
-    private var brokers: [BrokerFeed] = []
-    private let engine: Engine
+    private(set) var brokers: [BrokerFeed] = []
+    let engine: Engine
     /// Route → group → inhibit → maintenance → silences → dedup, between the engine and the outbox.
-    private var pipeline: NotificationPipeline
+    var pipeline: NotificationPipeline
+    /// The query API's server and bookkeeping (`DaemonLoop+API.swift`).
+    var api = APIState()
     private var timer: DeadlineTimer
     private var decodeErrors = RateLimitedCounter(interval: 10_000)
     private var changes: [AlertChange] = []
@@ -209,9 +220,11 @@ final class DaemonLoop {
         case .watchdog:
             notifier.watchdog()
             notifier.status(statusLine())
+        case .api(let request, let reply):
+            reply(await answer(request, now: now))
         case .signal(let number):
             if number == SIGHUP {
-                await reload(now: now)
+                api.recordReload(await reload(now: now), at: now)
             } else {
                 logger.notice("stopping on signal \(number)")
                 return false
@@ -220,6 +233,7 @@ final class DaemonLoop {
         engine.advance(to: now, into: &changes)
         if !changes.isEmpty {
             for change in changes { announce(change) }
+            api.pending.record(changes)
             pipeline.receive(changes, now: now)
             changes.removeAll(keepingCapacity: true)
             notifier.status(statusLine())
@@ -317,7 +331,8 @@ final class DaemonLoop {
 
     /// SIGHUP: re-read and validate the file; apply it only if it is valid. Client state and the
     /// alerts of unchanged rules survive; brokers and receivers that changed are reconnected.
-    private func reload(now: Int64) async {
+    /// Returns `nil` when the new configuration applies, else why not.
+    func reload(now: Int64) async -> String? {
         notifier.reloading(monotonicMicroseconds: ServiceNotifier.monotonicMicroseconds())
         defer { notifier.ready(status: statusLine()) }
         let newConfig: ConnWatchConfig
@@ -327,7 +342,7 @@ final class DaemonLoop {
             for problem in error.problems {
                 logger.error("reload rejected, keeping the running configuration: \(problem)")
             }
-            return
+            return error.problems.map(\.description).joined(separator: "\n")
         }
         let targets: [DeliveryTarget]
         do {
@@ -347,7 +362,7 @@ final class DaemonLoop {
             brokers = feeds
         } catch {
             logger.error("reload failed, keeping the running configuration: \(error)")
-            return
+            return "\(error)"
         }
         // Always a fresh deliverer: new receivers and secrets apply, and receivers disabled by a
         // 410 Gone are enabled again. One deliverer per outbox at a time: the old one stops (what it
@@ -370,6 +385,7 @@ final class DaemonLoop {
                 "receivers": "\(newConfig.receivers.count)",
             ]
         )
+        return nil
     }
 
     // MARK: Brokers and receivers
