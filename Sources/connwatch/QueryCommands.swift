@@ -30,6 +30,26 @@ struct APIOptions: ParsableArguments {
     }
 }
 
+extension APIOptions {
+    /// `GET path`, printed as the API's JSON (`json`) or decoded as `Value` and rendered for people.
+    func show<Value: Decodable>(
+        _ path: String,
+        json: Bool,
+        as type: Value.Type,
+        render: @escaping (Value) -> String
+    )
+        async throws
+    {
+        try await withClient { client throws(APIClientError) in
+            if json {
+                print(String(decoding: try await client.send("GET", path), as: UTF8.self))
+            } else {
+                print(render(try await client.get(type, path)), terminator: "")
+            }
+        }
+    }
+}
+
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
@@ -143,14 +163,8 @@ extension ConnWatchCommand {
         var json = false
 
         func run() async throws {
-            try await api.withClient { client throws(APIClientError) in
-                let target = "/api/v0002/logs/connection?clientId=\(APIClient.encode(clientID))&limit=\(limit)"
-                if json {
-                    print(String(decoding: try await client.send("GET", target), as: UTF8.self))
-                } else {
-                    print(CLIViews.logLines(try await client.get([ConnectionLogItem].self, target)), terminator: "")
-                }
-            }
+            let target = "/api/v0002/logs/connection?clientId=\(APIClient.encode(clientID))&limit=\(limit)"
+            try await api.show(target, json: json, as: [ConnectionLogItem].self, render: CLIViews.logLines)
         }
     }
 
@@ -163,13 +177,8 @@ extension ConnWatchCommand {
         var json = false
 
         func run() async throws {
-            try await api.withClient { client throws(APIClientError) in
-                if json {
-                    print(String(decoding: try await client.send("GET", "/api/v1/alerts"), as: UTF8.self))
-                } else {
-                    let alerts = try await client.get([AlertItem].self, "/api/v1/alerts")
-                    print(CLIViews.alertsTable(alerts, now: nowMilliseconds()), terminator: "")
-                }
+            try await api.show("/api/v1/alerts", json: json, as: [AlertItem].self) { alerts in
+                CLIViews.alertsTable(alerts, now: nowMilliseconds())
             }
         }
     }

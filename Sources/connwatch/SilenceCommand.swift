@@ -86,13 +86,8 @@ extension ConnWatchCommand {
             var json = false
 
             func run() async throws {
-                try await api.withClient { client throws(APIClientError) in
-                    if json {
-                        print(String(decoding: try await client.send("GET", "/api/v1/silences"), as: UTF8.self))
-                    } else {
-                        let silences = try await client.get([SilenceItem].self, "/api/v1/silences")
-                        print(CLIViews.silencesTable(silences, now: nowMilliseconds()), terminator: "")
-                    }
+                try await api.show("/api/v1/silences", json: json, as: [SilenceItem].self) { silences in
+                    CLIViews.silencesTable(silences, now: nowMilliseconds())
                 }
             }
         }

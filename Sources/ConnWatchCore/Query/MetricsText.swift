@@ -1,3 +1,5 @@
+import Foundation
+
 /// What `/metrics` reports, gathered by the daemon's task and written as Prometheus text.
 public struct MetricsSnapshot: Sendable {
     /// One broker feed's decoder counters for one subscription.
@@ -144,16 +146,8 @@ public enum MetricsText {
 
     /// Escapes a label value: backslash, double quote and line feed.
     public static func escape(_ value: String) -> String {
-        var result = ""
-        for character in value {
-            switch character {
-            case "\\": result += "\\\\"
-            case "\"": result += "\\\""
-            case "\n": result += "\\n"
-            default: result.append(character)
-            }
-        }
-        return result
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
     }
 }
 

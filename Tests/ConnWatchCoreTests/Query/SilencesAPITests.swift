@@ -11,6 +11,15 @@ import Testing
         return NotificationPipeline(config: config)
     }
 
+    /// A pipeline whose configuration silences `a=1` (id `config-1`) until far ahead.
+    func pipelineWithConfigSilence() throws -> NotificationPipeline {
+        pipeline(configSilences: [try silence("config-1", "a=1", until: now * 2, from: 0)])
+    }
+
+    func silence(_ id: String, _ matcher: String, until end: Int64, from start: Int64? = nil) throws -> Silence {
+        Silence(id: id, matchers: [try LabelMatcher(parsing: matcher)], startsAt: start ?? now, endsAt: end)
+    }
+
     func post(_ body: String) throws(APIError) -> Silence {
         try SilencesJSON.parse(Array(body.utf8), newID: "new-id", now: now)
     }
@@ -53,15 +62,8 @@ import Testing
     }
 
     @Test func apiSilencesMuteAndSurviveReconfiguration() throws {
-        var pipeline = pipeline(configSilences: [
-            Silence(id: "config-1", matchers: [try LabelMatcher(parsing: "a=1")], startsAt: 0, endsAt: now * 2)
-        ])
-        let silence = Silence(
-            id: "api-1",
-            matchers: [try LabelMatcher(parsing: "a=2")],
-            startsAt: now,
-            endsAt: now + 1000
-        )
+        var pipeline = try pipelineWithConfigSilence()
+        let silence = try silence("api-1", "a=2", until: now + 1000)
         let added = pipeline.addSilence(silence, now: now)
         #expect(added)
         #expect(pipeline.silences.isSilenced(LabelSet(["a": "2"]), at: now))
@@ -76,15 +78,8 @@ import Testing
     }
 
     @Test func expiringEndsTheSilenceAndRefusesConfigOnes() throws {
-        var pipeline = pipeline(configSilences: [
-            Silence(id: "config-1", matchers: [try LabelMatcher(parsing: "a=1")], startsAt: 0, endsAt: now * 2)
-        ])
-        let silence = Silence(
-            id: "api-1",
-            matchers: [try LabelMatcher(parsing: "a=2")],
-            startsAt: now,
-            endsAt: now + 1000
-        )
+        var pipeline = try pipelineWithConfigSilence()
+        let silence = try silence("api-1", "a=2", until: now + 1000)
         let clash = pipeline.addSilence(Silence(id: "config-1", matchers: [], startsAt: 0, endsAt: 1), now: now)
         #expect(!clash)
         pipeline.addSilence(silence, now: now)
