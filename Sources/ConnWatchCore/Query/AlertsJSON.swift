@@ -1,27 +1,3 @@
-/// The alerts the engine has open that are not firing yet, collected from its alert changes (the
-/// engine itself lists only firing ones).
-public struct PendingAlerts: Sendable {
-    private var byFingerprint: [String: Alert] = [:]
-
-    public init() {}
-
-    /// Takes the engine's alert changes: pending ones are kept until they fire or resolve.
-    public mutating func record(_ changes: some Sequence<AlertChange>) {
-        for change in changes {
-            if change.alert.state == .pending {
-                byFingerprint[change.alert.fingerprint] = change.alert
-            } else {
-                byFingerprint[change.alert.fingerprint] = nil
-            }
-        }
-    }
-
-    /// The pending alerts, oldest first.
-    public var alerts: [Alert] {
-        byFingerprint.values.sorted { ($0.activeSince, $0.fingerprint) < ($1.activeSince, $1.fingerprint) }
-    }
-}
-
 /// `GET /api/v1/alerts`: the firing and pending alerts, each with what the notifier would do
 /// with it now (silenced by which silences, inhibited or not).
 public enum AlertsJSON {

@@ -31,6 +31,7 @@ public struct MetricsSnapshot: Sendable {
     public var clients: [ConnectionStatus: Int] = [:]
     public var feeds: [FeedCounters] = []
     public var engine = EngineCounters()
+    /// Open alerts by state; a state left out is not known (not written).
     public var alerts: [AlertState: Int] = [:]
     public var delivery = DeliveryCounters()
     /// Broker name → connected.
@@ -107,7 +108,8 @@ public enum MetricsText {
         out.sample("connwatch_events_takeover_total", [], Double(snapshot.engine.takeovers))
         out.family("connwatch_alerts", "gauge", "Open alerts by state.")
         for state in [AlertState.pending, .firing] {
-            out.sample("connwatch_alerts", [("state", state.rawValue)], Double(snapshot.alerts[state] ?? 0))
+            guard let count = snapshot.alerts[state] else { continue }
+            out.sample("connwatch_alerts", [("state", state.rawValue)], Double(count))
         }
         out.family("connwatch_silences_active", "gauge", "Silences in force now.")
         out.sample("connwatch_silences_active", [], Double(snapshot.silencesActive))

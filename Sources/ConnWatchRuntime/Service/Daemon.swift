@@ -233,7 +233,6 @@ final class DaemonLoop {
         engine.advance(to: now, into: &changes)
         if !changes.isEmpty {
             for change in changes { announce(change) }
-            api.pending.record(changes)
             pipeline.receive(changes, now: now)
             changes.removeAll(keepingCapacity: true)
             notifier.status(statusLine())
