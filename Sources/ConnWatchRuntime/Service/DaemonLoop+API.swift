@@ -90,8 +90,15 @@ extension DaemonLoop {
             case .createSilence:
                 try parameters.requireKnown([])
                 let silence = try SilencesJSON.parse(request.body, newID: UUID().uuidString.lowercased(), now: now)
-                guard pipeline.addSilence(silence, now: now) else {
+                switch pipeline.addSilence(silence, now: now) {
+                case .added: break
+                case .fromConfiguration:
                     throw APIError(status: 409, message: "silence '\(silence.id)' comes from the configuration file")
+                case .limitReached:
+                    throw APIError(
+                        status: 429,
+                        message: "\(NotificationPipeline.maximumAPISilences) silences exist already; expire some first"
+                    )
                 }
                 logger.notice(
                     "silence created",

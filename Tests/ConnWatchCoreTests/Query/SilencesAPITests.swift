@@ -65,7 +65,7 @@ import Testing
         var pipeline = try pipelineWithConfigSilence()
         let silence = try silence("api-1", "a=2", until: now + 1000)
         let added = pipeline.addSilence(silence, now: now)
-        #expect(added)
+        #expect(added == .added)
         #expect(pipeline.silences.isSilenced(LabelSet(["a": "2"]), at: now))
         #expect(pipeline.silences.isSilenced(LabelSet(["a": "1"]), at: now))
         var reloaded = ConnWatchConfig()
@@ -81,7 +81,7 @@ import Testing
         var pipeline = try pipelineWithConfigSilence()
         let silence = try silence("api-1", "a=2", until: now + 1000)
         let clash = pipeline.addSilence(Silence(id: "config-1", matchers: [], startsAt: 0, endsAt: 1), now: now)
-        #expect(!clash)
+        #expect(clash == .fromConfiguration)
         pipeline.addSilence(silence, now: now)
         let first = pipeline.expireSilence(id: "api-1", at: now + 10)
         #expect(first == .expired)
@@ -104,6 +104,12 @@ import Testing
             now: now + NotificationPipeline.expiredSilenceRetention + 100
         )
         #expect(pipeline.apiSilences.map(\.id) == ["api-2"])
+        pipeline.addSilence(try self.silence("api-3", "a=4", until: now * 2), now: now, limit: 2)
+        let full = pipeline.addSilence(try self.silence("one-too-many", "a=5", until: now * 2), now: now, limit: 2)
+        #expect(full == .limitReached)
+        #expect(pipeline.apiSilences.map(\.id) == ["api-2", "api-3"])
+        let replaced = pipeline.addSilence(try self.silence("api-2", "a=6", until: now * 2), now: now, limit: 2)
+        #expect(replaced == .added, "replacing an existing one still works at the limit")
     }
 
     @Test func alertsListFiringThenPendingWithSilencesAndInhibition() throws {

@@ -13,6 +13,20 @@ extension NotificationPipeline {
         case fromConfiguration
     }
 
+    /// What `addSilence` did.
+    public enum SilenceAddition: Sendable, Equatable {
+        /// The silence is in the stage (new, or replacing the API silence with its id).
+        case added
+        /// A configuration-file silence has the id; nothing changed.
+        case fromConfiguration
+        /// `maximumAPISilences` are kept already; nothing changed.
+        case limitReached
+    }
+
+    /// The most API silences kept (active, pending and recently expired), so that requests
+    /// cannot grow memory without bound.
+    public static let maximumAPISilences = 10_000
+
     /// How long an expired API silence is still listed.
     public static let expiredSilenceRetention: Int64 = 5 * 86_400_000
 
@@ -21,16 +35,20 @@ extension NotificationPipeline {
         silences.silences.filter { silence in !apiSilences.contains { $0.id == silence.id } }
     }
 
-    /// Adds an API silence, or replaces the API silence with the same id. Returns `false` (and
-    /// changes nothing) if a configuration-file silence has the id. Silences that ended more than
-    /// `expiredSilenceRetention` before `now` are forgotten.
+    /// Adds an API silence, or replaces the API silence with the same id, keeping at most `limit`.
+    /// Silences that ended more than `expiredSilenceRetention` before `now` are forgotten.
     @discardableResult
-    public mutating func addSilence(_ silence: Silence, now: Int64) -> Bool {
-        if configSilences.contains(where: { $0.id == silence.id }) { return false }
+    public mutating func addSilence(
+        _ silence: Silence,
+        now: Int64,
+        limit: Int = maximumAPISilences
+    ) -> SilenceAddition {
+        if configSilences.contains(where: { $0.id == silence.id }) { return .fromConfiguration }
         var api = apiSilences.filter { $0.id != silence.id && $0.endsAt > now - Self.expiredSilenceRetention }
+        guard api.count < limit else { return .limitReached }
         api.append(silence)
         setAPISilences(api)
-        return true
+        return .added
     }
 
     /// Ends the API silence `id` at `now` (one that has not started yet ends before it starts).
