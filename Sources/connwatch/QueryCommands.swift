@@ -169,7 +169,9 @@ extension ConnWatchCommand {
     }
 
     struct Alerts: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the firing and pending alerts.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show the open alerts, marking silenced and inhibited ones."
+        )
 
         @OptionGroup var api: APIOptions
 
