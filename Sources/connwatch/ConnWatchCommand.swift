@@ -13,7 +13,10 @@ struct ConnWatchCommand: AsyncParsableCommand {
         commandName: "connwatch",
         abstract: "Watches MQTT client connection status and alerts chat tools when clients go offline.",
         version: ConnWatchVersion.current,
-        subcommands: [Run.self, Check.self, Render.self, SendTestCommand.self, TestRulesCommand.self],
+        subcommands: [
+            Run.self, Check.self, Status.self, Logs.self, Alerts.self, Silence.self, Render.self, SendTestCommand.self,
+            TestRulesCommand.self,
+        ],
         defaultSubcommand: nil
     )
 }

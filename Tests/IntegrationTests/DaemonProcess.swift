@@ -131,10 +131,23 @@ func watsonStatus(
     return ("iot-2/type/sensor/id/\(id)/mon", payload)
 }
 
+/// The `api:` section: disabled (`port` nil) so parallel daemons do not compete for the default
+/// port, or on loopback at `port`.
+func apiSection(port: Int?, extra: String = "") -> String {
+    guard let port else { return "api:\n  enabled: false\n" }
+    return "api:\n  listen: 127.0.0.1\n  port: \(port)\n" + extra
+}
+
 /// A configuration for one broker and one webhook receiver.
-func daemonConfig(brokerPort: Int, hookURL: String, forDuration: String = "2s", grace: String = "0") -> String {
+func daemonConfig(
+    brokerPort: Int,
+    hookURL: String,
+    forDuration: String = "2s",
+    grace: String = "0",
+    apiPort: Int? = nil
+) -> String {
     """
-    mqtt:
+    \(apiSection(port: apiPort))mqtt:
       name: test
       url: mqtt://127.0.0.1:\(brokerPort)
       client_id: connwatch-test-\(UUID().uuidString.prefix(8))

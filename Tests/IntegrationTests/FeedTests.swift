@@ -12,6 +12,8 @@ private func feedConfig(
     hookURL: String
 ) -> String {
     """
+    api:
+      enabled: false
     mqtt:
       name: feed
       url: \(url)

@@ -12,7 +12,7 @@ struct ConfigBuilder {
         return path
     }
 
-    static let topLevelKeys = ["mqtt", "defaults", "receivers", "rules", "inhibit", "silences", "maintenance"]
+    static let topLevelKeys = ["mqtt", "defaults", "receivers", "rules", "inhibit", "silences", "maintenance", "api"]
 
     func build(_ root: Node) -> ConnWatchConfig {
         var config = ConnWatchConfig()
@@ -27,6 +27,7 @@ struct ConfigBuilder {
             case "inhibit": config.inhibitRules = inhibitRules(entry.value)
             case "silences": config.silences = silences(entry.value)
             case "maintenance": config.maintenance = maintenanceWindows(entry.value)
+            case "api": config.api = api(entry.value)
             default: break
             }
         }

@@ -39,6 +39,8 @@ public struct ConnWatchConfig: Sendable, Equatable {
     public var silences: [Silence]
     /// Top-level `maintenance:` windows.
     public var maintenance: [MaintenanceWindow]
+    /// The `api:` section.
+    public var api: APIConfig
 
     public init(
         brokers: [BrokerConfig] = [],
@@ -49,7 +51,8 @@ public struct ConnWatchConfig: Sendable, Equatable {
         fleetRules: [FleetRule] = [],
         inhibitRules: [InhibitRule] = [],
         silences: [Silence] = [],
-        maintenance: [MaintenanceWindow] = []
+        maintenance: [MaintenanceWindow] = [],
+        api: APIConfig = APIConfig()
     ) {
         self.brokers = brokers
         self.defaults = defaults
@@ -60,6 +63,7 @@ public struct ConnWatchConfig: Sendable, Equatable {
         self.inhibitRules = inhibitRules
         self.silences = silences
         self.maintenance = maintenance
+        self.api = api
     }
 
     /// How many rules of every kind.

@@ -18,6 +18,8 @@ public final class Daemon: Sendable {
         case persist
         case watchdog
         case signal(Int32)
+        /// A query API request, answered in the loop's task (`DaemonLoop+API.swift`).
+        case api(APIRequest, reply: @Sendable (APIResponse) -> Void)
     }
 
     private let config: ConnWatchConfig
@@ -61,6 +63,12 @@ public final class Daemon: Sendable {
             notifier: notifier,
             input: input
         )
+        do {
+            try await loop.startAPI()
+        } catch {
+            await loop.shutdown()
+            throw error
+        }
         var watchdog: Task<Void, Never>?
         if let interval = ServiceNotifier.watchdogInterval(environment, pid: getpid()) {
             logger.info("systemd watchdog enabled", metadata: ["interval": "\(interval)"])
@@ -82,6 +90,7 @@ public final class Daemon: Sendable {
             }
             if !(await loop.handle(item)) { break }
         }
+        await loop.stopAPI()
         await loop.shutdown()
     }
 }
@@ -89,12 +98,12 @@ public final class Daemon: Sendable {
 /// The state the daemon's single task owns: configuration, engine, broker clients, delivery.
 /// Not `Sendable` on purpose: only the task that runs the daemon touches it.
 final class DaemonLoop {
-    private var config: ConnWatchConfig
-    private let configPath: String
+    private(set) var config: ConnWatchConfig
+    let configPath: String
     private let stateDirectory: String
-    private let logger: Logger
+    let logger: Logger
     private let notifier: ServiceNotifier
-    private let input: AsyncStream<Daemon.Input>.Continuation
+    let input: AsyncStream<Daemon.Input>.Continuation
     private let http: CurlHTTPClient
     /// The SQLite store in the state directory: client state, alerts, notification log, outbox.
     private let store: StateStore
@@ -105,13 +114,17 @@ final class DaemonLoop {
     private var persistAt: Int64?
     /// A write runs; its end sends `.persist`.
     private var awaitingWriter = false
+    /// The silences created through the API as last handed to the store.
+    private var savedAPISilences: [Silence] = []
     /// The deliverer to wake after a write (it changes on reload, a write may end after that).
     private let deliveryWake: DeliveryWake
     private var delivery: NotificationDelivery
-    private var brokers: [BrokerFeed] = []
-    private let engine: Engine
+    private(set) var brokers: [BrokerFeed] = []
+    let engine: Engine
     /// Route → group → inhibit → maintenance → silences → dedup, between the engine and the outbox.
-    private var pipeline: NotificationPipeline
+    var pipeline: NotificationPipeline
+    /// The query API's server and bookkeeping (`DaemonLoop+API.swift`).
+    var api = APIState()
     private var timer: DeadlineTimer
     private var decodeErrors = RateLimitedCounter(interval: 10_000)
     /// Real elapsed time for rules, whatever the wall clock does.
@@ -208,6 +221,8 @@ final class DaemonLoop {
             into: &changes
         )
         pipeline = NotificationPipeline(config: config, log: saved.notificationLog)
+        pipeline.setAPISilences(saved.silences)
+        savedAPISilences = saved.silences
         pipeline.receive(restored.map { AlertChange(alert: $0) }, now: start)
         if !saved.clients.isEmpty || !saved.alerts.isEmpty {
             logger.notice(
@@ -271,9 +286,11 @@ final class DaemonLoop {
             notifier.watchdog()
             notifier.status(statusLine())
             checkWallClock()
+        case .api(let request, let reply):
+            reply(await answer(request, now: now))
         case .signal(let number):
             if number == SIGHUP {
-                await reload(now: now)
+                api.recordReload(await reload(now: now), at: now)
             } else {
                 logger.notice("stopping on signal \(number)")
                 return false
@@ -296,6 +313,10 @@ final class DaemonLoop {
         }
         let flushes = pipeline.advance(to: now)
         if !flushes.isEmpty { batch.outbox += delivery.render(flushes.map(\.notification)) }
+        if pipeline.apiSilences != savedAPISilences {
+            savedAPISilences = pipeline.apiSilences
+            batch.silences = savedAPISilences
+        }
         if !awaitingWriter {
             if persistAt == nil && (engine.hasUnsavedChanges || !batch.isEmpty) { persistAt = now + Self.commitDelay }
             if let persistAt, persistAt <= now { persist(now: now) }
@@ -438,7 +459,8 @@ final class DaemonLoop {
 
     /// SIGHUP: re-read and validate the file; apply it only if it is valid. Client state and the
     /// alerts of unchanged rules survive; brokers and receivers that changed are reconnected.
-    private func reload(now: Int64) async {
+    /// Returns `nil` when the new configuration applies, else why not.
+    func reload(now: Int64) async -> String? {
         notifier.reloading(monotonicMicroseconds: ServiceNotifier.monotonicMicroseconds())
         defer { notifier.ready(status: statusLine()) }
         let newConfig: ConnWatchConfig
@@ -448,7 +470,7 @@ final class DaemonLoop {
             for problem in error.problems {
                 logger.error("reload rejected, keeping the running configuration: \(problem)")
             }
-            return
+            return error.problems.map(\.description).joined(separator: "\n")
         }
         let targets: [DeliveryTarget]
         do {
@@ -468,7 +490,7 @@ final class DaemonLoop {
             brokers = feeds
         } catch {
             logger.error("reload failed, keeping the running configuration: \(error)")
-            return
+            return "\(error)"
         }
         // Always a fresh deliverer: new receivers and secrets apply, and receivers disabled by a
         // 410 Gone are enabled again. One deliverer per outbox at a time: the old one stops (what it
@@ -492,6 +514,7 @@ final class DaemonLoop {
                 "receivers": "\(newConfig.receivers.count)",
             ]
         )
+        return nil
     }
 
     // MARK: Brokers and receivers

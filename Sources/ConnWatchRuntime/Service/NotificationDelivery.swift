@@ -19,6 +19,8 @@ final class NotificationDelivery: Sendable {
     private let workers: Mutex<[Task<Void, Never>]> = Mutex([])
     /// Receivers that answered 410 Gone: disabled until the next reload.
     private let disabled = Mutex<Set<String>>([])
+    /// Delivered and dropped notifications, for `/metrics`.
+    private let stats: DeliveryStats
     /// SQLite writes from the synchronous `enqueue` happen here, in order, off the cooperative pool.
     private let writer = DispatchQueue(label: "connwatch.outbox.writer")
     /// Entries waiting for the writer, and whether a drain is scheduled (group commit: everything
@@ -30,8 +32,10 @@ final class NotificationDelivery: Sendable {
         store: StateStore,
         http: CurlHTTPClient,
         logger: Logger,
-        externalURL: String
+        externalURL: String,
+        stats: DeliveryStats = .process
     ) {
+        self.stats = stats
         self.targets = Dictionary(targets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.store = store
         self.http = http
@@ -219,6 +223,7 @@ final class NotificationDelivery: Sendable {
                     "notification dropped: the receiver is disabled after HTTP 410 until the next reload",
                     metadata: metadata
                 )
+                stats.failed(target.name)
                 await remove(entry)
                 return
             }
@@ -247,6 +252,7 @@ final class NotificationDelivery: Sendable {
                     "receiver answered 410 Gone: notification dropped, receiver disabled until reload",
                     metadata: metadata
                 )
+                stats.failed(target.name)
                 await remove(entry)
                 return
             }
@@ -262,6 +268,7 @@ final class NotificationDelivery: Sendable {
             switch decision {
             case .delivered:
                 logger.info("notification delivered", metadata: metadata)
+                stats.delivered(target.name)
                 await remove(entry)
                 return
             case .retry(let delay, let reason):
@@ -287,6 +294,7 @@ final class NotificationDelivery: Sendable {
                     metadata["response_body"] = "\(Self.excerpt(body, redaction))"
                 }
                 logger.error("notification dropped: \(reason)", metadata: metadata)
+                stats.failed(target.name)
                 await remove(entry)
                 return
             }

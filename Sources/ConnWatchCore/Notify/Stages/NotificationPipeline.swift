@@ -21,8 +21,10 @@ public struct NotificationPipeline: Sendable {
     public var inhibitor: Inhibitor
     /// The maintenance-window stage.
     public var maintenance: [MaintenanceWindow]
-    /// The silence stage.
+    /// The silence stage: the configuration file's silences and `apiSilences`.
     public var silences: SilenceSet
+    /// Silences made through the API (`addSilence`); they outlive a reconfiguration.
+    public internal(set) var apiSilences: [Silence] = []
     /// The dedup stage's memory; persist it.
     public private(set) var log: NotificationLog
     /// Every alert firing now, by fingerprint: the potential inhibition sources.
@@ -166,6 +168,7 @@ public struct NotificationPipeline: Sendable {
     public mutating func reconfigure(_ config: ConnWatchConfig, now: Int64) {
         var next = NotificationPipeline(config: config, log: log)
         next.unsavedLog = unsavedLog
+        next.setAPISilences(apiSilences)
         next.receive(dispatcher.alerts.filter { $0.state == .firing }.map { AlertChange(alert: $0) }, now: now)
         for alert in firing.values where next.firing[alert.fingerprint] == nil {
             next.receive([AlertChange(alert: alert)], now: now)

@@ -1,0 +1,84 @@
+import Foundation
+
+/// The query API's routes: which one a method and path name.
+public enum APIRoute: Sendable, Equatable {
+    /// `GET /api/v0002/clientconnectionstates`
+    case clientStates
+    /// `GET /api/v0002/clientconnectionstates/{clientId}`
+    case clientState(String)
+    /// `GET /api/v0002/logs/connection`
+    case connectionLog
+    /// `GET /api/v1/alerts`
+    case alerts
+    /// `GET /api/v1/silences`
+    case silences
+    /// `POST /api/v1/silences`
+    case createSilence
+    /// `DELETE /api/v1/silences/{id}`
+    case expireSilence(String)
+    /// `GET /metrics`
+    case metrics
+    /// `GET /-/healthy`
+    case healthy
+    /// `GET /-/ready`
+    case ready
+    /// `POST /-/reload`
+    case reload
+
+    /// Whether the route answers without a bearer token.
+    public var isPublic: Bool { self == .healthy }
+
+    /// The route for `method` and the (percent-encoded) `path`: 404 for an unknown path, 405 for a
+    /// known path with another method.
+    public static func resolve(method: String, path: String) throws(APIError) -> APIRoute {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        let options: [String: APIRoute]
+        switch segments.count {
+        case 2 where segments == ["-", "healthy"]: options = ["GET": .healthy, "HEAD": .healthy]
+        case 2 where segments == ["-", "ready"]: options = ["GET": .ready, "HEAD": .ready]
+        case 2 where segments == ["-", "reload"]: options = ["POST": .reload, "PUT": .reload]
+        case 1 where segments == ["metrics"]: options = ["GET": .metrics]
+        case 3 where segments == ["api", "v0002", "clientconnectionstates"]: options = ["GET": .clientStates]
+        case 4 where Array(segments.prefix(3)) == ["api", "v0002", "clientconnectionstates"]:
+            guard let id = QueryParameters.decode(Substring(segments[3])), !id.isEmpty else {
+                throw .badParameter("clientId", "the client id is not valid percent-encoding")
+            }
+            options = ["GET": .clientState(id)]
+        case 4 where segments == ["api", "v0002", "logs", "connection"]: options = ["GET": .connectionLog]
+        case 3 where segments == ["api", "v1", "alerts"]: options = ["GET": .alerts]
+        case 3 where segments == ["api", "v1", "silences"]: options = ["GET": .silences, "POST": .createSilence]
+        case 4 where Array(segments.prefix(3)) == ["api", "v1", "silences"]:
+            guard let id = QueryParameters.decode(Substring(segments[3])), !id.isEmpty else {
+                throw .badParameter("id", "the silence id is not valid percent-encoding")
+            }
+            options = ["DELETE": .expireSilence(id)]
+        default:
+            throw .notFound("no such route: \(path)")
+        }
+        guard let route = options[method] else {
+            let allowed = options.keys.sorted().joined(separator: ", ")
+            throw APIError(status: 405, message: "method \(method) is not allowed here (allowed: \(allowed))")
+        }
+        return route
+    }
+}
+
+/// Compares a request's `Authorization` header with the configured bearer token in constant time.
+public enum BearerToken {
+    /// Whether `header` is `Bearer <token>`. The comparison takes the same time wherever the first
+    /// difference is, so the token cannot be guessed byte by byte.
+    public static func authorizes(header: String?, token: String) -> Bool {
+        guard let header else { return false }
+        let prefix = "bearer "
+        guard header.count > prefix.count, header.prefix(prefix.count).lowercased() == prefix else { return false }
+        let given = Array(header.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces).utf8)
+        let expected = Array(token.utf8)
+        var difference = UInt8(given.count == expected.count ? 0 : 1)
+        for position in 0..<max(given.count, expected.count) {
+            let a = position < given.count ? given[position] : 0
+            let b = position < expected.count ? expected[position] : 0
+            difference |= a ^ b
+        }
+        return difference == 0 && !expected.isEmpty
+    }
+}

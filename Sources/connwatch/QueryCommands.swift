@@ -1,0 +1,187 @@
+import ArgumentParser
+import ConnWatchCore
+import ConnWatchRuntime
+import Foundation
+
+/// Where the daemon's API is: the configuration file's `api:` section, or `--url`.
+struct APIOptions: ParsableArguments {
+    @Option(name: [.short, .long], help: "The configuration file (its api: section says where the daemon listens).")
+    var config: String = ConfigFile.defaultPath
+
+    @Option(help: "The API's base URL, e.g. http://127.0.0.1:9467 (overrides the configuration's address).")
+    var url: String?
+
+    /// Runs `body` with a client for the daemon; prints API errors and exits 1 on them.
+    func withClient(_ body: (APIClient) async throws(APIClientError) -> Void) async throws {
+        let client: APIClient
+        do {
+            client = try APIClient.forConfiguration(path: config, url: url)
+        } catch {
+            printError("connwatch: \(error)")
+            throw ExitCode(exitConfigError)
+        }
+        defer { client.shutdown() }
+        do {
+            try await body(client)
+        } catch {
+            printError("connwatch: \(error)")
+            throw ExitCode(error.status == 404 ? 2 : 1)
+        }
+    }
+}
+
+extension APIOptions {
+    /// `GET path`, printed as the API's JSON (`json`) or decoded as `Value` and rendered for people.
+    func show<Value: Decodable>(
+        _ path: String,
+        json: Bool,
+        as type: Value.Type,
+        render: @escaping (Value) -> String
+    )
+        async throws
+    {
+        try await withClient { client throws(APIClientError) in
+            if json {
+                print(String(decoding: try await client.send("GET", path), as: UTF8.self))
+            } else {
+                print(render(try await client.get(type, path)), terminator: "")
+            }
+        }
+    }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+func nowMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+extension ConnWatchCommand {
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the connection state of every client, or of one, from the running daemon."
+        )
+
+        @OptionGroup var api: APIOptions
+
+        @Argument(help: "A full client id (d:org:type:device); without it, every client.")
+        var clientID: String?
+
+        @Flag(help: "Only connected clients.")
+        var connected = false
+
+        @Flag(help: "Only disconnected clients.")
+        var disconnected = false
+
+        @Option(help: "Only clients active within this long (e.g. 30m, 2d).")
+        var since: String?
+
+        @Option(help: "Only clients of this device or gateway type id.")
+        var type: String?
+
+        @Flag(help: "Print JSON (the API's items) instead of a table.")
+        var json = false
+
+        func validate() throws {
+            if connected && disconnected { throw ValidationError("--connected and --disconnected exclude each other") }
+            if let since, DurationText.parse(since) == nil {
+                throw ValidationError("--since '\(since)' is not a duration (e.g. 30m, 2d)")
+            }
+        }
+
+        func run() async throws {
+            try await api.withClient { client throws(APIClientError) in
+                let now = nowMilliseconds()
+                if let clientID {
+                    let path = "/api/v0002/clientconnectionstates/\(APIClient.encode(clientID))"
+                    if json {
+                        print(String(decoding: try await client.send("GET", path), as: UTF8.self))
+                    } else {
+                        print(
+                            CLIViews.statusDetails(try await client.get(ClientStateItem.self, path), now: now),
+                            terminator: ""
+                        )
+                    }
+                    return
+                }
+                var query = ["_limit=100"]
+                if connected { query.append("connectionStatus=connected") }
+                if disconnected { query.append("connectionStatus=disconnected") }
+                if let since, let duration = DurationText.parse(since) {
+                    query.append("lastActivityAfter=\(Timestamp.formatISO8601(milliseconds: now - duration))")
+                }
+                if let type { query.append("typeId=\(APIClient.encode(type))") }
+                var items: [ClientStateItem] = []
+                var raw: [String] = []
+                var bookmark: String?
+                repeat {
+                    let target =
+                        "/api/v0002/clientconnectionstates?"
+                        + (query + (bookmark.map { ["_bookmark=\($0)"] } ?? []))
+                        .joined(separator: "&")
+                    let body = try await client.send("GET", target)
+                    let page: ClientStatePageItem
+                    do {
+                        page = try JSONDecoder().decode(ClientStatePageItem.self, from: Data(body))
+                    } catch {
+                        throw APIClientError(status: 200, message: "unexpected answer: \(error)")
+                    }
+                    items += page.results
+                    if json, let text = Self.results(of: body) { raw.append(text) }
+                    bookmark = page.bookmark
+                } while bookmark != nil
+                if json {
+                    print("[" + raw.filter { !$0.isEmpty }.joined(separator: ",") + "]")
+                } else {
+                    print(CLIViews.statusTable(items, now: now), terminator: "")
+                }
+            }
+        }
+
+        /// The inside of the `results` array of a page, as sent.
+        static func results(of body: [UInt8]) -> String? {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+                let results = object["results"] as? [Any],
+                let data = try? JSONSerialization.data(withJSONObject: results, options: [.sortedKeys])
+            else { return nil }
+            return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+        }
+    }
+
+    struct Logs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a client's connection log, newest first.")
+
+        @OptionGroup var api: APIOptions
+
+        @Argument(help: "The full client id.")
+        var clientID: String
+
+        @Option(help: "How many entries (1–1000).")
+        var limit = 50
+
+        @Flag(help: "Print JSON instead of lines.")
+        var json = false
+
+        func run() async throws {
+            let target = "/api/v0002/logs/connection?clientId=\(APIClient.encode(clientID))&limit=\(limit)"
+            try await api.show(target, json: json, as: [ConnectionLogItem].self, render: CLIViews.logLines)
+        }
+    }
+
+    struct Alerts: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the open alerts, marking silenced and inhibited ones."
+        )
+
+        @OptionGroup var api: APIOptions
+
+        @Flag(help: "Print JSON instead of a table.")
+        var json = false
+
+        func run() async throws {
+            try await api.show("/api/v1/alerts", json: json, as: [AlertItem].self) { alerts in
+                CLIViews.alertsTable(alerts, now: nowMilliseconds())
+            }
+        }
+    }
+}
