@@ -50,13 +50,20 @@ public final class Engine {
 
     /// One offline rule's state for one client.
     private struct Slot {
-        var rule: Int32
-        var phase: Phase = .idle
+        // Largest fields first: 32 bytes a slot.
         var since: Int64 = 0
+        /// Behind one reference: most slots never fire, and a slot stays a few words long.
+        var box: AlertBox?
+        var rule: Int32
         var generation: UInt32 = 0
-        var alert: Alert?
+        var phase: Phase = .idle
         /// Whether people were told it fires (not if a fleet alert inhibited it).
         var notified = false
+
+        var alert: Alert? {
+            get { box?.alert }
+            set { box = newValue.map(AlertBox.init) }
+        }
     }
 
     /// One counting rule's state for one group (a client, an address, a label value).
@@ -64,12 +71,18 @@ public final class Engine {
         var key: String
         /// The most recent counted event times, oldest first; at most the rule's `count`.
         var times: [Int64] = []
-        var phase: Phase = .idle
+        /// Behind one reference: most slots never fire, and a slot stays a few words long.
+        var box: AlertBox?
         var generation: UInt32 = 0
-        var alert: Alert?
         /// The client of the last counted event (its reason goes into the annotations).
         var lastClient: Int32 = 0
+        var phase: Phase = .idle
         var notified = false
+
+        var alert: Alert? {
+            get { box?.alert }
+            set { box = newValue.map(AlertBox.init) }
+        }
     }
 
     /// One fleet rule's state for one group of clients.
@@ -80,8 +93,19 @@ public final class Engine {
         var phase: Phase = .idle
         var since: Int64 = 0
         var generation: UInt32 = 0
-        var alert: Alert?
+        /// Behind one reference: most groups never fire.
+        var box: AlertBox?
+        var alert: Alert? {
+            get { box?.alert }
+            set { box = newValue.map(AlertBox.init) }
+        }
         var notified = false
+    }
+
+    /// A firing alert, shared by reference.
+    private final class AlertBox: Sendable {
+        let alert: Alert
+        init(_ alert: Alert) { self.alert = alert }
     }
 
     /// A deadline: for an offline slot (`client`, `slot`) or, when `counter` is set, for a
@@ -122,8 +146,18 @@ public final class Engine {
     /// Per fleet rule: its groups and the index from group key to group.
     private var fleetGroups: [[FleetGroup]] = []
     private var fleetIndex: [[String: Int32]] = []
-    /// Per client: its group in each fleet rule, or -1.
-    private var clientFleet: [[Int32]] = []
+    /// Per client and fleet rule (`client * fleetRules.count + rule`): its group, or -1.
+    private var clientFleet: [Int32] = []
+    /// Per client: bit `r` is set when counting rule `r` matches it (client labels never change).
+    /// Only kept while there are at most 64 counting rules.
+    private var countingMatches: [UInt64] = []
+    /// Per counting rule grouped by client: each client's counter slot, or -1 (none yet). Such
+    /// rules have no entries in `counterIndex`. Empty for the other rules; filled up lazily.
+    private var clientCounter: [[Int32]] = []
+    /// Long texts (reasons, addresses) seen lately, so clients and log entries share one copy.
+    private var texts = TextCache()
+    /// The label sets clients have in common, so that clients of one type share one.
+    private var labels = SharedLabelsCache()
     private var feeds: [Feed] = []
     private var index: [String: Int32] = [:]
     private var timers = TimerQueue<TimerRef>()
@@ -138,6 +172,7 @@ public final class Engine {
         self.startTime = startTime
         counterSlots = Array(repeating: [], count: configuration.countingRules.count)
         counterIndex = Array(repeating: [:], count: configuration.countingRules.count)
+        clientCounter = Array(repeating: [], count: configuration.countingRules.count)
         fleetGroups = Array(repeating: [], count: configuration.fleetRules.count)
         fleetIndex = Array(repeating: [:], count: configuration.fleetRules.count)
     }
@@ -171,8 +206,15 @@ public final class Engine {
     /// appends the alert changes it causes.
     public func handle(_ event: StatusEvent, broker: String, now: Int64, into changes: inout [AlertChange]) {
         counters.events += 1
-        let isNew = index[event.clientID] == nil
-        let position = clientIndex(for: event, broker: broker)
+        let position: Int
+        let isNew: Bool
+        if let existing = index[event.clientID] {
+            position = Int(existing)
+            isNew = false
+        } else {
+            position = addClient(event, broker: broker)
+            isNew = true
+        }
         let time = min(event.time, now)
         if isNew {
             // `inactive` clocks start when connwatch first hears of the client.
@@ -180,7 +222,7 @@ public final class Engine {
             restartInactive(position, basis: .noActivity, at: time)
         }
         // Mutated in place: copying the state out and back would copy its log on every event.
-        let transition = Self.apply(event, at: time, to: &clientStates[position])
+        let transition = Self.apply(event, at: time, to: &clientStates[position], texts: &texts)
         switch transition {
         case .connected(let wasDisconnected):
             clientConnected(position, at: time, into: &changes)
@@ -221,7 +263,15 @@ public final class Engine {
         case recorded
     }
 
-    private static func apply(_ event: StatusEvent, at time: Int64, to state: inout ClientState) -> Transition {
+    private static func apply(
+        _ event: StatusEvent,
+        at time: Int64,
+        to state: inout ClientState,
+        texts: inout TextCache
+    ) -> Transition {
+        // Long texts are stored once: the client's current text if equal, else the shared copy.
+        let reasonText = texts.shared(event.reasonText, current: state.reasonText)
+        let clientAddress = texts.shared(event.clientAddress, current: state.log.lastClientAddress)
         let transition: Transition
         switch event.action {
         case .connect:
@@ -232,7 +282,7 @@ public final class Engine {
                 state.status = .connected
                 state.lastConnectTime = time
                 state.protocolName = event.protocolName ?? state.protocolName
-                state.clientAddress = event.clientAddress ?? state.clientAddress
+                state.clientAddress = clientAddress ?? state.clientAddress
             } else {
                 transition = .stale
             }
@@ -247,7 +297,7 @@ public final class Engine {
                 state.lastDisconnectTime = time
                 state.disconnectedBy = event.initiator
                 state.reasonCode = event.reasonCode
-                state.reasonText = event.reasonText
+                state.reasonText = reasonText
                 state.cause = event.cause
                 state.protocolName = event.protocolName ?? state.protocolName
             } else {
@@ -267,7 +317,10 @@ public final class Engine {
         case .connected, .disconnected, .recorded: applied = true
         case .takeover, .stale: applied = false
         }
-        state.log.append(ConnectionLogEntry(event: event, applied: applied))
+        var entry = ConnectionLogEntry(event: event, applied: applied)
+        entry.reasonText = reasonText
+        entry.clientAddress = clientAddress
+        state.log.append(entry)
         return transition
     }
 
@@ -339,6 +392,8 @@ public final class Engine {
         }
         fleetGroups = Array(repeating: [], count: configuration.fleetRules.count)
         fleetIndex = Array(repeating: [:], count: configuration.fleetRules.count)
+        clientFleet = []
+        clientFleet.reserveCapacity(clientStates.count * configuration.fleetRules.count)
         for position in clientStates.indices {
             var memberships: [Int32] = []
             for (ruleIndex, rule) in configuration.fleetRules.enumerated() {
@@ -346,7 +401,7 @@ public final class Engine {
                     rule.match.matches(clientStates[position]) ? joinFleet(rule: ruleIndex, client: position) : -1
                 )
             }
-            clientFleet[position] = memberships
+            clientFleet.append(contentsOf: memberships)
         }
         for ruleIndex in fleetGroups.indices {
             for group in fleetGroups[ruleIndex].indices {
@@ -357,19 +412,24 @@ public final class Engine {
 
     /// Counting rules that keep their name keep their counts and alerts; the rest resolve.
     private func reconfigureCounters(oldRules: [CountingRule], now: Int64, into changes: inout [AlertChange]) {
+        countingMatches = clientStates.map { countingMask($0) }
         let oldCounters = counterSlots
         let oldIndex = counterIndex
+        let oldClientCounter = clientCounter
         counterSlots = []
         counterIndex = []
+        clientCounter = []
         var kept = Set<Int>()
         for rule in configuration.countingRules {
             if let old = oldRules.firstIndex(where: { $0.name == rule.name && $0.grouping == rule.grouping }) {
                 kept.insert(old)
                 counterSlots.append(oldCounters[old])
                 counterIndex.append(oldIndex[old])
+                clientCounter.append(oldClientCounter[old])
             } else {
                 counterSlots.append([])
                 counterIndex.append([:])
+                clientCounter.append([])
             }
         }
         for (ruleIndex, ruleCounters) in counterSlots.enumerated() {
@@ -448,9 +508,10 @@ public final class Engine {
 
     // MARK: Internals
 
-    private func clientIndex(for event: StatusEvent, broker: String) -> Int {
-        if let position = index[event.clientID] { return Int(position) }
-        let state = ClientState(event: event, broker: broker, logCapacity: configuration.logCapacity)
+    /// Adds a client first heard of in `event`; returns its position.
+    private func addClient(_ event: StatusEvent, broker: String) -> Int {
+        var state = ClientState(event: event, broker: broker, logCapacity: configuration.logCapacity)
+        state.sharedLabels = labels.shared(state.sharedLabels)
         let position = clientStates.count
         clientStates.append(state)
         index[event.clientID] = Int32(position)
@@ -459,12 +520,54 @@ public final class Engine {
             clientSlots.append(Slot(rule: Int32(ruleIndex)))
         }
         slots.append(clientSlots)
-        var memberships: [Int32] = []
         for (ruleIndex, rule) in configuration.fleetRules.enumerated() {
-            memberships.append(rule.match.matches(state) ? joinFleet(rule: ruleIndex, client: position) : -1)
+            clientFleet.append(rule.match.matches(state) ? joinFleet(rule: ruleIndex, client: position) : -1)
         }
-        clientFleet.append(memberships)
+        countingMatches.append(countingMask(state))
+        for ruleIndex in clientCounter.indices where !clientCounter[ruleIndex].isEmpty {
+            clientCounter[ruleIndex].append(-1)
+        }
         return position
+    }
+
+    /// The counting rules matching `client`, as bits; all bits when there are more than 64 rules
+    /// (then `count` checks the matcher itself).
+    private func countingMask(_ client: ClientState) -> UInt64 {
+        let rules = configuration.countingRules
+        guard rules.count <= 64 else { return .max }
+        var mask: UInt64 = 0
+        for (ruleIndex, rule) in rules.enumerated() where rule.match.matches(client) {
+            mask |= 1 << UInt64(ruleIndex)
+        }
+        return mask
+    }
+
+    /// Whether counting rule `ruleIndex` matches the client at `position`.
+    @inline(__always)
+    private func countingRuleMatches(_ ruleIndex: Int, client position: Int) -> Bool {
+        let rules = configuration.countingRules
+        if rules.count > 64 { return rules[ruleIndex].match.matches(clientStates[position]) }
+        return countingMatches[position] & (1 << UInt64(ruleIndex)) != 0
+    }
+
+    /// The counter slot of a rule grouped by client for the client at `position`, if it has one;
+    /// for rules grouped otherwise, the slot whose key is the client id (as a group key).
+    private func existingCounterSlot(rule ruleIndex: Int, client position: Int) -> Int32? {
+        guard configuration.countingRules[ruleIndex].grouping == .client else {
+            return counterIndex[ruleIndex][clientStates[position].clientID]
+        }
+        guard position < clientCounter[ruleIndex].count else { return nil }
+        let slot = clientCounter[ruleIndex][position]
+        return slot >= 0 ? slot : nil
+    }
+
+    private func setCounterSlot(_ slot: Int32, rule ruleIndex: Int, client position: Int) {
+        if clientCounter[ruleIndex].count < clientStates.count {
+            clientCounter[ruleIndex].append(
+                contentsOf: repeatElement(-1, count: clientStates.count - clientCounter[ruleIndex].count)
+            )
+        }
+        clientCounter[ruleIndex][position] = slot
     }
 
     /// An event older than the client's latest connect or disconnect is out of order. When the
@@ -583,27 +686,38 @@ public final class Engine {
         transition: Bool,
         into changes: inout [AlertChange]
     ) {
-        for (ruleIndex, rule) in configuration.countingRules.enumerated() where rule.counts(event) {
+        for ruleIndex in configuration.countingRules.indices where countingRuleMatches(ruleIndex, client: position) {
+            let rule = configuration.countingRules[ruleIndex]
+            guard rule.counts(event) else { continue }
             if rule.kind == .flapping && !transition { continue }
-            let client = clientStates[position]
-            guard rule.match.matches(client) else { continue }
-            let key: String
-            switch rule.grouping {
-            case .client: key = client.clientID
-            case .address:
-                guard let address = event.clientAddress, !address.isEmpty else { continue }
-                key = address
-            case .label(let label): key = label.value(of: client)
-            }
             let slotPosition: Int
-            if let existing = counterIndex[ruleIndex][key] {
+            if rule.grouping == .client, let existing = existingCounterSlot(rule: ruleIndex, client: position) {
                 slotPosition = Int(existing)
             } else {
-                slotPosition = counterSlots[ruleIndex].count
-                counterSlots[ruleIndex].append(CounterSlot(key: key))
-                counterIndex[ruleIndex][key] = Int32(slotPosition)
+                let key: String
+                switch rule.grouping {
+                case .client: key = clientStates[position].clientID
+                case .address:
+                    guard let address = event.clientAddress, !address.isEmpty else { continue }
+                    key = address
+                case .label(let label): key = label.value(of: clientStates[position])
+                }
+                if rule.grouping == .client {
+                    // Found by the client's position, not by a key lookup.
+                    slotPosition = counterSlots[ruleIndex].count
+                    counterSlots[ruleIndex].append(CounterSlot(key: key))
+                    setCounterSlot(Int32(slotPosition), rule: ruleIndex, client: position)
+                } else if let existing = counterIndex[ruleIndex][key] {
+                    slotPosition = Int(existing)
+                } else {
+                    slotPosition = counterSlots[ruleIndex].count
+                    counterSlots[ruleIndex].append(CounterSlot(key: key))
+                    counterIndex[ruleIndex][key] = Int32(slotPosition)
+                }
             }
             var slot = counterSlots[ruleIndex][slotPosition]
+            // Leaves the stored copy without its times, so `slot.times` is not copied on write.
+            counterSlots[ruleIndex][slotPosition].times = []
             let insertAt = slot.times.lastIndex { $0 <= time }.map { $0 + 1 } ?? 0
             slot.times.insert(time, at: insertAt)
             if slot.times.count > rule.count { slot.times.removeFirst(slot.times.count - rule.count) }
@@ -862,7 +976,10 @@ public final class Engine {
         into changes: inout [AlertChange]
     ) {
         guard !configuration.fleetRules.isEmpty else { return }
-        for (ruleIndex, group) in clientFleet[position].enumerated() where group >= 0 {
+        let base = position * configuration.fleetRules.count
+        for ruleIndex in configuration.fleetRules.indices {
+            let group = clientFleet[base + ruleIndex]
+            guard group >= 0 else { continue }
             fleetGroups[ruleIndex][Int(group)].offline += offlineDelta
             evaluateFleet(rule: ruleIndex, group: Int(group), at: time, into: &changes)
         }
@@ -998,15 +1115,18 @@ public final class Engine {
     /// Whether a firing fleet alert of one of the client's groups, or its own flapping alert,
     /// speaks for it.
     private func isInhibited(_ position: Int, byFlapping: Bool = true) -> Bool {
-        guard position < clientFleet.count else { return false }
-        for (ruleIndex, group) in clientFleet[position].enumerated()
-        where group >= 0 && configuration.fleetRules[ruleIndex].inhibit {
-            if fleetGroups[ruleIndex][Int(group)].phase == .firing { return true }
+        guard position < clientStates.count else { return false }
+        let fleetRules = configuration.fleetRules.count
+        for ruleIndex in 0..<fleetRules where configuration.fleetRules[ruleIndex].inhibit {
+            let group = clientFleet[position * fleetRules + ruleIndex]
+            if group >= 0 && fleetGroups[ruleIndex][Int(group)].phase == .firing { return true }
         }
         guard byFlapping else { return false }
-        let clientID = clientStates[position].clientID
-        for (ruleIndex, rule) in configuration.countingRules.enumerated() where rule.kind == .flapping {
-            if let slot = counterIndex[ruleIndex][clientID], counterSlots[ruleIndex][Int(slot)].phase == .firing {
+        for ruleIndex in configuration.countingRules.indices
+        where configuration.countingRules[ruleIndex].kind == .flapping {
+            if let slot = existingCounterSlot(rule: ruleIndex, client: position),
+                counterSlots[ruleIndex][Int(slot)].phase == .firing
+            {
                 return true
             }
         }
@@ -1050,4 +1170,51 @@ public final class Engine {
 public struct AlertChange: Sendable, Equatable {
     public var alert: Alert
     public init(alert: Alert) { self.alert = alert }
+}
+
+/// Shares the storage of long texts (reasons, IPv6 addresses) among clients and log entries:
+/// the decoder makes a new `String` per event, the engine keeps one copy per distinct text.
+/// Texts of up to 15 bytes are stored inline by `String` and pass through. Bounded: once
+/// `limit` texts are known, new ones are kept as they come (correct, just not shared).
+struct TextCache {
+    private var known: Set<String> = []
+    let limit: Int
+
+    init(limit: Int = 4096) {
+        self.limit = limit
+    }
+
+    /// `text`, or an equal string whose storage is already kept: `current` if equal, else the
+    /// shared copy.
+    @inline(__always)
+    mutating func shared(_ text: String?, current: String?) -> String? {
+        guard let text, text.utf8.count > 15 else { return text }
+        if let current, current == text { return current }
+        if let existing = known.firstIndex(of: text) { return known[existing] }
+        if known.count < limit { known.insert(text) }
+        return text
+    }
+
+    /// How many distinct texts are shared.
+    var count: Int { known.count }
+}
+
+/// Hands out one ``SharedClientLabels`` per distinct label set. Bounded like ``TextCache``.
+struct SharedLabelsCache {
+    private var known: [SharedClientLabels.Key: SharedClientLabels] = [:]
+    let limit: Int
+
+    init(limit: Int = 4096) {
+        self.limit = limit
+    }
+
+    /// The shared instance equal to `labels` (`labels` itself the first time).
+    mutating func shared(_ labels: SharedClientLabels) -> SharedClientLabels {
+        let key = labels.key
+        if let existing = known[key] { return existing }
+        if known.count < limit { known[key] = labels }
+        return labels
+    }
+
+    var count: Int { known.count }
 }
