@@ -133,7 +133,19 @@ public final class Engine {
         var paused: [(client: Int32, slot: Int32)] = []
     }
 
-    public private(set) var configuration: EngineConfiguration
+    public private(set) var configuration: EngineConfiguration {
+        didSet { offlineTiming = Self.timing(of: configuration) }
+    }
+    /// Per offline rule: what it waits for and how long, read on every event without copying the rule.
+    private var offlineTiming: [(condition: OfflineRule.Condition, forDuration: Int64)] = []
+
+    private static func timing(
+        of configuration: EngineConfiguration
+    ) -> [(
+        condition: OfflineRule.Condition, forDuration: Int64
+    )] {
+        configuration.offlineRules.map { ($0.condition, $0.forDuration) }
+    }
     public let startTime: Int64
     /// Nothing fires before this time.
     public var graceEnd: Int64 { startTime + configuration.startupGrace }
@@ -169,6 +181,7 @@ public final class Engine {
 
     public init(configuration: EngineConfiguration, startTime: Int64) {
         self.configuration = configuration
+        self.offlineTiming = Self.timing(of: configuration)
         self.startTime = startTime
         counterSlots = Array(repeating: [], count: configuration.countingRules.count)
         counterIndex = Array(repeating: [:], count: configuration.countingRules.count)
@@ -271,7 +284,7 @@ public final class Engine {
     ) -> Transition {
         // Long texts are stored once: the client's current text if equal, else the shared copy.
         let reasonText = texts.shared(event.reasonText, current: state.reasonText)
-        let clientAddress = texts.shared(event.clientAddress, current: state.log.lastClientAddress)
+        let clientAddress = texts.shared(event.clientAddress, current: state.clientAddress)
         let transition: Transition
         switch event.action {
         case .connect:
@@ -597,7 +610,7 @@ public final class Engine {
 
     private func clientConnected(_ position: Int, at time: Int64, into changes: inout [AlertChange]) {
         for slotPosition in slots[position].indices
-        where configuration.offlineRules[Int(slots[position][slotPosition].rule)].condition != .noActivity {
+        where offlineTiming[Int(slots[position][slotPosition].rule)].condition != .noActivity {
             endSlot(position, slotPosition, at: time, into: &changes)
         }
         restartInactive(position, basis: .noConnect, at: time)
@@ -628,21 +641,23 @@ public final class Engine {
 
     /// Starts the clock of the client's `inactive` slots of `basis` from `time`.
     private func restartInactive(_ position: Int, basis: OfflineRule.Condition, at time: Int64) {
+        guard offlineTiming.contains(where: { $0.condition == basis }) else { return }
         for slotPosition in slots[position].indices {
+            let timing = offlineTiming[Int(slots[position][slotPosition].rule)]
+            guard timing.condition == basis, slots[position][slotPosition].phase == .idle else { continue }
             var slot = slots[position][slotPosition]
-            let rule = configuration.offlineRules[Int(slot.rule)]
-            guard rule.condition == basis, slot.phase == .idle else { continue }
             slot.phase = .pending
             slot.since = time
-            schedule(&slot, client: position, slot: slotPosition, deadline: time + rule.forDuration)
+            schedule(&slot, client: position, slot: slotPosition, deadline: time + timing.forDuration)
             slots[position][slotPosition] = slot
         }
     }
 
     /// Any event of the client: `inactive` rules on activity end and start again.
     private func clientActive(_ position: Int, at time: Int64, into changes: inout [AlertChange]) {
+        guard offlineTiming.contains(where: { $0.condition == .noActivity }) else { return }
         for slotPosition in slots[position].indices
-        where configuration.offlineRules[Int(slots[position][slotPosition].rule)].condition == .noActivity {
+        where offlineTiming[Int(slots[position][slotPosition].rule)].condition == .noActivity {
             endSlot(position, slotPosition, at: time, into: &changes)
         }
         restartInactive(position, basis: .noActivity, at: time)
@@ -657,12 +672,12 @@ public final class Engine {
     /// (its deadline already past at `now`) fires at `now`, not in the past.
     private func clientDisconnected(_ position: Int, at time: Int64, now: Int64) {
         for slotPosition in slots[position].indices where slots[position][slotPosition].phase == .idle {
+            let timing = offlineTiming[Int(slots[position][slotPosition].rule)]
+            guard timing.condition == .disconnected else { continue }
             var slot = slots[position][slotPosition]
-            let rule = configuration.offlineRules[Int(slot.rule)]
-            guard rule.condition == .disconnected else { continue }
             slot.phase = .pending
             slot.since = time
-            schedule(&slot, client: position, slot: slotPosition, deadline: max(time + rule.forDuration, now))
+            schedule(&slot, client: position, slot: slotPosition, deadline: max(time + timing.forDuration, now))
             slots[position][slotPosition] = slot
         }
     }
@@ -686,23 +701,26 @@ public final class Engine {
         transition: Bool,
         into changes: inout [AlertChange]
     ) {
-        for ruleIndex in configuration.countingRules.indices where countingRuleMatches(ruleIndex, client: position) {
-            let rule = configuration.countingRules[ruleIndex]
-            guard rule.counts(event) else { continue }
-            if rule.kind == .flapping && !transition { continue }
+        // Rules are read in place: copying one would retain and release each of its texts and lists.
+        let rules = configuration.countingRules
+        for ruleIndex in rules.indices where countingRuleMatches(ruleIndex, client: position) {
+            guard rules[ruleIndex].counts(event) else { continue }
+            if rules[ruleIndex].kind == .flapping && !transition { continue }
             let slotPosition: Int
-            if rule.grouping == .client, let existing = existingCounterSlot(rule: ruleIndex, client: position) {
+            if rules[ruleIndex].grouping == .client,
+                let existing = existingCounterSlot(rule: ruleIndex, client: position)
+            {
                 slotPosition = Int(existing)
             } else {
                 let key: String
-                switch rule.grouping {
+                switch rules[ruleIndex].grouping {
                 case .client: key = clientStates[position].clientID
                 case .address:
                     guard let address = event.clientAddress, !address.isEmpty else { continue }
                     key = address
                 case .label(let label): key = label.value(of: clientStates[position])
                 }
-                if rule.grouping == .client {
+                if rules[ruleIndex].grouping == .client {
                     // Found by the client's position, not by a key lookup.
                     slotPosition = counterSlots[ruleIndex].count
                     counterSlots[ruleIndex].append(CounterSlot(key: key))
@@ -720,9 +738,11 @@ public final class Engine {
             counterSlots[ruleIndex][slotPosition].times = []
             let insertAt = slot.times.lastIndex { $0 <= time }.map { $0 + 1 } ?? 0
             slot.times.insert(time, at: insertAt)
-            if slot.times.count > rule.count { slot.times.removeFirst(slot.times.count - rule.count) }
+            if slot.times.count > rules[ruleIndex].count {
+                slot.times.removeFirst(slot.times.count - rules[ruleIndex].count)
+            }
             slot.lastClient = Int32(position)
-            let holds = Self.threshold(slot, rule, at: time)
+            let holds = Self.threshold(slot, rules[ruleIndex], at: time)
             switch slot.phase {
             case .idle where holds:
                 if time < graceEnd {
@@ -730,10 +750,20 @@ public final class Engine {
                     scheduleCounter(&slot, rule: ruleIndex, slot: slotPosition, at: graceEnd)
                 } else {
                     fireCounter(&slot, rule: ruleIndex, at: time, into: &changes)
-                    scheduleCounter(&slot, rule: ruleIndex, slot: slotPosition, at: Self.resolveDeadline(slot, rule))
+                    scheduleCounter(
+                        &slot,
+                        rule: ruleIndex,
+                        slot: slotPosition,
+                        at: Self.resolveDeadline(slot, rules[ruleIndex])
+                    )
                 }
             case .firing:
-                scheduleCounter(&slot, rule: ruleIndex, slot: slotPosition, at: Self.resolveDeadline(slot, rule))
+                scheduleCounter(
+                    &slot,
+                    rule: ruleIndex,
+                    slot: slotPosition,
+                    at: Self.resolveDeadline(slot, rules[ruleIndex])
+                )
             default:
                 break
             }

@@ -169,14 +169,6 @@ public struct ConnectionLog: Sendable {
     }
 
     public var count: Int { storage.count }
-
-    /// The newest entry's client address, to share its text storage with the next entry.
-    var lastClientAddress: String? {
-        guard !storage.isEmpty else { return nil }
-        let newest =
-            storage.count == Int(storedCapacity) ? (Int(head) + storage.count - 1) % storage.count : storage.count - 1
-        return storage[newest].clientAddress
-    }
 }
 
 /// The labels many clients have in common (organisation, type, application, broker), stored
