@@ -16,7 +16,7 @@ memory_clients=${BENCH_MEMORY_CLIENTS:-100000 1000000}
 storm_clients=${BENCH_STORM_CLIENTS:-100000}
 idle_clients=${BENCH_IDLE_CLIENTS:-100000}
 idle_seconds=${BENCH_IDLE_SECONDS:-60}
-results=${BENCH_RESULTS:-$here/../bench/RESULTS.md}
+results=${BENCH_RESULTS:-$(dirname "$here")/bench/RESULTS.md}
 work=$(mktemp -d /tmp/connwatch-bench.XXXXXX)
 pids=()
 cleanup() {
@@ -149,6 +149,8 @@ kill "$daemon" 2>/dev/null || true
 
 # --- RESULTS.md ------------------------------------------------------------------------------
 get() { echo "${fig[$1]:-n/a}"; }
+int() { [ -n "${fig[$1]:-}" ] && calc "${fig[$1]}" || echo n/a; }   # rounded to a whole number
+dec() { [ -n "${fig[$1]:-}" ] && calc "${fig[$1]}" 1 || echo n/a; }  # one decimal
 mkdir -p "$(dirname "$results")"
 cat > "$results" <<MD
 # connwatch benchmark results
@@ -166,9 +168,9 @@ nothing dropped); each receiver ran alone; rate = messages received / (last arri
 
 | receiver | received | messages/s |
 |---|---|---|
-| \`mosquitto_sub\` (the feed's limit) | $(get feed_mosquitto_sub_count) | $(get feed_mosquitto_sub_per_s) |
-| connwatch: MosquittoClient + Watson decoder + engine, all rule kinds | $(get feed_connwatch_count) | $(get feed_connwatch_per_s) |
-| Python paho-mqtt + \`json.loads\` + dict | $(get feed_python_count) | $(get feed_python_per_s) |
+| \`mosquitto_sub\` (the feed's limit) | $(get feed_mosquitto_sub_count) | $(int feed_mosquitto_sub_per_s) |
+| connwatch: MosquittoClient + Watson decoder + engine, all rule kinds | $(get feed_connwatch_count) | $(int feed_connwatch_per_s) |
+| Python paho-mqtt + \`json.loads\` + dict | $(get feed_python_count) | $(int feed_python_per_s) |
 
 connwatch / mosquitto_sub = **$(get ratio_connwatch_mosquitto_sub)** (target ≥ 0.9);
 connwatch / Python = **$(get ratio_connwatch_python)** (target ≥ 2.5).
@@ -179,18 +181,18 @@ $(environment_clients=${BENCH_CLIENTS:-100000}; echo "$((environment_clients * $
 
 | path | events/s |
 |---|---|
-| decode only (byte-level Watson decoder) | $(get decode_per_s) |
-| decode + state + offline rule | $(get engine_offline_per_s) |
-| **decode + state + all six rule kinds** (target ≥ 1 000 000) | **$(get engine_all_kinds_per_s)** |
-| Foundation \`JSONDecoder\` + dictionary update | $(get foundation_per_s) |
-| Python \`json.loads\` + dict update ($feed_messages messages) | $(get python_inproc_per_s) |
-| alert firing (label set, annotations, fingerprint), alerts/s | $(get alert_firing_per_s) |
+| decode only (byte-level Watson decoder) | $(int decode_per_s) |
+| decode + state + offline rule | $(int engine_offline_per_s) |
+| **decode + state + all six rule kinds** (target ≥ 1 000 000) | **$(int engine_all_kinds_per_s)** |
+| Foundation \`JSONDecoder\` + dictionary update | $(int foundation_per_s) |
+| Python \`json.loads\` + dict update ($feed_messages messages) | $(int python_inproc_per_s) |
+| alert firing (label set, annotations, fingerprint), alerts/s | $(int alert_firing_per_s) |
 
 ## c. Memory (engine with every rule kind; each client connected and disconnected once)
 
 | tracked clients | bytes per client (RSS growth) | RSS, MiB |
 |---|---|---|
-$(for clients in $memory_clients; do echo "| $clients | $(get "memory_bytes_per_client_$clients") | $(get "memory_rss_mib_$clients") |"; done)
+$(for clients in $memory_clients; do echo "| $clients | $(int "memory_bytes_per_client_$clients") | $(dec "memory_rss_mib_$clients") |"; done)
 
 Target: ≤ 300 bytes per client.
 
@@ -202,10 +204,10 @@ pipeline (group, inhibit, dedup).
 
 | figure | value |
 |---|---|
-| alert changes after the disconnects | $(get storm_alert_changes) |
-| notifications produced | $(get storm_notifications) |
-| seconds of work until engine and notifier are idle (simulated clock runs ahead, 15 minutes) | $(get storm_seconds_to_idle) |
-| peak RSS, MiB | $(get storm_peak_rss_mib) |
+| alert changes after the disconnects | $(int storm_alert_changes) |
+| notifications produced | $(int storm_notifications) |
+| seconds of work until engine and notifier are idle (simulated clock runs ahead, 15 minutes) | $(calc "${fig[storm_seconds_to_idle]:-0}" 2) |
+| peak RSS, MiB | $(dec storm_peak_rss_mib) |
 
 ## e. Idle
 
