@@ -144,4 +144,43 @@ struct CompactStateTests {
         #expect(cache.shared(other) === other)
         #expect(cache.count == 1)
     }
+
+    @Test func countsFollowTheirRuleWhenAReloadMovesItAndNewClientsAreCounted() {
+        func kick(_ device: String, at time: Int64) -> StatusEvent {
+            StatusEvent(
+                action: .disconnect,
+                clientID: "d:org1:sensor:\(device)",
+                clientType: .device,
+                orgID: "org1",
+                typeID: "sensor",
+                deviceID: device,
+                time: time,
+                cause: .adminKick,
+                initiator: .server
+            )
+        }
+        let kicks = CountingRule(name: "kicks", kind: .disconnects, count: 3, window: 600_000)
+        let pumps = CountingRule(
+            name: "pump_kicks",
+            kind: .disconnects,
+            match: ClientMatcher([(.typeID, [Glob("pump")])]),
+            count: 1,
+            window: 600_000
+        )
+        let engine = Engine(configuration: EngineConfiguration(countingRules: [kicks]), startTime: 0)
+        var changes: [AlertChange] = []
+        engine.handle(kick("a", at: 1000), broker: "main", now: 1000, into: &changes)
+        engine.handle(kick("a", at: 2000), broker: "main", now: 2000, into: &changes)
+        // The rule moves to the second place; a rule that matches no sensor comes first.
+        engine.reconfigure(EngineConfiguration(countingRules: [pumps, kicks]), now: 3000, into: &changes)
+        engine.handle(kick("b", at: 3500), broker: "main", now: 3500, into: &changes)
+        #expect(changes.isEmpty)
+        engine.handle(kick("a", at: 4000), broker: "main", now: 4000, into: &changes)
+        #expect(changes.map(\.alert.rule) == ["kicks"])
+        #expect(changes.first?.alert.labels["device_id"] == "a")
+        changes.removeAll()
+        engine.handle(kick("b", at: 5000), broker: "main", now: 5000, into: &changes)
+        engine.handle(kick("b", at: 6000), broker: "main", now: 6000, into: &changes)
+        #expect(changes.map(\.alert.labels["device_id"]) == ["b"])
+    }
 }
