@@ -733,9 +733,11 @@ public final class Engine {
                     counterIndex[ruleIndex][key] = Int32(slotPosition)
                 }
             }
-            var slot = counterSlots[ruleIndex][slotPosition]
-            // Leaves the stored copy without its times, so `slot.times` is not copied on write.
-            counterSlots[ruleIndex][slotPosition].times = []
+            // Taken out by a swap: no reference counting, and `slot.times` is not copied on write.
+            // Meanwhile the table holds an empty slot; nothing below reads this rule's slots
+            // (firing checks inhibition by flapping only for the other rules).
+            var slot = CounterSlot(key: "")
+            swap(&slot, &counterSlots[ruleIndex][slotPosition])
             let insertAt = slot.times.lastIndex { $0 <= time }.map { $0 + 1 } ?? 0
             slot.times.insert(time, at: insertAt)
             if slot.times.count > rules[ruleIndex].count {
@@ -767,7 +769,7 @@ public final class Engine {
             default:
                 break
             }
-            counterSlots[ruleIndex][slotPosition] = slot
+            swap(&slot, &counterSlots[ruleIndex][slotPosition])
         }
     }
 
