@@ -1,7 +1,7 @@
 # connwatch — build, test, demo and benchmark on Debian 12.
 SWIFT ?= swift
 DEB_PACKAGES := mosquitto mosquitto-clients libmosquitto-dev libcurl4-openssl-dev libsystemd-dev \
-	libsqlite3-dev pkg-config python3 ca-certificates openssl tzdata faketime
+	libsqlite3-dev pkg-config python3 python3-paho-mqtt ca-certificates openssl tzdata faketime
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 PREFIX ?= /usr/local
@@ -44,10 +44,12 @@ demo: deps
 	$(SWIFT) build --product connwatch
 	scripts/demo.sh "$$($(SWIFT) build --show-bin-path)/connwatch"
 
-## bench: release-build benchmark of decode + state + rules
+## bench: release-build benchmarks (feed ratio, engine, memory, storm, idle) → bench/RESULTS.md, ~5 min
 bench: deps
 	$(SWIFT) build -c release --product connwatch-bench
-	"$$($(SWIFT) build -c release --show-bin-path)/connwatch-bench"
+	$(SWIFT) build -c release --product connwatch
+	scripts/bench.sh "$$($(SWIFT) build -c release --show-bin-path)/connwatch-bench" \
+		"$$($(SWIFT) build -c release --show-bin-path)/connwatch"
 
 ## deb: build/connwatch_VERSION_ARCH.deb (release build, Swift runtime linked statically)
 deb: deps

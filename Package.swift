@@ -43,7 +43,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(name: "connwatch-bench", dependencies: ["ConnWatchCore"]),
+        .executableTarget(name: "connwatch-bench", dependencies: ["ConnWatchCore", "ConnWatchRuntime"]),
         .target(name: "ConnWatchTestSupport", path: "Tests/Support"),
         .testTarget(name: "ConnWatchCoreTests", dependencies: ["ConnWatchCore"]),
         .testTarget(

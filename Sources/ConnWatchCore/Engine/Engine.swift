@@ -52,13 +52,20 @@ public final class Engine {
 
     /// One offline rule's state for one client.
     private struct Slot {
-        var rule: Int32
-        var phase: Phase = .idle
+        // Largest fields first: 32 bytes a slot.
         var since: Int64 = 0
+        /// Behind one reference: most slots never fire, and a slot stays a few words long.
+        var box: AlertBox?
+        var rule: Int32
         var generation: UInt32 = 0
-        var alert: Alert?
+        var phase: Phase = .idle
         /// Whether people were told it fires (not if a fleet alert inhibited it).
         var notified = false
+
+        var alert: Alert? {
+            get { box?.alert }
+            set { box = newValue.map(AlertBox.init) }
+        }
     }
 
     /// One counting rule's state for one group (a client, an address, a label value).
@@ -66,14 +73,20 @@ public final class Engine {
         var key: String
         /// The most recent counted event times, oldest first; at most the rule's `count`.
         var times: [Int64] = []
-        var phase: Phase = .idle
+        /// Behind one reference: most slots never fire, and a slot stays a few words long.
+        var box: AlertBox?
         var generation: UInt32 = 0
-        var alert: Alert?
         /// The client of the last counted event (its reason goes into the annotations).
         var lastClient: Int32 = 0
+        var phase: Phase = .idle
         var notified = false
         /// Changed since the store last saw it.
         var unsaved = false
+
+        var alert: Alert? {
+            get { box?.alert }
+            set { box = newValue.map(AlertBox.init) }
+        }
     }
 
     /// One fleet rule's state for one group of clients.
@@ -84,8 +97,19 @@ public final class Engine {
         var phase: Phase = .idle
         var since: Int64 = 0
         var generation: UInt32 = 0
-        var alert: Alert?
+        /// Behind one reference: most groups never fire.
+        var box: AlertBox?
+        var alert: Alert? {
+            get { box?.alert }
+            set { box = newValue.map(AlertBox.init) }
+        }
         var notified = false
+    }
+
+    /// A firing alert, shared by reference.
+    private final class AlertBox: Sendable {
+        let alert: Alert
+        init(_ alert: Alert) { self.alert = alert }
     }
 
     /// A deadline: for an offline slot (`client`, `slot`) or, when `counter` is set, for a
@@ -113,7 +137,19 @@ public final class Engine {
         var paused: [(client: Int32, slot: Int32)] = []
     }
 
-    public private(set) var configuration: EngineConfiguration
+    public private(set) var configuration: EngineConfiguration {
+        didSet { offlineTiming = Self.timing(of: configuration) }
+    }
+    /// Per offline rule: what it waits for and how long, read on every event without copying the rule.
+    private var offlineTiming: [(condition: OfflineRule.Condition, forDuration: Int64)] = []
+
+    private static func timing(
+        of configuration: EngineConfiguration
+    ) -> [(
+        condition: OfflineRule.Condition, forDuration: Int64
+    )] {
+        configuration.offlineRules.map { ($0.condition, $0.forDuration) }
+    }
     public let startTime: Int64
     /// Nothing fires before this time.
     public var graceEnd: Int64 { startTime + configuration.startupGrace }
@@ -126,8 +162,18 @@ public final class Engine {
     /// Per fleet rule: its groups and the index from group key to group.
     private var fleetGroups: [[FleetGroup]] = []
     private var fleetIndex: [[String: Int32]] = []
-    /// Per client: its group in each fleet rule, or -1.
-    private var clientFleet: [[Int32]] = []
+    /// Per client and fleet rule (`client * fleetRules.count + rule`): its group, or -1.
+    private var clientFleet: [Int32] = []
+    /// Per client: bit `r` is set when counting rule `r` matches it (client labels never change).
+    /// Only kept while there are at most 64 counting rules.
+    private var countingMatches: [UInt64] = []
+    /// Per counting rule grouped by client: each client's counter slot, or -1 (none yet). Such
+    /// rules have no entries in `counterIndex`. Empty for the other rules; filled up lazily.
+    private var clientCounter: [[Int32]] = []
+    /// Long texts (reasons, addresses) seen lately, so clients and log entries share one copy.
+    private var texts = TextCache()
+    /// The label sets clients have in common, so that clients of one type share one.
+    private var labels = SharedLabelsCache()
     private var feeds: [Feed] = []
     private var index: [String: Int32] = [:]
     private var timers = TimerQueue<TimerRef>()
@@ -146,9 +192,11 @@ public final class Engine {
 
     public init(configuration: EngineConfiguration, startTime: Int64) {
         self.configuration = configuration
+        self.offlineTiming = Self.timing(of: configuration)
         self.startTime = startTime
         counterSlots = Array(repeating: [], count: configuration.countingRules.count)
         counterIndex = Array(repeating: [:], count: configuration.countingRules.count)
+        clientCounter = Array(repeating: [], count: configuration.countingRules.count)
         fleetGroups = Array(repeating: [], count: configuration.fleetRules.count)
         fleetIndex = Array(repeating: [:], count: configuration.fleetRules.count)
     }
@@ -182,8 +230,15 @@ public final class Engine {
     /// appends the alert changes it causes.
     public func handle(_ event: StatusEvent, broker: String, now: Int64, into changes: inout [AlertChange]) {
         counters.events += 1
-        let isNew = index[event.clientID] == nil
-        let position = clientIndex(for: event, broker: broker)
+        let position: Int
+        let isNew: Bool
+        if let existing = index[event.clientID] {
+            position = Int(existing)
+            isNew = false
+        } else {
+            position = addClient(event, broker: broker)
+            isNew = true
+        }
         markUnsaved(client: position)
         let time = min(event.time, now)
         if isNew {
@@ -192,7 +247,7 @@ public final class Engine {
             restartInactive(position, basis: .noActivity, at: time)
         }
         // Mutated in place: copying the state out and back would copy its log on every event.
-        let transition = Self.apply(event, at: time, to: &clientStates[position])
+        let transition = Self.apply(event, at: time, to: &clientStates[position], texts: &texts)
         switch transition {
         case .connected(let wasDisconnected):
             clientConnected(position, at: time, into: &changes)
@@ -233,7 +288,15 @@ public final class Engine {
         case recorded
     }
 
-    private static func apply(_ event: StatusEvent, at time: Int64, to state: inout ClientState) -> Transition {
+    private static func apply(
+        _ event: StatusEvent,
+        at time: Int64,
+        to state: inout ClientState,
+        texts: inout TextCache
+    ) -> Transition {
+        // Long texts are stored once: the client's current text if equal, else the shared copy.
+        let reasonText = texts.shared(event.reasonText, current: state.reasonText)
+        let clientAddress = texts.shared(event.clientAddress, current: state.clientAddress)
         let transition: Transition
         switch event.action {
         case .connect:
@@ -244,7 +307,7 @@ public final class Engine {
                 state.status = .connected
                 state.lastConnectTime = time
                 state.protocolName = event.protocolName ?? state.protocolName
-                state.clientAddress = event.clientAddress ?? state.clientAddress
+                state.clientAddress = clientAddress ?? state.clientAddress
             } else {
                 transition = .stale
             }
@@ -259,7 +322,7 @@ public final class Engine {
                 state.lastDisconnectTime = time
                 state.disconnectedBy = event.initiator
                 state.reasonCode = event.reasonCode
-                state.reasonText = event.reasonText
+                state.reasonText = reasonText
                 state.cause = event.cause
                 state.protocolName = event.protocolName ?? state.protocolName
             } else {
@@ -279,7 +342,10 @@ public final class Engine {
         case .connected, .disconnected, .recorded: applied = true
         case .takeover, .stale: applied = false
         }
-        state.log.append(ConnectionLogEntry(event: event, applied: applied))
+        var entry = ConnectionLogEntry(event: event, applied: applied)
+        entry.reasonText = reasonText
+        entry.clientAddress = clientAddress
+        state.log.append(entry)
         return transition
     }
 
@@ -352,6 +418,8 @@ public final class Engine {
         }
         fleetGroups = Array(repeating: [], count: configuration.fleetRules.count)
         fleetIndex = Array(repeating: [:], count: configuration.fleetRules.count)
+        clientFleet = []
+        clientFleet.reserveCapacity(clientStates.count * configuration.fleetRules.count)
         for position in clientStates.indices {
             var memberships: [Int32] = []
             for (ruleIndex, rule) in configuration.fleetRules.enumerated() {
@@ -359,7 +427,7 @@ public final class Engine {
                     rule.match.matches(clientStates[position]) ? joinFleet(rule: ruleIndex, client: position) : -1
                 )
             }
-            clientFleet[position] = memberships
+            clientFleet.append(contentsOf: memberships)
         }
         for ruleIndex in fleetGroups.indices {
             for group in fleetGroups[ruleIndex].indices {
@@ -370,19 +438,24 @@ public final class Engine {
 
     /// Counting rules that keep their name keep their counts and alerts; the rest resolve.
     private func reconfigureCounters(oldRules: [CountingRule], now: Int64, into changes: inout [AlertChange]) {
+        countingMatches = clientStates.map { countingMask($0) }
         let oldCounters = counterSlots
         let oldIndex = counterIndex
+        let oldClientCounter = clientCounter
         counterSlots = []
         counterIndex = []
+        clientCounter = []
         var kept = Set<Int>()
         for rule in configuration.countingRules {
             if let old = oldRules.firstIndex(where: { $0.name == rule.name && $0.grouping == rule.grouping }) {
                 kept.insert(old)
                 counterSlots.append(oldCounters[old])
                 counterIndex.append(oldIndex[old])
+                clientCounter.append(oldClientCounter[old])
             } else {
                 counterSlots.append([])
                 counterIndex.append([:])
+                clientCounter.append([])
             }
         }
         for (ruleIndex, ruleCounters) in counterSlots.enumerated() {
@@ -472,24 +545,73 @@ public final class Engine {
 
     // MARK: Internals
 
-    private func clientIndex(for event: StatusEvent, broker: String) -> Int {
-        if let position = index[event.clientID] { return Int(position) }
-        let state = ClientState(event: event, broker: broker, logCapacity: configuration.logCapacity)
+    /// Adds a client first heard of in `event`; returns its position.
+    private func addClient(_ event: StatusEvent, broker: String) -> Int {
+        addClient(ClientState(event: event, broker: broker, logCapacity: configuration.logCapacity))
+    }
+
+    /// Adds a client (new, or restored with its state) with idle slots for the rules it matches.
+    private func addClient(_ client: ClientState) -> Int {
+        var state = client
+        state.sharedLabels = labels.shared(state.sharedLabels)
         let position = clientStates.count
         clientStates.append(state)
         unsavedClient.append(false)
-        index[event.clientID] = Int32(position)
+        index[state.clientID] = Int32(position)
+        if state.status == .disconnected { disconnectedCount += 1 }
         var clientSlots: [Slot] = []
         for (ruleIndex, rule) in configuration.offlineRules.enumerated() where rule.match.matches(state) {
             clientSlots.append(Slot(rule: Int32(ruleIndex)))
         }
         slots.append(clientSlots)
-        var memberships: [Int32] = []
         for (ruleIndex, rule) in configuration.fleetRules.enumerated() {
-            memberships.append(rule.match.matches(state) ? joinFleet(rule: ruleIndex, client: position) : -1)
+            clientFleet.append(rule.match.matches(state) ? joinFleet(rule: ruleIndex, client: position) : -1)
         }
-        clientFleet.append(memberships)
+        countingMatches.append(countingMask(state))
+        for ruleIndex in clientCounter.indices where !clientCounter[ruleIndex].isEmpty {
+            clientCounter[ruleIndex].append(-1)
+        }
         return position
+    }
+
+    /// The counting rules matching `client`, as bits; all bits when there are more than 64 rules
+    /// (then `count` checks the matcher itself).
+    private func countingMask(_ client: ClientState) -> UInt64 {
+        let rules = configuration.countingRules
+        guard rules.count <= 64 else { return .max }
+        var mask: UInt64 = 0
+        for (ruleIndex, rule) in rules.enumerated() where rule.match.matches(client) {
+            mask |= 1 << UInt64(ruleIndex)
+        }
+        return mask
+    }
+
+    /// Whether counting rule `ruleIndex` matches the client at `position`.
+    @inline(__always)
+    private func countingRuleMatches(_ ruleIndex: Int, client position: Int) -> Bool {
+        let rules = configuration.countingRules
+        if rules.count > 64 { return rules[ruleIndex].match.matches(clientStates[position]) }
+        return countingMatches[position] & (1 << UInt64(ruleIndex)) != 0
+    }
+
+    /// The counter slot of a rule grouped by client for the client at `position`, if it has one;
+    /// for rules grouped otherwise, the slot whose key is the client id (as a group key).
+    private func existingCounterSlot(rule ruleIndex: Int, client position: Int) -> Int32? {
+        guard configuration.countingRules[ruleIndex].grouping == .client else {
+            return counterIndex[ruleIndex][clientStates[position].clientID]
+        }
+        guard position < clientCounter[ruleIndex].count else { return nil }
+        let slot = clientCounter[ruleIndex][position]
+        return slot >= 0 ? slot : nil
+    }
+
+    private func setCounterSlot(_ slot: Int32, rule ruleIndex: Int, client position: Int) {
+        if clientCounter[ruleIndex].count < clientStates.count {
+            clientCounter[ruleIndex].append(
+                contentsOf: repeatElement(-1, count: clientStates.count - clientCounter[ruleIndex].count)
+            )
+        }
+        clientCounter[ruleIndex][position] = slot
     }
 
     /// An event older than the client's latest connect or disconnect is out of order. When the
@@ -519,7 +641,7 @@ public final class Engine {
 
     private func clientConnected(_ position: Int, at time: Int64, into changes: inout [AlertChange]) {
         for slotPosition in slots[position].indices
-        where configuration.offlineRules[Int(slots[position][slotPosition].rule)].condition != .noActivity {
+        where offlineTiming[Int(slots[position][slotPosition].rule)].condition != .noActivity {
             endSlot(position, slotPosition, at: time, into: &changes)
         }
         restartInactive(position, basis: .noConnect, at: time)
@@ -567,21 +689,23 @@ public final class Engine {
 
     /// Starts the clock of the client's `inactive` slots of `basis` from `time`.
     private func restartInactive(_ position: Int, basis: OfflineRule.Condition, at time: Int64) {
+        guard offlineTiming.contains(where: { $0.condition == basis }) else { return }
         for slotPosition in slots[position].indices {
+            let timing = offlineTiming[Int(slots[position][slotPosition].rule)]
+            guard timing.condition == basis, slots[position][slotPosition].phase == .idle else { continue }
             var slot = slots[position][slotPosition]
-            let rule = configuration.offlineRules[Int(slot.rule)]
-            guard rule.condition == basis, slot.phase == .idle else { continue }
             slot.phase = .pending
             slot.since = time
-            schedule(&slot, client: position, slot: slotPosition, deadline: time + rule.forDuration)
+            schedule(&slot, client: position, slot: slotPosition, deadline: time + timing.forDuration)
             slots[position][slotPosition] = slot
         }
     }
 
     /// Any event of the client: `inactive` rules on activity end and start again.
     private func clientActive(_ position: Int, at time: Int64, into changes: inout [AlertChange]) {
+        guard offlineTiming.contains(where: { $0.condition == .noActivity }) else { return }
         for slotPosition in slots[position].indices
-        where configuration.offlineRules[Int(slots[position][slotPosition].rule)].condition == .noActivity {
+        where offlineTiming[Int(slots[position][slotPosition].rule)].condition == .noActivity {
             endSlot(position, slotPosition, at: time, into: &changes)
         }
         restartInactive(position, basis: .noActivity, at: time)
@@ -601,12 +725,12 @@ public final class Engine {
             slots[position][slotPosition].generation = nextGeneration()
         }
         for slotPosition in slots[position].indices where slots[position][slotPosition].phase == .idle {
+            let timing = offlineTiming[Int(slots[position][slotPosition].rule)]
+            guard timing.condition == .disconnected else { continue }
             var slot = slots[position][slotPosition]
-            let rule = configuration.offlineRules[Int(slot.rule)]
-            guard rule.condition == .disconnected else { continue }
             slot.phase = .pending
             slot.since = time
-            schedule(&slot, client: position, slot: slotPosition, deadline: max(time + rule.forDuration, now))
+            schedule(&slot, client: position, slot: slotPosition, deadline: max(time + timing.forDuration, now))
             slots[position][slotPosition] = slot
         }
     }
@@ -630,32 +754,50 @@ public final class Engine {
         transition: Bool,
         into changes: inout [AlertChange]
     ) {
-        for (ruleIndex, rule) in configuration.countingRules.enumerated() where rule.counts(event) {
-            if rule.kind == .flapping && !transition { continue }
-            let client = clientStates[position]
-            guard rule.match.matches(client) else { continue }
-            let key: String
-            switch rule.grouping {
-            case .client: key = client.clientID
-            case .address:
-                guard let address = event.clientAddress, !address.isEmpty else { continue }
-                key = address
-            case .label(let label): key = label.value(of: client)
-            }
+        // Rules are read in place: copying one would retain and release each of its texts and lists.
+        let rules = configuration.countingRules
+        for ruleIndex in rules.indices where countingRuleMatches(ruleIndex, client: position) {
+            guard rules[ruleIndex].counts(event) else { continue }
+            if rules[ruleIndex].kind == .flapping && !transition { continue }
             let slotPosition: Int
-            if let existing = counterIndex[ruleIndex][key] {
+            if rules[ruleIndex].grouping == .client,
+                let existing = existingCounterSlot(rule: ruleIndex, client: position)
+            {
                 slotPosition = Int(existing)
             } else {
-                slotPosition = counterSlots[ruleIndex].count
-                counterSlots[ruleIndex].append(CounterSlot(key: key))
-                counterIndex[ruleIndex][key] = Int32(slotPosition)
+                let key: String
+                switch rules[ruleIndex].grouping {
+                case .client: key = clientStates[position].clientID
+                case .address:
+                    guard let address = event.clientAddress, !address.isEmpty else { continue }
+                    key = address
+                case .label(let label): key = label.value(of: clientStates[position])
+                }
+                if rules[ruleIndex].grouping == .client {
+                    // Found by the client's position, not by a key lookup.
+                    slotPosition = counterSlots[ruleIndex].count
+                    counterSlots[ruleIndex].append(CounterSlot(key: key))
+                    setCounterSlot(Int32(slotPosition), rule: ruleIndex, client: position)
+                } else if let existing = counterIndex[ruleIndex][key] {
+                    slotPosition = Int(existing)
+                } else {
+                    slotPosition = counterSlots[ruleIndex].count
+                    counterSlots[ruleIndex].append(CounterSlot(key: key))
+                    counterIndex[ruleIndex][key] = Int32(slotPosition)
+                }
             }
-            var slot = counterSlots[ruleIndex][slotPosition]
+            // Taken out by a swap: no reference counting, and `slot.times` is not copied on write.
+            // Meanwhile the table holds an empty slot; nothing below reads this rule's slots
+            // (firing checks inhibition by flapping only for the other rules).
+            var slot = CounterSlot(key: "")
+            swap(&slot, &counterSlots[ruleIndex][slotPosition])
             let insertAt = slot.times.lastIndex { $0 <= time }.map { $0 + 1 } ?? 0
             slot.times.insert(time, at: insertAt)
-            if slot.times.count > rule.count { slot.times.removeFirst(slot.times.count - rule.count) }
+            if slot.times.count > rules[ruleIndex].count {
+                slot.times.removeFirst(slot.times.count - rules[ruleIndex].count)
+            }
             slot.lastClient = Int32(position)
-            let holds = Self.threshold(slot, rule, at: time)
+            let holds = Self.threshold(slot, rules[ruleIndex], at: time)
             switch slot.phase {
             case .idle where holds:
                 if time < graceEnd {
@@ -663,14 +805,24 @@ public final class Engine {
                     scheduleCounter(&slot, rule: ruleIndex, slot: slotPosition, at: graceEnd)
                 } else {
                     fireCounter(&slot, rule: ruleIndex, at: time, into: &changes)
-                    scheduleCounter(&slot, rule: ruleIndex, slot: slotPosition, at: Self.resolveDeadline(slot, rule))
+                    scheduleCounter(
+                        &slot,
+                        rule: ruleIndex,
+                        slot: slotPosition,
+                        at: Self.resolveDeadline(slot, rules[ruleIndex])
+                    )
                 }
             case .firing:
-                scheduleCounter(&slot, rule: ruleIndex, slot: slotPosition, at: Self.resolveDeadline(slot, rule))
+                scheduleCounter(
+                    &slot,
+                    rule: ruleIndex,
+                    slot: slotPosition,
+                    at: Self.resolveDeadline(slot, rules[ruleIndex])
+                )
             default:
                 break
             }
-            counterSlots[ruleIndex][slotPosition] = slot
+            swap(&slot, &counterSlots[ruleIndex][slotPosition])
             markUnsaved(counterRule: ruleIndex, slot: slotPosition)
         }
     }
@@ -912,7 +1064,10 @@ public final class Engine {
         into changes: inout [AlertChange]
     ) {
         guard !configuration.fleetRules.isEmpty else { return }
-        for (ruleIndex, group) in clientFleet[position].enumerated() where group >= 0 {
+        let base = position * configuration.fleetRules.count
+        for ruleIndex in configuration.fleetRules.indices {
+            let group = clientFleet[base + ruleIndex]
+            guard group >= 0 else { continue }
             fleetGroups[ruleIndex][Int(group)].offline += offlineDelta
             evaluateFleet(rule: ruleIndex, group: Int(group), at: time, into: &changes)
         }
@@ -1048,15 +1203,18 @@ public final class Engine {
     /// Whether a firing fleet alert of one of the client's groups, or its own flapping alert,
     /// speaks for it.
     private func isInhibited(_ position: Int, byFlapping: Bool = true) -> Bool {
-        guard position < clientFleet.count else { return false }
-        for (ruleIndex, group) in clientFleet[position].enumerated()
-        where group >= 0 && configuration.fleetRules[ruleIndex].inhibit {
-            if fleetGroups[ruleIndex][Int(group)].phase == .firing { return true }
+        guard position < clientStates.count else { return false }
+        let fleetRules = configuration.fleetRules.count
+        for ruleIndex in 0..<fleetRules where configuration.fleetRules[ruleIndex].inhibit {
+            let group = clientFleet[position * fleetRules + ruleIndex]
+            if group >= 0 && fleetGroups[ruleIndex][Int(group)].phase == .firing { return true }
         }
         guard byFlapping else { return false }
-        let clientID = clientStates[position].clientID
-        for (ruleIndex, rule) in configuration.countingRules.enumerated() where rule.kind == .flapping {
-            if let slot = counterIndex[ruleIndex][clientID], counterSlots[ruleIndex][Int(slot)].phase == .firing {
+        for ruleIndex in configuration.countingRules.indices
+        where configuration.countingRules[ruleIndex].kind == .flapping {
+            if let slot = existingCounterSlot(rule: ruleIndex, client: position),
+                counterSlots[ruleIndex][Int(slot)].phase == .firing
+            {
                 return true
             }
         }
@@ -1190,14 +1348,10 @@ public final class Engine {
                 for entry in saved.log.entries { log.append(entry) }
                 state.log = log
             }
-            let position = clientStates.count
-            clientStates.append(state)
-            unsavedClient.append(false)
-            index[state.clientID] = Int32(position)
-            if state.status == .disconnected { disconnectedCount += 1 }
-            var clientSlots: [Slot] = []
-            for (ruleIndex, rule) in configuration.offlineRules.enumerated() where rule.match.matches(state) {
-                var slot = Slot(rule: Int32(ruleIndex))
+            let position = addClient(state)
+            for slotPosition in slots[position].indices {
+                var slot = slots[position][slotPosition]
+                let rule = configuration.offlineRules[Int(slot.rule)]
                 let since: Int64?
                 switch rule.condition {
                 case .disconnected: since = state.status == .disconnected ? state.lastDisconnectTime : nil
@@ -1216,17 +1370,11 @@ public final class Engine {
                         firingCount += 1
                         restored.append(alert)
                     } else {
-                        schedule(&slot, client: position, slot: clientSlots.count, deadline: since + rule.forDuration)
+                        schedule(&slot, client: position, slot: slotPosition, deadline: since + rule.forDuration)
                     }
                 }
-                clientSlots.append(slot)
+                slots[position][slotPosition] = slot
             }
-            slots.append(clientSlots)
-            var memberships: [Int32] = []
-            for (ruleIndex, rule) in configuration.fleetRules.enumerated() {
-                memberships.append(rule.match.matches(state) ? joinFleet(rule: ruleIndex, client: position) : -1)
-            }
-            clientFleet.append(memberships)
         }
         restoreCounters(records, stored: &stored, restored: &restored, now: now)
         restoreFleet(stored: &stored, restored: &restored, now: now, into: &changes)
@@ -1256,9 +1404,15 @@ public final class Engine {
     ) {
         for record in records {
             guard let ruleIndex = configuration.countingRules.firstIndex(where: { $0.name == record.rule }),
-                let lastClient = index[record.lastClient], counterIndex[ruleIndex][record.key] == nil
+                let lastClient = index[record.lastClient]
             else { continue }
             let rule = configuration.countingRules[ruleIndex]
+            let byClient = rule.grouping == .client
+            if byClient, let client = index[record.key] {
+                if existingCounterSlot(rule: ruleIndex, client: Int(client)) != nil { continue }
+            } else if byClient || counterIndex[ruleIndex][record.key] != nil {
+                continue
+            }
             var slot = CounterSlot(key: record.key)
             slot.times = Array(record.times.sorted().suffix(rule.count))
             slot.lastClient = lastClient
@@ -1278,7 +1432,11 @@ public final class Engine {
                 continue
             }
             counterSlots[ruleIndex].append(slot)
-            counterIndex[ruleIndex][record.key] = Int32(position)
+            if byClient, let client = index[record.key] {
+                setCounterSlot(Int32(position), rule: ruleIndex, client: Int(client))
+            } else {
+                counterIndex[ruleIndex][record.key] = Int32(position)
+            }
         }
     }
 
@@ -1366,4 +1524,51 @@ public struct CounterRecord: Sendable, Equatable {
         self.notified = notified
         self.isLive = isLive
     }
+}
+
+/// Shares the storage of long texts (reasons, IPv6 addresses) among clients and log entries:
+/// the decoder makes a new `String` per event, the engine keeps one copy per distinct text.
+/// Texts of up to 15 bytes are stored inline by `String` and pass through. Bounded: once
+/// `limit` texts are known, new ones are kept as they come (correct, just not shared).
+struct TextCache {
+    private var known: Set<String> = []
+    let limit: Int
+
+    init(limit: Int = 4096) {
+        self.limit = limit
+    }
+
+    /// `text`, or an equal string whose storage is already kept: `current` if equal, else the
+    /// shared copy.
+    @inline(__always)
+    mutating func shared(_ text: String?, current: String?) -> String? {
+        guard let text, text.utf8.count > 15 else { return text }
+        if let current, current == text { return current }
+        if let existing = known.firstIndex(of: text) { return known[existing] }
+        if known.count < limit { known.insert(text) }
+        return text
+    }
+
+    /// How many distinct texts are shared.
+    var count: Int { known.count }
+}
+
+/// Hands out one ``SharedClientLabels`` per distinct label set. Bounded like ``TextCache``.
+struct SharedLabelsCache {
+    private var known: [SharedClientLabels.Key: SharedClientLabels] = [:]
+    let limit: Int
+
+    init(limit: Int = 4096) {
+        self.limit = limit
+    }
+
+    /// The shared instance equal to `labels` (`labels` itself the first time).
+    mutating func shared(_ labels: SharedClientLabels) -> SharedClientLabels {
+        let key = labels.key
+        if let existing = known[key] { return existing }
+        if known.count < limit { known[key] = labels }
+        return labels
+    }
+
+    var count: Int { known.count }
 }

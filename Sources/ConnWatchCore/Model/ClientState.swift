@@ -26,6 +26,28 @@ public struct ConnectionLogEntry: Sendable, Equatable {
     /// `false` when the event was older than the state it arrived into and changed nothing.
     public var applied: Bool
 
+    /// An entry with every field given.
+    public init(
+        action: StatusAction,
+        time: Int64,
+        reasonCode: Int? = nil,
+        reasonText: String? = nil,
+        cause: DisconnectCause? = nil,
+        initiator: DisconnectInitiator? = nil,
+        clientAddress: String? = nil,
+        applied: Bool = true
+    ) {
+        self.action = action
+        self.time = time
+        self.reasonCode = reasonCode
+        self.reasonText = reasonText
+        self.cause = cause
+        self.initiator = initiator
+        self.clientAddress = clientAddress
+        self.applied = applied
+    }
+
+    /// The entry recording `event`.
     public init(event: StatusEvent, applied: Bool) {
         self.action = event.action
         self.time = event.time
@@ -39,70 +61,214 @@ public struct ConnectionLogEntry: Sendable, Equatable {
 }
 
 /// The last `capacity` connection events of one client, oldest first. Memory stays bounded.
+///
+/// Entries are kept in a compact form (48 bytes: the texts, the time, the reason code and the
+/// small enums packed into one word) in a ring buffer; ``entries`` rebuilds the public
+/// ``ConnectionLogEntry`` values.
 public struct ConnectionLog: Sendable {
-    public let capacity: Int
-    private var storage: [ConnectionLogEntry] = []
-    private var head = 0
+    /// One entry as stored.
+    struct Packed: Sendable {
+        var time: Int64
+        var reasonText: String?
+        var clientAddress: String?
+        /// The reason code when it fits in 32 bits (see `flags`).
+        var code: Int32
+        var action: UInt8
+        /// `DisconnectCause.rawValue`, or `Packed.none`.
+        var cause: UInt8
+        /// `DisconnectInitiator.rawValue`, or `Packed.none`.
+        var initiator: UInt8
+        /// `applied`, `hasCode`, `wideCode` bits.
+        var flags: UInt8
+
+        static let none: UInt8 = 0xFF
+        static let applied: UInt8 = 1
+        static let hasCode: UInt8 = 2
+        /// The code does not fit in `code`: it is in the log's `wideCodes`, keyed by ring slot.
+        static let wideCode: UInt8 = 4
+    }
+
+    private var storage: [Packed] = []
+    private var head: Int32 = 0
+    private var storedCapacity: Int32
+    /// Reason codes beyond 32 bits, by ring slot (almost always `nil`).
+    private var wideCodes: [Int32: Int]?
+
+    /// How many entries the log keeps.
+    public var capacity: Int { Int(storedCapacity) }
 
     public init(capacity: Int) {
-        self.capacity = max(capacity, 0)
+        self.storedCapacity = Int32(clamping: max(capacity, 0))
     }
 
     /// Adds an entry, dropping the oldest once the log is full.
     public mutating func append(_ entry: ConnectionLogEntry) {
-        guard capacity > 0 else { return }
-        if storage.count < capacity {
-            storage.append(entry)
-        } else {
-            storage[head] = entry
-            head = (head + 1) % capacity
+        guard storedCapacity > 0 else { return }
+        let slot: Int32 = storage.count < Int(storedCapacity) ? Int32(storage.count) : head
+        var flags: UInt8 = entry.applied ? Packed.applied : 0
+        var code: Int32 = 0
+        if let reasonCode = entry.reasonCode {
+            flags |= Packed.hasCode
+            if let narrow = Int32(exactly: reasonCode) {
+                code = narrow
+            } else {
+                flags |= Packed.wideCode
+                wideCodes = wideCodes ?? [:]
+                wideCodes?[slot] = reasonCode
+            }
         }
+        if flags & Packed.wideCode == 0, wideCodes?[slot] != nil {
+            wideCodes?[slot] = nil
+            if wideCodes?.isEmpty == true { wideCodes = nil }
+        }
+        let packed = Packed(
+            time: entry.time,
+            reasonText: entry.reasonText,
+            clientAddress: entry.clientAddress,
+            code: code,
+            action: entry.action.rawValue,
+            cause: entry.cause?.rawValue ?? Packed.none,
+            initiator: entry.initiator?.rawValue ?? Packed.none,
+            flags: flags
+        )
+        if storage.count < Int(storedCapacity) {
+            storage.append(packed)
+        } else {
+            storage[Int(head)] = packed
+            head = (head + 1) % storedCapacity
+        }
+    }
+
+    private func unpack(_ slot: Int) -> ConnectionLogEntry {
+        let packed = storage[slot]
+        var reasonCode: Int?
+        if packed.flags & Packed.hasCode != 0 {
+            reasonCode = packed.flags & Packed.wideCode != 0 ? wideCodes?[Int32(slot)] : Int(packed.code)
+        }
+        return ConnectionLogEntry(
+            action: StatusAction(rawValue: packed.action) ?? .connect,
+            time: packed.time,
+            reasonCode: reasonCode,
+            reasonText: packed.reasonText,
+            cause: DisconnectCause(rawValue: packed.cause),
+            initiator: DisconnectInitiator(rawValue: packed.initiator),
+            clientAddress: packed.clientAddress,
+            applied: packed.flags & Packed.applied != 0
+        )
     }
 
     /// The entries, oldest first.
     public var entries: [ConnectionLogEntry] {
-        guard storage.count == capacity, head != 0 else { return storage }
-        return Array(storage[head...] + storage[..<head])
+        var result: [ConnectionLogEntry] = []
+        result.reserveCapacity(storage.count)
+        let start = storage.count == Int(storedCapacity) ? Int(head) : 0
+        for offset in 0..<storage.count {
+            result.append(unpack((start + offset) % storage.count))
+        }
+        return result
     }
 
     public var count: Int { storage.count }
 }
 
+/// The labels many clients have in common (organisation, type, application, broker), stored
+/// once and shared by reference (see ``ClientState``).
+final class SharedClientLabels: Sendable {
+    let orgID: String
+    let typeID: String
+    let appID: String
+    let broker: String
+
+    init(orgID: String, typeID: String, appID: String, broker: String) {
+        self.orgID = orgID
+        self.typeID = typeID
+        self.appID = appID
+        self.broker = broker
+    }
+
+    /// What makes two label sets the same.
+    struct Key: Hashable {
+        var orgID: String
+        var typeID: String
+        var appID: String
+        var broker: String
+    }
+
+    var key: Key { Key(orgID: orgID, typeID: typeID, appID: appID, broker: broker) }
+}
+
 /// Everything connwatch knows about one client.
+///
+/// Stored compactly: the labels clients have in common are one shared reference, the largest
+/// fields come first and the one-byte ones last, so no space is lost to padding.
 public struct ClientState: Sendable {
     public var clientID: String
-    public var clientType: ClientType
-    public var orgID: String
-    public var typeID: String
     public var deviceID: String
-    public var appID: String
-    /// The broker (configured name) whose feed reported the client.
-    public var broker: String
-    public var status: ConnectionStatus
-    public var lastConnectTime: Int64?
-    public var lastDisconnectTime: Int64?
-    public var lastActivityEvent: StatusAction?
-    public var lastActivityTime: Int64?
-    /// Who closed the last connection.
-    public var disconnectedBy: DisconnectInitiator?
-    public var reasonCode: Int?
+    /// `orgID`, `typeID`, `appID` and `broker`; a new one is made when one of them is set.
+    var sharedLabels: SharedClientLabels
     public var reasonText: String?
-    public var cause: DisconnectCause?
     public var protocolName: String?
     public var clientAddress: String?
+    public var log: ConnectionLog
+    public var lastConnectTime: Int64?
+    public var lastDisconnectTime: Int64?
+    public var lastActivityTime: Int64?
+    public var reasonCode: Int?
     /// The feed's ordering number of the last applied connect or disconnect, if it sends one.
     public var lastSequence: Int64?
-    public var log: ConnectionLog
+    public var clientType: ClientType
+    public var status: ConnectionStatus
+    public var lastActivityEvent: StatusAction?
+    /// Who closed the last connection.
+    public var disconnectedBy: DisconnectInitiator?
+    public var cause: DisconnectCause?
+
+    public var orgID: String {
+        get { sharedLabels.orgID }
+        set { relabel(orgID: newValue) }
+    }
+
+    public var typeID: String {
+        get { sharedLabels.typeID }
+        set { relabel(typeID: newValue) }
+    }
+
+    public var appID: String {
+        get { sharedLabels.appID }
+        set { relabel(appID: newValue) }
+    }
+
+    /// The broker (configured name) whose feed reported the client.
+    public var broker: String {
+        get { sharedLabels.broker }
+        set { relabel(broker: newValue) }
+    }
 
     public init(event: StatusEvent, broker: String, logCapacity: Int) {
         self.clientID = event.clientID
         self.clientType = event.clientType
-        self.orgID = event.orgID
-        self.typeID = event.typeID
+        self.sharedLabels = SharedClientLabels(
+            orgID: event.orgID,
+            typeID: event.typeID,
+            appID: event.appID,
+            broker: broker
+        )
         self.deviceID = event.deviceID
-        self.appID = event.appID
-        self.broker = broker
         self.status = .unknown
         self.log = ConnectionLog(capacity: logCapacity)
+    }
+
+    private mutating func relabel(
+        orgID: String? = nil,
+        typeID: String? = nil,
+        appID: String? = nil,
+        broker: String? = nil
+    ) {
+        sharedLabels = SharedClientLabels(
+            orgID: orgID ?? sharedLabels.orgID,
+            typeID: typeID ?? sharedLabels.typeID,
+            appID: appID ?? sharedLabels.appID,
+            broker: broker ?? sharedLabels.broker
+        )
     }
 }

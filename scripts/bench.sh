@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# connwatch benchmarks (make bench): prints every figure and writes bench/RESULTS.md.
+# Usage: scripts/bench.sh PATH-TO-connwatch-bench PATH-TO-connwatch
+# Sizes (environment): BENCH_CLIENTS (100000) and BENCH_ROUNDS (10) for the in-process engine run;
+# BENCH_FEED_MESSAGES (500000) and BENCH_FEED_CLIENTS (100000) for the feed and Python runs;
+# BENCH_MEMORY_CLIENTS ("100000 1000000"); BENCH_STORM_CLIENTS (100000);
+# BENCH_IDLE_CLIENTS (100000) and BENCH_IDLE_SECONDS (60); BENCH_RESULTS (bench/RESULTS.md).
+set -euo pipefail
+bench=${1:?usage: bench.sh PATH-TO-connwatch-bench PATH-TO-connwatch}
+connwatch=${2:?usage: bench.sh PATH-TO-connwatch-bench PATH-TO-connwatch}
+here=$(cd "$(dirname "$0")" && pwd)
+python=/usr/bin/python3   # Debian's, with python3-paho-mqtt
+feed_messages=${BENCH_FEED_MESSAGES:-500000}
+feed_clients=${BENCH_FEED_CLIENTS:-100000}
+memory_clients=${BENCH_MEMORY_CLIENTS:-100000 1000000}
+storm_clients=${BENCH_STORM_CLIENTS:-100000}
+idle_clients=${BENCH_IDLE_CLIENTS:-100000}
+idle_seconds=${BENCH_IDLE_SECONDS:-60}
+results=${BENCH_RESULTS:-$(dirname "$here")/bench/RESULTS.md}
+work=$(mktemp -d /tmp/connwatch-bench.XXXXXX)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+free_port() { "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+now() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"%.${2:-0}f\", $1 }"; }
+# figure NAME VALUE: remembered for RESULTS.md
+declare -A fig
+record() { fig[$1]=$2; }
+collect() { # collect FILE: the `figure NAME VALUE` lines a bench mode printed
+    while read -r _ name value; do record "$name" "$value"; done < <(grep '^figure ' "$1" || true)
+}
+
+echo "== connwatch bench, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+echo "   $(nproc) cores, $cpu, $mem"
+
+# --- b. engine, in process -------------------------------------------------------------------
+echo "== engine (in process, one core)"
+"$bench" engine | tee "$work/engine.txt"
+collect "$work/engine.txt"
+
+"$bench" gen "$work/feed.txt" "$feed_messages" "$feed_clients"
+echo "== Python json.loads + dict update, in process ($feed_messages messages)"
+"$python" "$here/bench_python.py" inproc "$work/feed.txt" | tee "$work/python-inproc.txt"
+py_count=$(sed -n 's/.*count=\([0-9]*\).*/\1/p' "$work/python-inproc.txt")
+py_secs=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' "$work/python-inproc.txt")
+record python_inproc_per_s "$(calc "$py_count / $py_secs")"
+echo "   $(calc "$py_count / $py_secs") events/s"
+
+# --- a. feed limit ratio ---------------------------------------------------------------------
+port=$(free_port)
+cat > "$work/mosquitto.conf" <<CONF
+listener $port 127.0.0.1
+allow_anonymous true
+max_queued_messages 0
+max_inflight_messages 0
+CONF
+mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
+mosquitto_pid=$!
+pids+=($mosquitto_pid)
+for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+
+publish() { mosquitto_pub -h 127.0.0.1 -p "$port" -q 0 -t iot-2/type/sensor/id/bench/mon -l < "$1"; }
+# feed NAME: runs the subscriber already started (ready), publishes, records NAME_count and NAME_per_s
+# from the publish start to the subscriber's last message.
+finish_feed() { # NAME START COUNT LAST
+    local rate
+    rate=$(calc "$3 / ($4 - $2)")
+    record "feed_$1_count" "$3"
+    record "feed_$1_per_s" "$rate"
+    echo "   $1: received $3 of $feed_messages, $rate msg/s"
+}
+
+echo "== feed: $feed_messages messages through mosquitto (port $port, QoS 0, nothing dropped)"
+mosquitto_sub -h 127.0.0.1 -p "$port" -t 'iot-2/type/+/id/+/mon' -C "$feed_messages" -W 120 -F '%U' > "$work/sub.txt" &
+sub_pid=$!
+sleep 1
+start=$(now); publish "$work/feed.txt"; wait "$sub_pid" || true
+finish_feed mosquitto_sub "$start" "$(wc -l < "$work/sub.txt")" "$(tail -n1 "$work/sub.txt")"
+
+# feed_counting NAME COMMAND...: a receiver that prints `ready`, then `count=N last=UNIX-SECONDS`
+feed_counting() {
+    local name=$1 line
+    shift
+    "$@" > "$work/$name-feed.txt" &
+    sub_pid=$!
+    for _ in $(seq 100); do grep -q ready "$work/$name-feed.txt" 2>/dev/null && break; sleep 0.1; done
+    sleep 1
+    start=$(now); publish "$work/feed.txt"; wait "$sub_pid" || true
+    line=$(grep count= "$work/$name-feed.txt")
+    finish_feed "$name" "$start" "$(sed 's/.*count=\([0-9]*\).*/\1/' <<<"$line")" \
+        "$(sed 's/.*last=\([0-9.]*\).*/\1/' <<<"$line")"
+}
+feed_counting connwatch "$bench" feed "$port" "$feed_messages"
+feed_counting python "$python" "$here/bench_python.py" mqtt "$port" "$feed_messages"
+record ratio_connwatch_mosquitto_sub "$(calc "${fig[feed_connwatch_per_s]} / ${fig[feed_mosquitto_sub_per_s]}" 2)"
+record ratio_connwatch_python "$(calc "${fig[feed_connwatch_per_s]} / ${fig[feed_python_per_s]}" 2)"
+echo "   connwatch / mosquitto_sub = ${fig[ratio_connwatch_mosquitto_sub]} (target >= 0.9)," \
+    "connwatch / python = ${fig[ratio_connwatch_python]} (target >= 2.5)"
+grep -iE "drop|bench-python|bench-connwatch" "$work/mosquitto.log" | grep -v "New client\|New connection" | head -5 || true
+
+# --- c. memory -------------------------------------------------------------------------------
+for clients in $memory_clients; do
+    echo "== memory: $clients tracked clients (every rule kind, one connect and one disconnect each)"
+    "$bench" memory "$clients" | tee "$work/memory-$clients.txt"
+    collect "$work/memory-$clients.txt"
+done
+
+# --- d. storm --------------------------------------------------------------------------------
+echo "== storm: $storm_clients clients disconnect within one second (fleet_offline + offline rules)"
+"$bench" storm "$storm_clients" | tee "$work/storm.txt"
+collect "$work/storm.txt"
+
+# --- e. idle ---------------------------------------------------------------------------------
+echo "== idle: connwatch run with $idle_clients clients known, no events, ${idle_seconds}s"
+"$bench" config "$port" > "$work/rules.yaml"
+"$bench" gen "$work/idle.txt" "$idle_clients" "$idle_clients"
+mkdir -p "$work/state"
+"$connwatch" run --config "$work/rules.yaml" --state-directory "$work/state" --log-level warning 2>"$work/connwatch.log" &
+daemon=$!
+pids+=($daemon)
+sleep 2
+publish "$work/idle.txt"
+ticks() { awk '{ print $14 + $15 }' "/proc/$daemon/stat"; }
+# Wait until the daemon has worked through the messages: its CPU time stops growing.
+previous=-1; steady=0
+for _ in $(seq 120); do
+    sleep 1
+    current=$(ticks)
+    if [ "$current" = "$previous" ]; then steady=$((steady + 1)); else steady=0; fi
+    [ "$steady" -ge 2 ] && break
+    previous=$current
+done
+rss_kib=$(awk '/VmRSS/ { print $2 }' "/proc/$daemon/status")
+before=$(ticks); sleep "$idle_seconds"; after=$(ticks)
+hz=$(getconf CLK_TCK)
+record idle_ticks "$((after - before))"
+record idle_cpu_seconds "$(calc "($after - $before) / $hz" 3)"
+record idle_rss_mib "$(calc "$rss_kib / 1024" 1)"
+echo "   ${fig[idle_ticks]} ticks (${fig[idle_cpu_seconds]} s CPU) in ${idle_seconds} s; RSS ${fig[idle_rss_mib]} MiB"
+kill "$daemon" 2>/dev/null || true
+
+# --- RESULTS.md ------------------------------------------------------------------------------
+get() { echo "${fig[$1]:-n/a}"; }
+int() { [ -n "${fig[$1]:-}" ] && calc "${fig[$1]}" || echo n/a; }   # rounded to a whole number
+dec() { [ -n "${fig[$1]:-}" ] && calc "${fig[$1]}" 1 || echo n/a; }  # one decimal
+mkdir -p "$(dirname "$results")"
+cat > "$results" <<MD
+# connwatch benchmark results
+
+Written by \`make bench\` (scripts/bench.sh) on $(date -u +%Y-%m-%dT%H:%M:%SZ).
+Machine: $(nproc) cores, $cpu, $mem RAM, $(uname -sr). Release build.
+Every baseline was measured in the same run, on the same machine; the machine may be shared
+(figures are noisy, compare the ratios).
+
+## a. Feed limit ratio
+
+$feed_messages Watson IoT status messages (~$(awk '{ n += length($0) } END { printf "%d", n / NR }' "$work/feed.txt") bytes, $feed_clients clients) published with
+\`mosquitto_pub -l\` (QoS 0) to a private mosquitto (\`max_queued_messages 0\`, \`max_inflight_messages 0\`:
+nothing dropped); each receiver ran alone; rate = messages received / (last arrival − publish start).
+
+| receiver | received | messages/s |
+|---|---|---|
+| \`mosquitto_sub\` (the feed's limit) | $(get feed_mosquitto_sub_count) | $(int feed_mosquitto_sub_per_s) |
+| connwatch: MosquittoClient + Watson decoder + engine, all rule kinds | $(get feed_connwatch_count) | $(int feed_connwatch_per_s) |
+| Python paho-mqtt + \`json.loads\` + dict | $(get feed_python_count) | $(int feed_python_per_s) |
+
+connwatch / mosquitto_sub = **$(get ratio_connwatch_mosquitto_sub)** (target ≥ 0.9);
+connwatch / Python = **$(get ratio_connwatch_python)** (target ≥ 2.5).
+
+## b. Engine (in process, one core)
+
+$(environment_clients=${BENCH_CLIENTS:-100000}; echo "$((environment_clients * ${BENCH_ROUNDS:-10}))") events for ${BENCH_CLIENTS:-100000} clients.
+
+| path | events/s |
+|---|---|
+| decode only (byte-level Watson decoder) | $(int decode_per_s) |
+| decode + state + offline rule | $(int engine_offline_per_s) |
+| **decode + state + all six rule kinds** (target ≥ 1 000 000) | **$(int engine_all_kinds_per_s)** |
+| Foundation \`JSONDecoder\` + dictionary update | $(int foundation_per_s) |
+| Python \`json.loads\` + dict update ($feed_messages messages) | $(int python_inproc_per_s) |
+| alert firing (label set, annotations, fingerprint), alerts/s | $(int alert_firing_per_s) |
+
+## c. Memory (engine with every rule kind; each client connected and disconnected once)
+
+| tracked clients | bytes per client (RSS growth) | RSS, MiB |
+|---|---|---|
+$(for clients in $memory_clients; do echo "| $clients | $(int "memory_bytes_per_client_$clients") | $(dec "memory_rss_mib_$clients") |"; done)
+
+Target: ≤ 300 bytes per client.
+
+## d. Storm
+
+$storm_clients connected clients disconnect within one second; rules: offline (for 5m) and
+fleet_offline (type_id, 50 %, min 10, for 1m, inhibits); alert changes go through the notifier
+pipeline (group, inhibit, dedup).
+
+| figure | value |
+|---|---|
+| alert changes after the disconnects | $(int storm_alert_changes) |
+| notifications produced | $(int storm_notifications) |
+| seconds of work until engine and notifier are idle (simulated clock runs ahead, 15 minutes) | $(calc "${fig[storm_seconds_to_idle]:-0}" 2) |
+| peak RSS, MiB | $(dec storm_peak_rss_mib) |
+
+## e. Idle
+
+\`connwatch run\` with $idle_clients clients known (one connect each, through the broker), then no events
+for ${idle_seconds} s: $(get idle_ticks) CPU ticks ($(getconf CLK_TCK)/s) = $(get idle_cpu_seconds) s of CPU (utime + stime from
+/proc/PID/stat); RSS $(get idle_rss_mib) MiB.
+
+## f. Restart with 1 000 000 clients in the store
+
+TODO(coordinator): add once the store persists clients — no figure yet.
+MD
+echo "== wrote $results"
