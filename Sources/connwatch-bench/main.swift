@@ -6,6 +6,7 @@
 //   connwatch-bench memory CLIENTS      engine RSS per tracked client
 //   connwatch-bench storm CLIENTS       CLIENTS disconnects within one second, fleet_offline rule
 //   connwatch-bench config PORT         the configuration of the storm (and of the idle daemon)
+//   connwatch-bench restart DIR CLIENTS reading CLIENTS clients back from a store (filled if needed)
 import ConnWatchCore
 import Foundation
 
@@ -30,9 +31,15 @@ case "memory":
     runMemory(clients: argument(2, 100_000))
 case "storm":
     runStorm(clients: argument(2, 100_000))
+case "restart":
+    guard arguments.count > 2 else {
+        print("usage: connwatch-bench restart DIR CLIENTS")
+        exit(2)
+    }
+    runRestart(directory: arguments[2], clients: argument(3, 1_000_000))
 case "engine":
     runEngine(clients: environmentInt("BENCH_CLIENTS", 100_000), rounds: environmentInt("BENCH_ROUNDS", 10))
 default:
-    print("unknown mode \(mode); modes: engine, gen, feed, memory, storm, config")
+    print("unknown mode \(mode); modes: engine, gen, feed, memory, storm, config, restart")
     exit(2)
 }

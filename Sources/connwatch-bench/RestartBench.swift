@@ -1,0 +1,105 @@
+// Restart: how long a daemon needs to bring back CLIENTS clients from the store.
+import ConnWatchCore
+import ConnWatchRuntime
+import Foundation
+
+/// Fills `directory`'s store with `clients` clients (half of them offline, two log entries each)
+/// unless it holds them already, then measures opening the store, reading the state and restoring
+/// the engine, as a start does.
+func runRestart(directory: String, clients: Int) {
+    let start: Int64 = 1_790_000_000_000
+    do {
+        let store = try StateStore(directory: directory)
+        if try store.loadState(now: start).clients.count != clients {
+            let fill = ContinuousClock().measure {
+                var batch = StateBatch()
+                for client in 0..<clients {
+                    let state = restartClient(client, at: start)
+                    batch.clients[state.clientID] = state
+                    if batch.clients.count == 50_000 || client == clients - 1 {
+                        try? store.write(batch)
+                        batch = StateBatch()
+                    }
+                }
+            }
+            print("  store filled with \(clients) clients in \(String(format: "%.1f", seconds(fill))) s")
+        }
+    } catch {
+        print("restart: \(error)")
+        exit(1)
+    }
+    let clock = ContinuousClock()
+    let began = clock.now
+    let saved: SavedState
+    do {
+        let store = try StateStore(directory: directory)
+        saved = try store.loadState(now: start + 60_000)
+    } catch {
+        print("restart: \(error)")
+        exit(1)
+    }
+    let loaded = clock.now
+    let engine = Engine(configuration: allRuleKinds, startTime: start + 60_000)
+    var changes: [AlertChange] = []
+    engine.restore(
+        clients: saved.clients,
+        counters: saved.counters,
+        notified: saved.alerts,
+        now: start + 60_000,
+        into: &changes
+    )
+    let restored = clock.now
+    precondition(engine.clientCount == clients, "every client must be restored")
+    let size =
+        (try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(StateStore.fileName)")[.size] as? Int) ?? 0
+    print(
+        "  \(clients) clients: read \(String(format: "%.2f", seconds(began.duration(to: loaded)))) s, "
+            + "engine restore \(String(format: "%.2f", seconds(loaded.duration(to: restored)))) s; "
+            + "database \(size / 1_048_576) MiB; RSS \(residentBytes() / 1_048_576) MiB"
+    )
+    figure("restart_read_s", seconds(began.duration(to: loaded)))
+    figure("restart_restore_s", seconds(loaded.duration(to: restored)))
+    figure("restart_database_mib", Double(size) / 1_048_576)
+}
+
+private func restartClient(_ client: Int, at start: Int64) -> ClientState {
+    let device = "dev\(client)"
+    let connect = StatusEvent(
+        action: .connect,
+        clientID: "d:bench1:type\(client % 50):\(device)",
+        clientType: .device,
+        orgID: "bench1",
+        typeID: "type\(client % 50)",
+        deviceID: device,
+        time: start - 3_600_000,
+        protocolName: "mqtt4",
+        clientAddress: "10.0.\(client % 250).\(client % 200)"
+    )
+    var state = ClientState(event: connect, broker: "bench", logCapacity: 20)
+    state.status = .connected
+    state.lastConnectTime = connect.time
+    state.lastActivityEvent = .connect
+    state.lastActivityTime = connect.time
+    state.protocolName = "mqtt4"
+    state.clientAddress = connect.clientAddress
+    state.log.append(ConnectionLogEntry(event: connect, applied: true))
+    if client % 2 == 0 {
+        var gone = connect
+        gone.action = .disconnect
+        gone.time = start - Int64(client % 600_000)
+        gone.reasonCode = 160
+        gone.reasonText = "The connection timed out"
+        gone.cause = .keepAliveTimeout
+        gone.initiator = .network
+        state.status = .disconnected
+        state.lastDisconnectTime = gone.time
+        state.disconnectedBy = .network
+        state.reasonCode = 160
+        state.reasonText = gone.reasonText
+        state.cause = .keepAliveTimeout
+        state.lastActivityEvent = .disconnect
+        state.lastActivityTime = gone.time
+        state.log.append(ConnectionLogEntry(event: gone, applied: true))
+    }
+    return state
+}
