@@ -165,6 +165,21 @@ private final class Harness {
         #expect(h.take().map(\.alert.state) == [.firing])
     }
 
+    @Test func pendingAlertsAreListedUntilTheyFire() {
+        let h = Harness()
+        h.send(connect("s1", at: t0), at: t0)
+        h.send(disconnect("s1", at: t0 + minute), at: t0 + minute)
+        #expect(h.engine.pendingCount == 1)
+        let pending = h.engine.pendingAlerts(at: t0 + 3 * minute)
+        #expect(pending.map(\.state) == [.pending])
+        #expect(pending.first?.startsAt == t0 + minute)
+        #expect(pending.first?.labels["client_id"] == "d:org1:sensor:s1")
+        #expect(pending.first?.annotations["summary"] == "d:org1:sensor:s1 offline for 2m")
+        h.advance(to: t0 + 11 * minute)
+        #expect(h.engine.pendingCount == 0 && h.engine.pendingAlerts(at: t0 + 11 * minute).isEmpty)
+        #expect(h.engine.firingAlerts.count == 1)
+    }
+
     @Test func reconnectBeforeForCancelsThePendingAlert() {
         let h = Harness()
         h.send(disconnect("s1", at: t0), at: t0)

@@ -221,6 +221,26 @@ public final class Engine {
             + feeds.compactMap(\.alert)
     }
 
+    /// Offline and inactive alerts waiting out their `for`, as they would read at `now` (state
+    /// `pending`, `startsAt` = when the condition began). Built on demand, for the query API.
+    public func pendingAlerts(at now: Int64) -> [Alert] {
+        var result: [Alert] = []
+        for position in slots.indices {
+            for slot in slots[position] where slot.phase == .pending {
+                var alert = firingAlert(client: position, slot: slot, at: now)
+                alert.state = .pending
+                alert.startsAt = slot.since
+                result.append(alert)
+            }
+        }
+        return result
+    }
+
+    /// How many offline and inactive alerts wait out their `for` (what `pendingAlerts` lists).
+    public var pendingCount: Int {
+        slots.reduce(0) { sum, clientSlots in sum + clientSlots.count { $0.phase == .pending } }
+    }
+
     /// The earliest time at which `advance(to:)` has work to do, or `nil` if none is scheduled.
     public var nextDeadline: Int64? { timers.nextDeadline }
 

@@ -80,7 +80,7 @@ extension DaemonLoop {
                 try parameters.requireKnown([])
                 return AlertsJSON.render(
                     firing: engine.firingAlerts,
-                    pending: pendingAlerts,
+                    pending: engine.pendingAlerts(at: now),
                     pipeline: pipeline,
                     now: now
                 )
@@ -138,10 +138,6 @@ extension DaemonLoop {
         }
     }
 
-    /// The alerts waiting out their `for`. The engine lists only firing alerts and emits no
-    /// changes for pending ones, so this stays empty until it offers such a query (Engine.swift
-    /// belongs to its owners); `/api/v1/alerts` and the metrics then show them with no other change.
-    private var pendingAlerts: [Alert] { [] }
 
     private func metricsSnapshot(now: Int64) -> MetricsSnapshot {
         var snapshot = MetricsSnapshot(version: ConnWatchVersion.current, startTime: api.startTime)
@@ -158,7 +154,7 @@ extension DaemonLoop {
             }
         }
         snapshot.engine = engine.counters
-        snapshot.alerts = [.firing: engine.firingCount]
+        snapshot.alerts = [.firing: engine.firingCount, .pending: engine.pendingCount]
         snapshot.delivery = DeliveryStats.process.snapshot
         snapshot.brokers = brokers.map { ($0.config.name, $0.client.isConnected) }
         snapshot.silencesActive = pipeline.silences.silences.filter { $0.isActive(at: now) }.count
