@@ -8,7 +8,13 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 SYSTEMD_TEST_PACKAGES := debootstrap systemd-container binutils
 
-.PHONY: deps build test lint format demo bench deb install test-systemd security clean
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= json-scanner timestamp watson-iot aws-iot emqx presence config rule-tests text-template message-template
+FUZZ_SCRATCH ?= .build-fuzz
+FUZZ_BUILD = $(SWIFT) build -c release --disable-dead-strip --product connwatch-fuzz \
+	--sanitize=fuzzer --sanitize=address --scratch-path $(FUZZ_SCRATCH)
+
+.PHONY: deps build test lint format demo bench deb install test-systemd security clean fuzz
 
 ## deps: install the Debian packages connwatch builds and tests with (only those missing)
 deps:
@@ -49,6 +55,20 @@ bench: deps
 	$(SWIFT) build -c release --product connwatch-bench
 	"$$($(SWIFT) build -c release --show-bin-path)/connwatch-bench"
 
+## fuzz: libFuzzer + AddressSanitizer, each of FUZZ_TARGETS for FUZZ_SECONDS (default 60); the seeds are
+## Tests/Fuzz/Corpus/<target>/, new units go to $(FUZZ_SCRATCH)/corpus/<target>/, crashers (crash-*, oom-*,
+## timeout-*) to Tests/Fuzz/Corpus/<target>/ where `make test` replays them. Reproduce one with
+## FUZZ_TARGET=<target> SWIFT_BACKTRACE=enable=no $(FUZZ_SCRATCH)/release/connwatch-fuzz <file>
+fuzz: deps
+	$(FUZZ_BUILD)
+	@bin="$$($(FUZZ_BUILD) --show-bin-path)/connwatch-fuzz"; status=0; \
+	for t in $(FUZZ_TARGETS); do \
+		mkdir -p "$(FUZZ_SCRATCH)/corpus/$$t"; echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+		FUZZ_TARGET=$$t SWIFT_BACKTRACE=enable=no "$$bin" -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+			-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="Tests/Fuzz/Corpus/$$t/" \
+			"$(FUZZ_SCRATCH)/corpus/$$t" "Tests/Fuzz/Corpus/$$t" || status=1; \
+	done; exit $$status
+
 ## deb: build/connwatch_VERSION_ARCH.deb (release build, Swift runtime linked statically)
 deb: deps
 	@missing=""; for p in binutils; do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
@@ -75,4 +95,4 @@ test-systemd: deb
 	$(SUDO) scripts/test-systemd.sh build/connwatch_$$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/ConnWatchRuntime/Service/Daemon.swift)_$$(dpkg --print-architecture).deb
 
 clean:
-	rm -rf .build build
+	rm -rf .build build $(FUZZ_SCRATCH)

@@ -39,6 +39,10 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "connwatch-bench", dependencies: ["ConnWatchCore"]),
+        // Fuzz target bodies (plain functions, replayed by ConnWatchFuzzingTests) and the libFuzzer
+        // entry point, built only by `make fuzz` with `--sanitize=fuzzer --product connwatch-fuzz`.
+        .target(name: "ConnWatchFuzzing", dependencies: ["ConnWatchCore"]),
+        .executableTarget(name: "connwatch-fuzz", dependencies: ["ConnWatchFuzzing"]),
         .target(name: "ConnWatchTestSupport", path: "Tests/Support"),
         .testTarget(name: "ConnWatchCoreTests", dependencies: ["ConnWatchCore"]),
         .testTarget(
@@ -47,6 +51,7 @@ let package = Package(
                 "ConnWatchRuntime", "ConnWatchTestSupport", .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "ConnWatchFuzzingTests", dependencies: ["ConnWatchFuzzing"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ConnWatchCore", "ConnWatchTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
