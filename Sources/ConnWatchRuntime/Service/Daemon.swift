@@ -235,6 +235,15 @@ final class DaemonLoop {
         notifier.stopping()
         timer.cancel()
         for feed in brokers { stopFeed(feed) }
+        let counters = engine.counters
+        logger.notice(
+            "engine counters",
+            metadata: [
+                "events": "\(counters.events)", "out_of_order": "\(counters.outOfOrder)",
+                "takeovers": "\(counters.takeovers)", "clients": "\(engine.clientCount)",
+                "offline": "\(engine.disconnectedCount)",
+            ]
+        )
         await delivery.finish(timeout: .seconds(5))
         http.shutdown()
         logger.notice("connwatch stopped")
