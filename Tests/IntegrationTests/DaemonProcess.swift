@@ -48,12 +48,12 @@ final class DaemonProcess: @unchecked Sendable {
     let process = Process()
     let logPath: String
 
-    init(config: String, directory: String, environment: [String: String] = [:]) throws {
+    init(config: String, directory: String, environment: [String: String] = [:], logLevel: String = "debug") throws {
         logPath = "\(directory)/connwatch.log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: ConnWatchBinary.path)
         process.arguments = [
-            "run", "--config", config, "--log-level", "debug", "--state-directory", "\(directory)/state",
+            "run", "--config", config, "--log-level", logLevel, "--state-directory", "\(directory)/state",
         ]
         var env = ProcessInfo.processInfo.environment
         env["JOURNAL_STREAM"] = nil
