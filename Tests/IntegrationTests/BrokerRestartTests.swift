@@ -103,6 +103,7 @@ private func logNumber(_ log: String, line message: String, key: String) -> Int?
 /// persistent session redelivers unacknowledged messages, and the restored database may hold messages
 /// connwatch already had. connwatch must then apply every message exactly once: a redelivered Watson
 /// status has a time not newer than the client's state and is counted out of order, never applied twice.
+/// (With a publisher that takes PUBACK for delivery, a run of this test lost 100 of the 100 000 messages.)
 @Suite(.serialized, .timeLimit(.minutes(5))) struct BrokerRestartTests {
     static let clients = 1000
     static let messagesPerClient = 100
@@ -181,24 +182,29 @@ private func logNumber(_ log: String, line message: String, key: String) -> Int?
         defer { publisher.stop() }
 
         let start = ContinuousClock.now
-        for round in 1...Self.kills {
-            // Kill at evenly spaced points of the flood (by messages acked so far).
-            let threshold = round * total / (Self.kills + 1)
+        // Kills come in pairs at evenly spaced points of the flood (by messages acked so far): one while
+        // connwatch is connected, one 400 ms after the restart, while connwatch still waits out its one-second
+        // reconnect delay and the broker queues the flood for the offline session.
+        for pair in 1...Self.kills / 2 {
+            let threshold = pair * total / (Self.kills / 2 + 1)
             let deadline = ContinuousClock.now + .seconds(60)
             while publisher.stats.ackedMessages < threshold && ContinuousClock.now < deadline && outcome.value == nil {
                 try await Task.sleep(for: .milliseconds(5))
             }
             try #require(
                 publisher.stats.ackedMessages >= threshold,
-                "round \(round): \(publisher.stats)\nlog:\n\(daemon.log.suffix(2000))"
+                "pair \(pair): \(publisher.stats)\nlog:\n\(daemon.log.suffix(2000))"
             )
             publisher.brokerKill { broker.kill() }
-            try await Task.sleep(for: .milliseconds(Int.random(in: 0...200)))
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...100)))
             try broker.restart()
-            // connwatch is back on its persistent session before the next kill.
+            try await Task.sleep(for: .milliseconds(400))
+            publisher.brokerKill { broker.kill() }
+            try broker.restart()
+            // connwatch is back on its persistent session before the next pair.
             try #require(
-                await daemon.waitForLog("broker connected", count: round + 1, timeout: .seconds(30)),
-                "round \(round), log:\n\(daemon.log.suffix(3000))"
+                await daemon.waitForLog("broker connected", count: pair + 1, timeout: .seconds(30)),
+                "pair \(pair), log:\n\(daemon.log.suffix(3000))"
             )
         }
         killsDone.set()
@@ -223,8 +229,10 @@ private func logNumber(_ log: String, line message: String, key: String) -> Int?
         let outOfOrder = try #require(logNumber(log, line: "engine counters", key: "out_of_order"))
         let takeovers = try #require(logNumber(log, line: "engine counters", key: "takeovers"))
         let stats = publisher.stats
+        let connects = log.components(separatedBy: "broker connected").count - 1
         let summary =
-            "\(stats); events \(events), out of order \(outOfOrder), \(elapsed); broker saves \(saves.count())"
+            "\(stats); events \(events), out of order \(outOfOrder), \(elapsed); broker saves \(saves.count()); "
+            + "connwatch connected \(connects) times"
 
         // Every message was applied exactly once: applied = handled − skipped as stale.
         #expect(events - outOfOrder - takeovers == total, "\(summary)")
@@ -238,7 +246,7 @@ private func logNumber(_ log: String, line message: String, key: String) -> Int?
         #expect(logNumber(log, line: "engine counters", key: "offline") == Self.clients / 2, "\(summary)")
         // The broker really went down ten times under the publisher and connwatch.
         #expect(stats.connections >= Self.kills + 1, "\(summary)")
-        #expect(log.components(separatedBy: "broker connected").count - 1 >= Self.kills + 1, "\(summary)")
+        #expect(connects >= Self.kills / 2 + 1, "\(summary)")
         print("broker restart fault test: \(summary)")
     }
 }
