@@ -11,8 +11,6 @@ SYSTEMD_TEST_PACKAGES := debootstrap systemd-container binutils
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= json-scanner timestamp watson-iot aws-iot emqx presence config rule-tests text-template message-template
 FUZZ_SCRATCH ?= .build-fuzz
-FUZZ_BUILD = $(SWIFT) build -c release --disable-dead-strip --product connwatch-fuzz \
-	--sanitize=fuzzer --sanitize=address --scratch-path $(FUZZ_SCRATCH)
 
 .PHONY: deps build test lint format demo bench deb install test-systemd security clean fuzz
 
@@ -57,17 +55,9 @@ bench: deps
 
 ## fuzz: libFuzzer + AddressSanitizer, each of FUZZ_TARGETS for FUZZ_SECONDS (default 60); the seeds are
 ## Tests/Fuzz/Corpus/<target>/, new units go to $(FUZZ_SCRATCH)/corpus/<target>/, crashers (crash-*, oom-*,
-## timeout-*) to Tests/Fuzz/Corpus/<target>/ where `make test` replays them. Reproduce one with
-## FUZZ_TARGET=<target> SWIFT_BACKTRACE=enable=no $(FUZZ_SCRATCH)/release/connwatch-fuzz <file>
+## timeout-*) to Tests/Fuzz/Corpus/<target>/ where `make test` replays them (scripts/fuzz.sh)
 fuzz: deps
-	$(FUZZ_BUILD)
-	@bin="$$($(FUZZ_BUILD) --show-bin-path)/connwatch-fuzz"; status=0; \
-	for t in $(FUZZ_TARGETS); do \
-		mkdir -p "$(FUZZ_SCRATCH)/corpus/$$t"; echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
-		FUZZ_TARGET=$$t SWIFT_BACKTRACE=enable=no "$$bin" -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
-			-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="Tests/Fuzz/Corpus/$$t/" \
-			"$(FUZZ_SCRATCH)/corpus/$$t" "Tests/Fuzz/Corpus/$$t" || status=1; \
-	done; exit $$status
+	scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_SCRATCH) $(FUZZ_TARGETS)
 
 ## deb: build/connwatch_VERSION_ARCH.deb (release build, Swift runtime linked statically)
 deb: deps
