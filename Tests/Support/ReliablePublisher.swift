@@ -45,6 +45,7 @@ public final class ReliablePublisher: @unchecked Sendable {
         /// Successful connections (CONNACK accepted).
         public var connections = 0
 
+        /// One line for failure messages.
         public var description: String {
             "sent \(sent) (resent \(resent)), acks \(acked), acked messages \(ackedMessages), connections \(connections)"
         }
