@@ -8,7 +8,11 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 SYSTEMD_TEST_PACKAGES := debootstrap systemd-container binutils
 
-.PHONY: deps build test lint format demo bench deb install test-systemd security clean
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= json-scanner timestamp watson-iot aws-iot emqx presence config rule-tests text-template message-template
+FUZZ_SCRATCH ?= .build-fuzz
+
+.PHONY: deps build test lint format demo bench deb install test-systemd security clean fuzz
 
 ## deps: install the Debian packages connwatch builds and tests with (only those missing)
 deps:
@@ -51,6 +55,12 @@ bench: deps
 	scripts/bench.sh "$$($(SWIFT) build -c release --show-bin-path)/connwatch-bench" \
 		"$$($(SWIFT) build -c release --show-bin-path)/connwatch"
 
+## fuzz: libFuzzer + AddressSanitizer, each of FUZZ_TARGETS for FUZZ_SECONDS (default 60); the seeds are
+## Tests/Fuzz/Corpus/<target>/, new units go to $(FUZZ_SCRATCH)/corpus/<target>/, crashers (crash-*, oom-*,
+## timeout-*) to Tests/Fuzz/Corpus/<target>/ where `make test` replays them (scripts/fuzz.sh)
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_SCRATCH) $(FUZZ_TARGETS)
+
 ## deb: build/connwatch_VERSION_ARCH.deb (release build, Swift runtime linked statically)
 deb: deps
 	@missing=""; for p in binutils; do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
@@ -77,4 +87,4 @@ test-systemd: deb
 	$(SUDO) scripts/test-systemd.sh build/connwatch_$$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/ConnWatchRuntime/Service/Daemon.swift)_$$(dpkg --print-architecture).deb
 
 clean:
-	rm -rf .build build
+	rm -rf .build build $(FUZZ_SCRATCH)

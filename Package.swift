@@ -44,6 +44,10 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "connwatch-bench", dependencies: ["ConnWatchCore", "ConnWatchRuntime"]),
+        // Fuzz target bodies (plain functions, replayed by ConnWatchFuzzingTests) and the libFuzzer
+        // entry point, built only by `make fuzz` with `--sanitize=fuzzer --product connwatch-fuzz`.
+        .target(name: "ConnWatchFuzzing", dependencies: ["ConnWatchCore"]),
+        .executableTarget(name: "connwatch-fuzz", dependencies: ["ConnWatchFuzzing"]),
         .target(name: "ConnWatchTestSupport", path: "Tests/Support"),
         .testTarget(name: "ConnWatchCoreTests", dependencies: ["ConnWatchCore"]),
         .testTarget(
@@ -52,6 +56,7 @@ let package = Package(
                 "ConnWatchRuntime", "ConnWatchTestSupport", .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "ConnWatchFuzzingTests", dependencies: ["ConnWatchFuzzing"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["ConnWatchCore", "ConnWatchTestSupport", .product(name: "Yams", package: "Yams")]

@@ -49,11 +49,17 @@ final class DaemonProcess: @unchecked Sendable {
     let logPath: String
 
     /// `launcher` runs the daemon through another program (its path and arguments before ours).
-    init(config: String, directory: String, environment: [String: String] = [:], launcher: [String] = []) throws {
+    init(
+        config: String,
+        directory: String,
+        environment: [String: String] = [:],
+        logLevel: String = "debug",
+        launcher: [String] = []
+    ) throws {
         logPath = "\(directory)/connwatch.log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let arguments = [
-            "run", "--config", config, "--log-level", "debug", "--state-directory", "\(directory)/state",
+            "run", "--config", config, "--log-level", logLevel, "--state-directory", "\(directory)/state",
         ]
         if let program = launcher.first {
             process.executableURL = URL(fileURLWithPath: program)

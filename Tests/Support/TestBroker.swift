@@ -42,9 +42,15 @@ public enum FreePort {
 
     /// `true` when a TCP connect to 127.0.0.1:`port` succeeds right now.
     public static func accepts(_ port: Int) -> Bool {
+        guard let fd = connectedSocket(port) else { return false }
+        close(fd)
+        return true
+    }
+
+    /// A TCP socket connected to 127.0.0.1:`port` (the caller closes it), or `nil` if the connect fails.
+    public static func connectedSocket(_ port: Int) -> Int32? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
+        guard fd >= 0 else { return nil }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -54,7 +60,11 @@ public enum FreePort {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        return result == 0
+        guard result == 0 else {
+            close(fd)
+            return nil
+        }
+        return fd
     }
 }
 

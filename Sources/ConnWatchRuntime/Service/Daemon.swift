@@ -355,6 +355,15 @@ final class DaemonLoop {
         notifier.stopping()
         timer.stop()
         for feed in brokers { stopFeed(feed) }
+        let counters = engine.counters
+        logger.notice(
+            "engine counters",
+            metadata: [
+                "events": "\(counters.events)", "out_of_order": "\(counters.outOfOrder)",
+                "takeovers": "\(counters.takeovers)", "clients": "\(engine.clientCount)",
+                "offline": "\(engine.disconnectedCount)",
+            ]
+        )
         takeUnsaved(now: clock.now())
         do {
             try writer.finish(batch)

@@ -138,7 +138,6 @@ extension DaemonLoop {
         }
     }
 
-
     private func metricsSnapshot(now: Int64) -> MetricsSnapshot {
         var snapshot = MetricsSnapshot(version: ConnWatchVersion.current, startTime: api.startTime)
         snapshot.clients = MetricsSnapshot.count(engine.clients)
