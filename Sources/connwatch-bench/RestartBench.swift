@@ -33,7 +33,7 @@ func runRestart(directory: String, clients: Int) {
     let saved: SavedState
     do {
         let store = try StateStore(directory: directory)
-        saved = try store.loadState(now: start + 60_000)
+        saved = try store.loadState(now: start + 60_000, logCapacity: allRuleKinds.logCapacity)
     } catch {
         print("restart: \(error)")
         exit(1)

@@ -1361,7 +1361,16 @@ public final class Engine {
     ) -> [Alert] {
         var stored = Dictionary(notified.map { ($0.fingerprint, $0) }, uniquingKeysWith: { _, last in last })
         var restored: [Alert] = []
-        for saved in clients where index[saved.clientID] == nil {
+        let fresh = index.isEmpty
+        let total = clientStates.count + clients.count
+        clientStates.reserveCapacity(total)
+        slots.reserveCapacity(total)
+        unsavedClient.reserveCapacity(total)
+        countingMatches.reserveCapacity(total)
+        clientFleet.reserveCapacity(total * configuration.fleetRules.count)
+        index.reserveCapacity(total)
+        // A fresh engine takes every saved client; otherwise clients it knows already are skipped.
+        for saved in clients where fresh || index[saved.clientID] == nil {
             var state = saved
             if state.log.capacity != configuration.logCapacity {
                 var log = ConnectionLog(capacity: configuration.logCapacity)

@@ -158,7 +158,11 @@ final class DaemonLoop {
                     with: Result { () throws(StateStore.OpenError) in
                         let store = try StateStore(directory: stateDirectory)
                         do {
-                            return (store, try store.loadState(now: WallClock.now()))
+                            let saved = try store.loadState(
+                                now: WallClock.now(),
+                                logCapacity: config.engine.logCapacity
+                            )
+                            return (store, saved)
                         } catch {
                             throw StateStore.OpenError(
                                 path: store.path,

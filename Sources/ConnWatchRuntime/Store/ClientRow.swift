@@ -30,7 +30,7 @@ enum ClientRow {
     }()
 
     /// A client from a row of `SELECT \(columns)` (read by position: a million rows load in seconds).
-    static func client(from row: Row) -> ClientState {
+    static func client(from row: Row, logCapacity: Int) -> ClientState {
         let identity = StatusEvent(
             action: .connect,
             clientID: row[0],
@@ -43,7 +43,7 @@ enum ClientRow {
         )
         let blob: Data? = row[19]
         let log = decodeLog(blob ?? Data())
-        var client = ClientState(event: identity, broker: row[1], logCapacity: max(log.count, 1))
+        var client = ClientState(event: identity, broker: row[1], logCapacity: logCapacity)
         client.status = label(row[7], in: [ConnectionStatus.connected, .disconnected, .unknown], \.label) ?? .unknown
         client.lastConnectTime = row[8]
         client.lastDisconnectTime = row[9]

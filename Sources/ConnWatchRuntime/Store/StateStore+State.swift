@@ -181,14 +181,15 @@ extension StateStore {
         }
     }
 
-    /// Reads what a previous run saved; clients in the order they were first seen.
-    public func loadState(now: Int64) throws -> SavedState {
+    /// Reads what a previous run saved; clients in the order they were first seen, their logs
+    /// sized for `logCapacity` entries (the newest kept).
+    public func loadState(now: Int64, logCapacity: Int = 20) throws -> SavedState {
         let decoder = JSONDecoder()
         return try pool.read { db in
             var state = SavedState()
             let rows = try Row.fetchCursor(db, sql: "SELECT \(ClientRow.columns) FROM clients ORDER BY rowid")
             while let row = try rows.next() {
-                state.clients.append(ClientRow.client(from: row))
+                state.clients.append(ClientRow.client(from: row, logCapacity: max(logCapacity, 1)))
             }
             for row in try Row.fetchAll(db, sql: "SELECT * FROM counters") {
                 let alertData: Data? = row["alert"]
