@@ -130,6 +130,36 @@ private func sampleAlert(state: AlertState, client: String = "d:org1:sensor:s1")
         #expect(policy.backoff(afterAttempt: 2, random: 0.999_999) == 2399)
     }
 
+    @Test func retryAfterMayBeAnHTTPDate() {
+        let now = Timestamp.parseISO8601("2026-11-28T06:00:00Z") ?? 0
+        #expect(Timestamp.parseHTTPDate("Sat, 28 Nov 2026 06:00:09 GMT") == now + 9000)
+        #expect(Timestamp.parseHTTPDate("Sun, 06 Nov 1994 08:49:37 GMT") == 784_111_777_000)
+        for bad in [
+            "Sat, 28 Nov 2026 06:00:09 CET", "28 Nov 2026 06:00:09 GMT", "Sat, 31 Nov 2026 06:00:09 GMT",
+            "Sat, 28 Foo 2026 06:00:09 GMT", "Sat, 28 Nov 2026 6:00:09 GMT", "soon",
+        ] {
+            #expect(Timestamp.parseHTTPDate(bad) == nil, "\(bad)")
+        }
+        let decide = { (status: Int, hint: String) in
+            policy.decide(
+                status: status,
+                retryAfter: hint,
+                transportError: nil,
+                attempt: 1,
+                elapsed: 0,
+                random: 0.5,
+                now: now
+            )
+        }
+        #expect(
+            decide(429, "Sat, 28 Nov 2026 06:00:09 GMT") == .retry(after: 9000, reason: "HTTP 429 Too Many Requests")
+        )
+        #expect(decide(429, "Sat, 28 Nov 2026 05:00:00 GMT") == .retry(after: 0, reason: "HTTP 429 Too Many Requests"))
+        // 503 with a hint waits at least that long; an unreadable hint falls back to the backoff.
+        #expect(decide(503, "6") == .retry(after: 6000, reason: "HTTP 503"))
+        #expect(decide(503, "whenever") == .retry(after: 1000, reason: "HTTP 503"))
+    }
+
     @Test func tooManyRequestsHonoursRetryAfter() {
         #expect(
             policy.decide(status: 429, retryAfter: "7", transportError: nil, attempt: 1, elapsed: 0, random: 0.5)

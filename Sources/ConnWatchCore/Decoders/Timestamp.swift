@@ -189,6 +189,25 @@ public enum Timestamp {
         }
     }
 
+    /// An HTTP date (RFC 9110 IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`) in milliseconds since
+    /// the epoch; `nil` for anything else.
+    public static func parseHTTPDate(_ text: some StringProtocol) -> Int64? {
+        let parts = text.split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count == 6, parts[0].hasSuffix(","), parts[5] == "GMT" else { return nil }
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let clock = parts[4].split(separator: ":")
+        guard parts[1].count == 2, let day = Int64(parts[1]), let monthIndex = months.firstIndex(of: String(parts[2])),
+            parts[3].count == 4, let year = Int64(parts[3]), clock.count == 3, clock.allSatisfy({ $0.count == 2 }),
+            let hour = Int64(clock[0]), let minute = Int64(clock[1]), let second = Int64(clock[2])
+        else { return nil }
+        let month = Int64(monthIndex + 1)
+        guard day >= 1, day <= daysInMonth(year: year, month: month), hour < 24, minute < 60, second < 61 else {
+            return nil
+        }
+        let days = daysSinceEpoch(year: year, month: month, day: day)
+        return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000
+    }
+
     /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
     private static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
         let shiftedYear = month <= 2 ? year - 1 : year

@@ -39,14 +39,16 @@ public struct RetryPolicy: Sendable, Equatable {
     }
 
     /// Decides after an attempt that got `status` (nil: no HTTP response, a transport error).
-    /// `elapsed` is the time since the first attempt.
+    /// `elapsed` is the time since the first attempt; `now` (wall clock) reads a `Retry-After`
+    /// given as an HTTP date.
     public func decide(
         status: Int?,
         retryAfter: String?,
         transportError: String?,
         attempt: Int,
         elapsed: Int64,
-        random: Double
+        random: Double,
+        now: Int64? = nil
     ) -> DeliveryDecision {
         let reason: String
         var delay = backoff(afterAttempt: attempt, random: random)
@@ -55,10 +57,10 @@ public struct RetryPolicy: Sendable, Equatable {
             return .delivered
         case .some(429):
             reason = "HTTP 429 Too Many Requests"
-            if let retryAfter, let seconds = Double(retryAfter.trimmingSpaces), seconds >= 0, seconds.isFinite {
-                // Clamp: a bogus hint must neither hammer the endpoint nor stall the queue for ever.
-                delay = Int64(min(seconds, Double(maxDelay) / 1000) * 1000)
-            }
+            if let hint = hintedDelay(retryAfter, now: now) { delay = hint }
+        case .some(503):
+            reason = "HTTP 503"
+            if let hint = hintedDelay(retryAfter, now: now) { delay = max(delay, hint) }
         case .some(408), .some(425), .some(500...599):
             reason = "HTTP \(status ?? 0)"
         case .some(let code):
@@ -70,6 +72,18 @@ public struct RetryPolicy: Sendable, Equatable {
             return .giveUp(reason: "\(reason); gave up after \(DurationText.format(milliseconds: elapsed))")
         }
         return .retry(after: delay, reason: reason)
+    }
+
+    /// `Retry-After` as seconds or as an HTTP date, in milliseconds from now; clamped, so that a
+    /// bogus hint neither hammers the endpoint nor stalls the queue for ever.
+    private func hintedDelay(_ retryAfter: String?, now: Int64?) -> Int64? {
+        guard let retryAfter else { return nil }
+        let text = retryAfter.trimmingSpaces
+        if let seconds = Double(text), seconds >= 0, seconds.isFinite {
+            return Int64(min(seconds, Double(maxDelay) / 1000) * 1000)
+        }
+        guard let now, let date = Timestamp.parseHTTPDate(text) else { return nil }
+        return min(max(date - now, 0), maxDelay)
     }
 
     private func pow2(_ exponent: Int) -> Double {

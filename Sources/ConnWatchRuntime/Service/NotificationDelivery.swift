@@ -262,7 +262,8 @@ final class NotificationDelivery: Sendable {
                 transportError: transportError,
                 attempt: attempt,
                 elapsed: Self.nowMilliseconds - firstAttempt,
-                random: Double.random(in: 0..<1)
+                random: Double.random(in: 0..<1),
+                now: Self.nowMilliseconds
             )
             if let status { metadata["status_code"] = "\(status)" }
             switch decision {
