@@ -152,7 +152,11 @@ private func sampleAlert(state: AlertState, client: String = "d:org1:sensor:s1")
             )
         }
         #expect(
-            decide(429, "Sat, 28 Nov 2026 06:00:09 GMT") == .retry(after: 9000, reason: "HTTP 429 Too Many Requests")
+            decide(429, "Sat, 28 Nov 2026 06:00:05 GMT") == .retry(after: 5000, reason: "HTTP 429 Too Many Requests")
+        )
+        // Clamped to the policy's longest delay (8 s here).
+        #expect(
+            decide(429, "Sat, 28 Nov 2026 07:00:00 GMT") == .retry(after: 8000, reason: "HTTP 429 Too Many Requests")
         )
         #expect(decide(429, "Sat, 28 Nov 2026 05:00:00 GMT") == .retry(after: 0, reason: "HTTP 429 Too Many Requests"))
         // 503 with a hint waits at least that long; an unreadable hint falls back to the backoff.
