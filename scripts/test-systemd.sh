@@ -64,6 +64,7 @@ cp -a "$base" "$root"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 broker_port=$(free_port)
 hook_port=$(free_port)
+api_port=$(free_port)
 printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n' "$broker_port" >"$work/mosquitto.conf"
 mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
 pids+=($!)
@@ -93,6 +94,8 @@ receivers:
   - name: hook
     type: webhook
     url: http://127.0.0.1:$hook_port/alerts
+api:
+  port: $api_port
 rules:
   - name: sensor_offline
     kind: offline
@@ -159,6 +162,17 @@ publish nspawn-1 Connect
 publish nspawn-1 Disconnect 160
 check "status message → alert at the webhook receiver" wait_for 30 received "d:org1:sensor:nspawn-1"
 check "journal -o json: SYSLOG_IDENTIFIER, PRIORITY and fields CLIENT_ID, RULE, BROKER" wait_for 10 fields_ok
+api_state() {
+    python3 -c 'import json, sys, urllib.request
+page = json.load(urllib.request.urlopen(sys.argv[1], timeout=5))
+sys.exit(0 if any(r["id"] == "d:org1:sensor:nspawn-1" and r["connectionStatus"] == "disconnected"
+                  for r in page["results"]) else 1)' "http://127.0.0.1:$api_port/api/v0002/clientconnectionstates" 2>/dev/null
+}
+check "query API under the hardened unit: nspawn-1 is disconnected" wait_for 10 api_state
+cli_status() { in_container connwatch status --config /etc/connwatch/rules.yaml 2>/dev/null | grep -q "nspawn-1 *disconnected"; }
+check "connwatch status in the container shows it" cli_status
+state_saved() { [ -s "$root/var/lib/private/connwatch/connwatch.sqlite" ]; }
+check "state database under StateDirectory= (DynamicUser: /var/lib/private/connwatch)" state_saved
 
 write_config 2s "  - name: sensor_offline_long
     kind: offline
