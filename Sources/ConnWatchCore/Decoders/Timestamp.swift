@@ -90,8 +90,71 @@ public enum Timestamp {
 
     private static let millisecondsPerDay: Int64 = 86_400_000
 
-    /// Parses a contiguous timestamp.
+    /// Parses a contiguous timestamp: the layout the feeds send through ``parseCommonLayout(_:)``, anything
+    /// else through ``parseGeneral(_:)``.
+    @inline(__always)
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        if let milliseconds = parseCommonLayout(bytes) { return milliseconds }
+        return parseGeneral(bytes)
+    }
+
+    /// Parses `YYYY-MM-DDTHH:MM:SS.mmmZ` (exactly 24 bytes, upper-case `T` and `Z`), the layout Watson IoT
+    /// sends, from three 8-byte words. Returns `nil` for any other layout and for out-of-range fields, so
+    /// the caller falls back to ``parseGeneral(_:)``; whenever it returns a value, that value is the one
+    /// ``parseGeneral(_:)`` gives.
+    @inline(__always)
+    static func parseCommonLayout(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        guard bytes.count == 24, let base = bytes.baseAddress else { return nil }
+        let raw = UnsafeRawPointer(base)
+        // Byte i of a word is bits 8i…8i+7 (little-endian loads): "YYYY-MM-", "DDTHH:MM", ":SS.mmmZ".
+        let dateWord = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+        let timeWord = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        let secondsWord = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+        // Separators: '-' at 4 and 7; 'T' at 10, ':' at 13; ':' at 16, '.' at 19, 'Z' at 23.
+        guard dateWord & 0xFF00_00FF_0000_0000 == 0x2D00_002D_0000_0000,
+            timeWord & 0x0000_FF00_00FF_0000 == 0x0000_3A00_0054_0000,
+            secondsWord & 0xFF00_0000_FF00_00FF == 0x5A00_0000_2E00_003A
+        else { return nil }
+        let dateDigits = (dateWord ^ 0x3030_3030_3030_3030) & 0x00FF_FF00_FFFF_FFFF
+        let timeDigits = (timeWord ^ 0x3030_3030_3030_3030) & 0xFFFF_00FF_FF00_FFFF
+        let secondsDigits = (secondsWord ^ 0x3030_3030_3030_3030) & 0x00FF_FFFF_00FF_FF00
+        guard
+            allDigits(dateDigits, mask: 0x00FF_FF00_FFFF_FFFF)
+                && allDigits(timeDigits, mask: 0xFFFF_00FF_FF00_FFFF)
+                && allDigits(secondsDigits, mask: 0x00FF_FFFF_00FF_FF00)
+        else { return nil }
+        let year =
+            byte(dateDigits, 0) * 1000 + byte(dateDigits, 1) * 100 + byte(dateDigits, 2) * 10
+            + byte(dateDigits, 3)
+        let month = byte(dateDigits, 5) * 10 + byte(dateDigits, 6)
+        let day = byte(timeDigits, 0) * 10 + byte(timeDigits, 1)
+        let hour = byte(timeDigits, 3) * 10 + byte(timeDigits, 4)
+        let minute = byte(timeDigits, 6) * 10 + byte(timeDigits, 7)
+        let second = byte(secondsDigits, 1) * 10 + byte(secondsDigits, 2)
+        let millisecond = byte(secondsDigits, 4) * 100 + byte(secondsDigits, 5) * 10 + byte(secondsDigits, 6)
+        guard month >= 1, month <= 12, day >= 1, day <= daysInMonth(year: year, month: month),
+            hour <= 23, minute <= 59, second <= 59
+        else { return nil }
+        let days = daysSinceEpoch(year: year, month: month, day: day)
+        return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millisecond
+    }
+
+    /// Whether every byte selected by `mask` in `digits` (a word XORed with '0' bytes and masked) is 0…9.
+    /// A byte above 9 either has its high bit set or sets it when 0x76 is added (0x0A + 0x76 = 0x80); bytes
+    /// of 0x8A and more can carry into the next byte, but their own high bit already rejects the word.
+    @inline(__always)
+    private static func allDigits(_ digits: UInt64, mask: UInt64) -> Bool {
+        (digits | (digits &+ (0x7676_7676_7676_7676 & mask))) & (0x8080_8080_8080_8080 & mask) == 0
+    }
+
+    /// Byte `index` of `word` (byte 0 is the least significant).
+    @inline(__always)
+    private static func byte(_ word: UInt64, _ index: Int) -> Int64 {
+        Int64(truncatingIfNeeded: (word >> UInt64(index * 8)) & 0xFF)
+    }
+
+    /// Parses a contiguous timestamp in any accepted form.
+    static func parseGeneral(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         let count = bytes.count
         // The shortest form is `YYYY-MM-DDTHH:MM:SSZ` (20 bytes); the longest has 9 fraction digits and
         // `+hh:mm` (35 bytes).
