@@ -49,7 +49,7 @@ import Testing
             #expect(elapsed >= .milliseconds(3900), "jump \(jump): fired after \(elapsed), before its 4 s")
             #expect(elapsed < .seconds(20), "jump \(jump): fired after \(elapsed)")
         }
-        #expect(daemon.log.contains("the wall clock moved forward by 1h"), "log:\n\(daemon.log)")
+        #expect(daemon.log.contains("the wall clock moved forward by "), "log:\n\(daemon.log)")
         #expect(daemon.log.contains("the wall clock moved back"))
     }
 }
