@@ -10,17 +10,10 @@ import Testing
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: library), "needs the faketime package"))
     func rulesMeasureRealTimeWhenTheWallClockJumps() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let broker = try TestBroker()
-        defer { broker.stop() }
-        let hook = try TestHTTPServer()
-        defer { hook.stop() }
+        let rig = try DaemonRig(forDuration: "4s")
+        defer { rig.stop() }
+        let (dir, broker, hook, config) = (rig.dir, rig.broker, rig.hook, rig.config)
         let offset = try dir.write("faketime", "+0")
-        let config = try dir.write(
-            "rules.yaml",
-            daemonConfig(brokerPort: broker.port, hookURL: hook.url, forDuration: "4s")
-        )
         let daemon = try DaemonProcess(
             config: config,
             directory: dir.path,

@@ -200,3 +200,36 @@ func sqliteQuery(_ database: String, _ sql: String) throws -> String {
     process.waitUntilExit()
     return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }
+
+/// What a daemon test needs around `connwatch run`: a scratch directory, a real broker, a webhook
+/// receiver, and `daemonConfig` for them written to `rules.yaml`. Call `stop()` when done.
+struct DaemonRig {
+    let dir: TemporaryDirectory
+    let broker: TestBroker
+    let hook: TestHTTPServer
+    let config: String
+
+    init(forDuration: String) throws {
+        dir = try TemporaryDirectory()
+        broker = try TestBroker()
+        hook = try TestHTTPServer()
+        config = try dir.write(
+            "rules.yaml",
+            daemonConfig(brokerPort: broker.port, hookURL: hook.url, forDuration: forDuration)
+        )
+    }
+
+    /// The daemon's SQLite store.
+    var database: String { "\(dir.path)/state/connwatch.sqlite" }
+
+    /// Starts `connwatch run` on the rig's configuration and directory.
+    func start(environment: [String: String] = [:], launcher: [String] = []) throws -> DaemonProcess {
+        try DaemonProcess(config: config, directory: dir.path, environment: environment, launcher: launcher)
+    }
+
+    func stop() {
+        hook.stop()
+        broker.stop()
+        dir.remove()
+    }
+}

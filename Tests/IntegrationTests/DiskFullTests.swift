@@ -7,20 +7,13 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(3))) struct DiskFullTests {
     @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
     func aFullDiskIsReportedSurvivedAndMadeUpForWhenSpaceReturns() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
+        let rig = try DaemonRig(forDuration: "1s")
+        defer { rig.stop() }
+        let (dir, broker, hook, config) = (rig.dir, rig.broker, rig.hook, rig.config)
         let state = "\(dir.path)/state"
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         #expect(try run("/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", state]) == 0)
         defer { _ = try? run("/bin/umount", ["-l", state]) }
-        let broker = try TestBroker()
-        defer { broker.stop() }
-        let hook = try TestHTTPServer()
-        defer { hook.stop() }
-        let config = try dir.write(
-            "rules.yaml",
-            daemonConfig(brokerPort: broker.port, hookURL: hook.url, forDuration: "1s")
-        )
         let daemon = try DaemonProcess(config: config, directory: dir.path)
         defer { daemon.stop() }
         #expect(await daemon.waitForLog("broker connected"), "log:\n\(daemon.log)")

@@ -8,16 +8,9 @@ import Testing
 /// every client, every client that stayed offline was notified, and no alert was notified twice.
 @Suite(.serialized, .timeLimit(.minutes(4))) struct KillStormTests {
     @Test func tenKillsDuringAStreamLoseNoAlertAndRepeatNone() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let broker = try TestBroker()
-        defer { broker.stop() }
-        let hook = try TestHTTPServer()
-        defer { hook.stop() }
-        let config = try dir.write(
-            "rules.yaml",
-            daemonConfig(brokerPort: broker.port, hookURL: hook.url, forDuration: "3s")
-        )
+        let rig = try DaemonRig(forDuration: "3s")
+        defer { rig.stop() }
+        let (dir, broker, hook, config) = (rig.dir, rig.broker, rig.hook, rig.config)
         let database = "\(dir.path)/state/connwatch.sqlite"
         var daemon = try DaemonProcess(config: config, directory: dir.path)
         #expect(await daemon.waitForLog("broker connected"), "log:\n\(daemon.log)")

@@ -34,16 +34,9 @@ import Testing
     /// disconnect, not 8 s after the restart — the client and its disconnect time came back from
     /// the store (the message is not retained: nothing else could tell the new process).
     @Test func aPendingOfflineRuleKeepsItsClockAcrossKill9() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let broker = try TestBroker()
-        defer { broker.stop() }
-        let hook = try TestHTTPServer()
-        defer { hook.stop() }
-        let config = try dir.write(
-            "rules.yaml",
-            daemonConfig(brokerPort: broker.port, hookURL: hook.url, forDuration: "8s")
-        )
+        let rig = try DaemonRig(forDuration: "8s")
+        defer { rig.stop() }
+        let (dir, broker, hook, config) = (rig.dir, rig.broker, rig.hook, rig.config)
         let database = "\(dir.path)/state/connwatch.sqlite"
         var daemon = try DaemonProcess(config: config, directory: dir.path)
         #expect(await daemon.waitForLog("broker connected"), "log:\n\(daemon.log)")
@@ -78,16 +71,9 @@ import Testing
     /// broker keeps the connect for the persistent session). After the restart: no second firing,
     /// one resolved.
     @Test func aNotifiedAlertIsNotRepeatedAndResolvesWhenTheClientCameBackMeanwhile() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let broker = try TestBroker()
-        defer { broker.stop() }
-        let hook = try TestHTTPServer()
-        defer { hook.stop() }
-        let config = try dir.write(
-            "rules.yaml",
-            daemonConfig(brokerPort: broker.port, hookURL: hook.url, forDuration: "1s")
-        )
+        let rig = try DaemonRig(forDuration: "1s")
+        defer { rig.stop() }
+        let (dir, broker, hook, config) = (rig.dir, rig.broker, rig.hook, rig.config)
         let database = "\(dir.path)/state/connwatch.sqlite"
         var daemon = try DaemonProcess(config: config, directory: dir.path)
         #expect(await daemon.waitForLog("broker connected"), "log:\n\(daemon.log)")
