@@ -80,6 +80,8 @@ private func problems(_ text: String, readable: @escaping (String) -> Bool = { _
     @Test func keepFiringForIsReadForOfflineRulesOnly() throws {
         let text = valid.replacingOccurrences(of: "    for: 10m", with: "    for: 10m\n    keep_firing_for: 2m")
         #expect(try ConfigLoader.load(text: text, file: "rules.yaml").offlineRules.first?.keepFiringFor == 120_000)
+        let unseen = valid.replacingOccurrences(of: "    for: 10m", with: "    for: 10m\n    unseen_is_offline: true")
+        #expect(try ConfigLoader.load(text: unseen, file: "rules.yaml").offlineRules.first?.unseenIsOffline == true)
         let counting = valid.replacingOccurrences(
             of: "    kind: offline\n    for: 10m",
             with: "    kind: disconnects\n    count: 3\n    window: 10m\n    keep_firing_for: 2m"

@@ -243,6 +243,67 @@ private struct SavedCopy {
         #expect(changes.isEmpty)
     }
 
+    @Test func aKnownClientTheFeedDoesNotMentionBeforeTheGraceEndsCountsAsOffline() {
+        var rule = offline
+        rule.unseenIsOffline = true
+        let first = engine(offline: [rule], start: t0)
+        var changes: [AlertChange] = []
+        for id in ["a", "b"] {
+            first.handle(sensorEvent(.connect, id, at: t0), broker: "main", now: t0, into: &changes)
+        }
+        var saved = SavedCopy()
+        saved.save(first, changes: changes, now: t0)
+
+        let restart = t0 + 60 * minute
+        let grace = 2 * minute
+        let second = Engine(
+            configuration: EngineConfiguration(offlineRules: [rule], startupGrace: grace),
+            startTime: restart
+        )
+        _ = saved.restore(into: second, now: restart, changes: &changes)
+        #expect(changes.isEmpty)
+        // a's retained status arrives on subscribe; b is never mentioned.
+        second.handle(sensorEvent(.connect, "a", at: t0), broker: "main", now: restart + 1000, into: &changes)
+        second.advance(to: restart + grace + 10 * minute - 1, into: &changes)
+        #expect(changes.isEmpty)
+        second.advance(to: restart + grace + 10 * minute, into: &changes)
+        #expect(changes.map(\.alert.labels["device_id"]) == ["b"])
+        #expect(changes.first?.alert.activeSince == restart + grace)
+
+        // Restarted again while b is still silent: its alert stays firing without a new message.
+        saved.save(second, changes: changes, now: restart + grace + 10 * minute)
+        let third = Engine(
+            configuration: EngineConfiguration(offlineRules: [rule], startupGrace: grace),
+            startTime: restart + 20 * minute
+        )
+        changes = []
+        let restored = saved.restore(into: third, now: restart + 20 * minute, changes: &changes)
+        #expect(restored.map { $0.labels["device_id"] } == ["b"] && changes.isEmpty)
+        third.handle(
+            sensorEvent(.connect, "a", at: t0),
+            broker: "main",
+            now: restart + 20 * minute + 1000,
+            into: &changes
+        )
+        third.advance(to: restart + 60 * minute, into: &changes)
+        #expect(changes.isEmpty)
+        // b shows up after all: resolved.
+        third.handle(
+            sensorEvent(.connect, "b", at: restart + 61 * minute),
+            broker: "main",
+            now: restart + 61 * minute,
+            into: &changes
+        )
+        #expect(changes.map(\.alert.state) == [.resolved])
+
+        // Without the option the same silence says nothing.
+        let plain = engine(start: restart)
+        changes = []
+        _ = saved.restore(into: plain, now: restart, changes: &changes)
+        plain.advance(to: restart + 30 * minute, into: &changes)
+        #expect(changes.allSatisfy { $0.alert.state == .resolved })
+    }
+
     @Test func onlyTouchedClientsAreUnsavedAndTakingThemMarksThemSaved() {
         let first = engine(start: t0)
         var changes: [AlertChange] = []

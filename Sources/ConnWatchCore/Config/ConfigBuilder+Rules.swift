@@ -6,7 +6,7 @@ extension ConfigBuilder {
     static let ruleKinds = ["offline", "inactive", "disconnects", "failed_connects", "flapping", "fleet_offline"]
     static let commonRuleKeys = ["name", "kind", "match", "severity", "labels", "annotations", "receivers"]
     static let kindKeys: [String: [String]] = [
-        "offline": ["for", "keep_firing_for"],
+        "offline": ["for", "keep_firing_for", "unseen_is_offline"],
         "inactive": ["for", "basis"],
         "disconnects": ["count", "window", "initiator", "cause", "reason_codes", "group_by"],
         "failed_connects": ["count", "window", "cause", "reason_codes", "group_by"],
@@ -16,7 +16,7 @@ extension ConfigBuilder {
     static let ruleKeys =
         commonRuleKeys + [
             "for", "count", "window", "initiator", "cause", "reason_codes", "group_by", "ratio", "min_clients",
-            "inhibit", "transitions", "resolve_below", "basis", "keep_firing_for",
+            "inhibit", "transitions", "resolve_below", "basis", "keep_firing_for", "unseen_is_offline",
         ]
     static let severities = ["critical", "error", "warning", "info"]
 
@@ -78,6 +78,8 @@ extension ConfigBuilder {
                 rule.forDuration = reader.duration(value, "for") ?? -1
             case "keep_firing_for":
                 rule.keepFiringFor = reader.duration(value, "keep_firing_for") ?? 0
+            case "unseen_is_offline":
+                rule.unseenIsOffline = reader.bool(value, "unseen_is_offline") ?? false
             case "match":
                 rule.match = matcher(value) ?? rule.match
             case "severity":

@@ -181,6 +181,8 @@ public final class Engine {
     private var generationCounter: UInt32 = 0
     /// Clients changed since the store last saw them (flag per client, and their positions).
     private var unsavedClient: [Bool] = []
+    /// Restored clients that no event has mentioned yet in this run (`unseen_is_offline`).
+    private var unseen: [Bool] = []
     private var unsavedClients: [Int32] = []
     /// Counter slots changed since the store last saw them: (rule, slot).
     private var unsavedCounters: [(rule: Int32, slot: Int32)] = []
@@ -260,6 +262,7 @@ public final class Engine {
             isNew = true
         }
         markUnsaved(client: position)
+        if unseen[position] { clientSeen(position) }
         let time = min(event.time, now)
         if isNew {
             // `inactive` clocks start when connwatch first hears of the client.
@@ -577,6 +580,7 @@ public final class Engine {
         let position = clientStates.count
         clientStates.append(state)
         unsavedClient.append(false)
+        unseen.append(false)
         index[state.clientID] = Int32(position)
         if state.status == .disconnected { disconnectedCount += 1 }
         var clientSlots: [Slot] = []
@@ -1282,6 +1286,18 @@ public final class Engine {
 
     // MARK: Persistence
 
+    /// The first event of a restored client in this run: the clocks its silence started (rules
+    /// with `unseen_is_offline`) stop; the event then counts as usual.
+    private func clientSeen(_ position: Int) {
+        unseen[position] = false
+        for slotPosition in slots[position].indices where slots[position][slotPosition].phase == .pending {
+            let rule = configuration.offlineRules[Int(slots[position][slotPosition].rule)]
+            guard rule.condition == .disconnected, rule.unseenIsOffline else { continue }
+            slots[position][slotPosition].phase = .idle
+            slots[position][slotPosition].generation = nextGeneration()
+        }
+    }
+
     private func markUnsaved(client position: Int) {
         guard !unsavedClient[position] else { return }
         unsavedClient[position] = true
@@ -1383,7 +1399,12 @@ public final class Engine {
                 let rule = configuration.offlineRules[Int(slot.rule)]
                 let since: Int64?
                 switch rule.condition {
-                case .disconnected: since = state.status == .disconnected ? state.lastDisconnectTime : nil
+                case .disconnected where state.status == .disconnected: since = state.lastDisconnectTime
+                case .disconnected where rule.unseenIsOffline:
+                    // Offline unless the feed mentions it before the grace ends (its retained status).
+                    since = graceEnd
+                    unseen[position] = true
+                case .disconnected: since = nil
                 case .noConnect: since = state.lastConnectTime ?? state.log.entries.first?.time ?? now
                 case .noActivity: since = state.lastActivityTime ?? now
                 }

@@ -19,6 +19,10 @@ public struct OfflineRule: Sendable, Equatable {
     /// How long an alert keeps firing after the client came back (`offline` only; 0: resolves at
     /// once). A client that drops again within it continues the same alert: no new notification.
     public var keepFiringFor: Int64 = 0
+    /// `offline` only: a client known from an earlier run that no event mentions until
+    /// `startup_grace` ends counts as offline from then. For feeds that re-announce every client
+    /// on subscribe (retained status: Watson IoT devices, LWT); off by default.
+    public var unseenIsOffline = false
     public var severity: String
     /// Extra labels every alert of the rule carries.
     public var labels: LabelSet
@@ -69,6 +73,7 @@ public struct OfflineRule: Sendable, Equatable {
     public static func == (lhs: OfflineRule, rhs: OfflineRule) -> Bool {
         lhs.name == rhs.name && lhs.condition == rhs.condition && lhs.match == rhs.match
             && lhs.forDuration == rhs.forDuration && lhs.keepFiringFor == rhs.keepFiringFor
+            && lhs.unseenIsOffline == rhs.unseenIsOffline
             && lhs.severity == rhs.severity && lhs.labels == rhs.labels && lhs.receivers == rhs.receivers
             && lhs.annotations.count == rhs.annotations.count
             && zip(lhs.annotations, rhs.annotations).allSatisfy { $0.name == $1.name && $0.template == $1.template }
