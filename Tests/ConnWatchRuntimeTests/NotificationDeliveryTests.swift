@@ -91,13 +91,12 @@ private struct Harness {
         )
     }
 
-    func send(_ alerts: [Alert], id: String = "n1") {
-        delivery.enqueue(Notification(id: id, receiver: "r", alerts: alerts))
+    func send(_ alerts: [Alert], id: String = "n1") throws {
+        try delivery.enqueue([Notification(id: id, receiver: "r", alerts: alerts)])
     }
 
-    /// Waits until what was enqueued is written and then delivered (or dropped).
+    /// Waits until what was enqueued is delivered (or dropped).
     func settle() async throws {
-        await delivery.flush()
         try await waitUntilEmpty(store)
     }
 
@@ -119,7 +118,7 @@ private struct Harness {
         harness.server.setResponder(fake.responder)
         let long = String(repeating: "offline ", count: 6000)
         let alerts = [alert("<!channel> @everyone @channel", summary: long)] + (1..<30).map { alert("c\($0)") }
-        harness.send(alerts)
+        try harness.send(alerts)
         let requests = await harness.server.waitForRequests(count: 1, timeout: .seconds(20))
         try #require(requests.count == 1)
         #expect(fake.rejections.isEmpty, "\(fake.rejections)")
@@ -157,7 +156,7 @@ private struct Harness {
             )
         )
         harness.server.setDefault(.ok)
-        harness.send([alert("s1")])
+        try harness.send([alert("s1")])
         let requests = await harness.server.waitForRequests(count: 2, timeout: .seconds(20))
         try #require(requests.count == 2)
         #expect(requests[0].arrivedAt.duration(to: requests[1].arrivedAt) >= .seconds(2))
@@ -176,7 +175,7 @@ private struct Harness {
         )
         harness.server.setResponder(nil)
         harness.server.setDefault(ScriptedResponse(status: 204))
-        harness.send([alert("s1")])
+        try harness.send([alert("s1")])
         let requests = await harness.server.waitForRequests(count: 2, timeout: .seconds(20))
         try #require(requests.count == 2)
         #expect(requests[0].arrivedAt.duration(to: requests[1].arrivedAt) >= .milliseconds(1500))
@@ -197,8 +196,8 @@ private struct Harness {
             )
         )
         harness.server.setDefault(ScriptedResponse(status: 204))
-        harness.send([alert("s1")], id: "a")
-        harness.send([alert("s2")], id: "b")
+        try harness.send([alert("s1")], id: "a")
+        try harness.send([alert("s2")], id: "b")
         let requests = await harness.server.waitForRequests(count: 2, timeout: .seconds(20))
         try #require(requests.count == 2)
         #expect(requests[0].arrivedAt.duration(to: requests[1].arrivedAt) >= .milliseconds(1500))
@@ -208,8 +207,7 @@ private struct Harness {
     @Test func manyNotificationsEnqueuedTogetherAreAllStored() async throws {
         let harness = try Harness(type: .webhook)
         harness.server.setDefault(ScriptedResponse(status: 503, text: "down"))
-        for index in 0..<200 { harness.send([alert("c\(index)")], id: "n\(index)") }
-        await harness.delivery.flush()
+        for index in 0..<200 { try harness.send([alert("c\(index)")], id: "n\(index)") }
         let pending = try await harness.store.pendingEntries()
         #expect(pending.map(\.id) == (0..<200).map { "n\($0)" })
         await harness.close()
@@ -219,7 +217,7 @@ private struct Harness {
         let harness = try Harness(type: .webhook)
         harness.server.enqueue(ScriptedResponse(status: 500, text: "boom"))
         harness.server.setDefault(.ok)
-        harness.send([alert("s1")])
+        try harness.send([alert("s1")])
         let requests = await harness.server.waitForRequests(count: 2, timeout: .seconds(20))
         #expect(requests.count == 2)
         try await harness.settle()
@@ -231,7 +229,7 @@ private struct Harness {
         let harness = try Harness(type: .webhook)
         for _ in 0..<3 { harness.server.enqueue(ScriptedResponse(status: 503, text: "down")) }
         harness.server.setDefault(.ok)
-        harness.send([alert("s1")])
+        try harness.send([alert("s1")])
         let requests = await harness.server.waitForRequests(count: 4, timeout: .seconds(30))
         #expect(requests.count == 4)
         try await harness.settle()
@@ -245,7 +243,7 @@ private struct Harness {
     @Test func clientErrorIsNotRetriedAndItsBodyIsLogged() async throws {
         let harness = try Harness(type: .slack)
         harness.server.setDefault(ScriptedResponse(status: 400, text: "invalid_blocks"))
-        harness.send([alert("s1")])
+        try harness.send([alert("s1")])
         try await harness.settle()
         try await Task.sleep(for: .seconds(3))
         #expect(harness.server.requests.count == 1)
@@ -258,8 +256,8 @@ private struct Harness {
     @Test func goneDisablesTheReceiver() async throws {
         let harness = try Harness(type: .slack) { receiver, _ in receiver.rateLimit = 100 }
         harness.server.setDefault(ScriptedResponse(status: 410, text: "channel_is_archived"))
-        harness.send([alert("s1")], id: "a")
-        harness.send([alert("s2")], id: "b")
+        try harness.send([alert("s1")], id: "a")
+        try harness.send([alert("s2")], id: "b")
         try await harness.settle()
         #expect(harness.server.requests.count == 1)
         #expect(harness.logs.all.contains { $0.level == .error && $0.message.contains("disabled") })
@@ -269,7 +267,7 @@ private struct Harness {
     @Test func tokenBucketSpacesRequests() async throws {
         let harness = try Harness(type: .slack)  // 1 request per second
         harness.server.setDefault(.ok)
-        for index in 0..<3 { harness.send([alert("s\(index)")], id: "n\(index)") }
+        for index in 0..<3 { try harness.send([alert("s\(index)")], id: "n\(index)") }
         let requests = await harness.server.waitForRequests(count: 3, timeout: .seconds(20))
         try #require(requests.count == 3)
         #expect(requests[0].arrivedAt.duration(to: requests[2].arrivedAt) >= .milliseconds(1900))
@@ -284,7 +282,7 @@ private struct Harness {
             target.signer = WebhookSigner(scheme: .standard, secret: secret)
         }
         harness.server.setDefault(.ok)
-        harness.send([alert("s1")])
+        try harness.send([alert("s1")])
         let requests = await harness.server.waitForRequests(count: 1, timeout: .seconds(20))
         let request = try #require(requests.first)
         let id = try #require(request.header("webhook-id"))
@@ -320,7 +318,7 @@ private struct Harness {
             accepted.withLock { $0.append(request.header("webhook-id") ?? "") }
             return .ok
         }
-        for index in 0..<50 { harness.send([alert("c\(index)")], id: "n\(index)") }
+        for index in 0..<50 { try harness.send([alert("c\(index)")], id: "n\(index)") }
         try await Task.sleep(for: .seconds(2))
         #expect(harness.server.requests.count >= 1)
         down.withLock { $0 = false }
@@ -343,8 +341,7 @@ private struct Harness {
         defer { directory.remove() }
         var first = try Harness(type: .webhook, directory: directory) { receiver, _ in receiver.rateLimit = 1000 }
         first.server.setDefault(ScriptedResponse(status: 503, text: "down"))
-        for index in 0..<5 { first.send([alert("c\(index)")], id: "n\(index)") }
-        await first.delivery.flush()
+        for index in 0..<5 { try first.send([alert("c\(index)")], id: "n\(index)") }
         await first.close()
         #expect(try await first.store.pendingEntries().count == 5)
         first = try Harness(type: .webhook, directory: directory)

@@ -21,11 +21,6 @@ final class NotificationDelivery: Sendable {
     private let disabled = Mutex<Set<String>>([])
     /// Delivered and dropped notifications, for `/metrics`.
     private let stats: DeliveryStats
-    /// SQLite writes from the synchronous `enqueue` happen here, in order, off the cooperative pool.
-    private let writer = DispatchQueue(label: "connwatch.outbox.writer")
-    /// Entries waiting for the writer, and whether a drain is scheduled (group commit: everything
-    /// enqueued while a write runs goes in the next transaction).
-    private let unwritten = Mutex<(entries: [OutboxEntry], scheduled: Bool)>(([], false))
 
     init(
         targets: [DeliveryTarget],
@@ -51,7 +46,7 @@ final class NotificationDelivery: Sendable {
         }
         self.wakeups = wakeups
         let names = targets.map(\.name)
-        writer.async { [store, logger] in
+        DispatchQueue.global().async { [store, logger] in
             if let dropped = try? store.removeEntries(notFor: names), dropped > 0 {
                 logger.warning("dropped \(dropped) pending notifications of receivers no longer configured")
             }
@@ -83,22 +78,13 @@ final class NotificationDelivery: Sendable {
         self.init(targets: targets, store: store, http: http, logger: logger, externalURL: externalURL)
     }
 
-    /// Renders `notification` for its receiver and stores it; all of one call's writes are one
-    /// transaction.
-    func enqueue(_ notification: ConnWatchCore.Notification) {
-        enqueue([notification])
-    }
-
-    /// Renders and stores several notifications (e.g. all of one alert change) in one transaction.
-    func enqueue(_ notifications: [ConnWatchCore.Notification]) {
+    /// Renders and stores notifications in one transaction, then wakes their workers. The daemon
+    /// writes its outbox entries through the state writer instead (with the alert changes behind
+    /// them); this is for callers without one.
+    func enqueue(_ notifications: [ConnWatchCore.Notification]) throws {
         let entries = render(notifications)
-        guard !entries.isEmpty else { return }
-        let schedule = unwritten.withLock { state in
-            state.entries.append(contentsOf: entries)
-            defer { state.scheduled = true }
-            return !state.scheduled
-        }
-        if schedule { writer.async { [self] in drain() } }
+        try store.enqueue(entries)
+        wake(entries.map(\.receiver))
     }
 
     /// The outbox entries for `notifications`, rendered for their receivers (notifications for
@@ -132,44 +118,9 @@ final class NotificationDelivery: Sendable {
         for receiver in Set(receivers) { wakeups[receiver]?.yield() }
     }
 
-    /// Writes everything enqueued so far in one transaction (on the writer queue). If SQLite fails
-    /// (disk full, ...), the entries stay in memory and the write is tried again a second later.
-    private func drain() {
-        let batch = unwritten.withLock { state in
-            defer { state.entries = [] }
-            return state.entries
-        }
-        do {
-            try store.enqueue(batch)
-        } catch {
-            logger.critical("cannot write \(batch.count) notifications to the outbox, retrying: \(error)")
-            unwritten.withLock { $0.entries.insert(contentsOf: batch, at: 0) }
-            writer.asyncAfter(deadline: .now() + 1) { [self] in drain() }
-            return
-        }
-        let more = unwritten.withLock { state in
-            if state.entries.isEmpty { state.scheduled = false }
-            return !state.entries.isEmpty
-        }
-        if more { writer.async { [self] in drain() } }
-        wake(batch.map(\.receiver))
-    }
-
-    /// Waits (at most 10 s, in case SQLite keeps failing) until everything enqueued so far is written.
-    func flush() async {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while true {
-            await withCheckedContinuation { continuation in writer.async { continuation.resume() } }
-            let done = unwritten.withLock { $0.entries.isEmpty && !$0.scheduled }
-            if done || ContinuousClock.now > deadline { return }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-    }
-
     /// Stops taking notifications and keeps delivering pending ones at most `timeout`; then stops.
     /// Whatever is still pending stays in the outbox for the next start.
     func finish(timeout: Duration) async {
-        await flush()
         for continuation in wakeups.values { continuation.finish() }
         let workers = self.workers.withLock { $0 }
         await withTaskGroup(of: Void.self) { group in
