@@ -63,16 +63,9 @@ import Testing
     }
 
     @Test func takeoverDisconnectRaisesNoAlert() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let broker = try TestBroker()
-        defer { broker.stop() }
-        let hook = try TestHTTPServer()
-        defer { hook.stop() }
-        let config = try dir.write(
-            "rules.yaml",
-            daemonConfig(brokerPort: broker.port, hookURL: hook.url, forDuration: "1s")
-        )
+        let rig = try DaemonRig(forDuration: "1s")
+        defer { rig.stop() }
+        let (dir, broker, hook, config) = (rig.dir, rig.broker, rig.hook, rig.config)
         let daemon = try DaemonProcess(config: config, directory: dir.path)
         defer { daemon.stop() }
         #expect(await daemon.waitForLog("broker connected"))
@@ -94,16 +87,9 @@ import Testing
     }
 
     @Test func brokerRestartIsSurvived() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let broker = try TestBroker()
-        defer { broker.stop() }
-        let hook = try TestHTTPServer()
-        defer { hook.stop() }
-        let config = try dir.write(
-            "rules.yaml",
-            daemonConfig(brokerPort: broker.port, hookURL: hook.url, forDuration: "1s")
-        )
+        let rig = try DaemonRig(forDuration: "1s")
+        defer { rig.stop() }
+        let (dir, broker, hook, config) = (rig.dir, rig.broker, rig.hook, rig.config)
         let daemon = try DaemonProcess(config: config, directory: dir.path)
         defer { daemon.stop() }
         #expect(await daemon.waitForLog("broker connected"))
@@ -129,18 +115,11 @@ import Testing
     }
 
     @Test func serverErrorsAreRetriedAndDeliveredOnce() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let broker = try TestBroker()
-        defer { broker.stop() }
-        let hook = try TestHTTPServer()
-        defer { hook.stop() }
+        let rig = try DaemonRig(forDuration: "1s")
+        defer { rig.stop() }
+        let (dir, broker, hook, config) = (rig.dir, rig.broker, rig.hook, rig.config)
         hook.enqueue(ScriptedResponse(status: 500, text: "boom"))
         hook.enqueue(ScriptedResponse(status: 500, text: "boom again"))
-        let config = try dir.write(
-            "rules.yaml",
-            daemonConfig(brokerPort: broker.port, hookURL: hook.url, forDuration: "1s")
-        )
         let daemon = try DaemonProcess(config: config, directory: dir.path)
         defer { daemon.stop() }
         #expect(await daemon.waitForLog("broker connected"))

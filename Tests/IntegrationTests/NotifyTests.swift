@@ -72,12 +72,9 @@ import Testing
 
     /// `kill -9` with 20 notifications pending: after a restart all 20 arrive, each `webhook-id` once.
     @Test func killedDaemonDeliversPendingNotificationsAfterRestart() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let broker = try TestBroker()
-        defer { broker.stop() }
-        let hook = try TestHTTPServer()
-        defer { hook.stop() }
+        let rig = try DaemonRig(forDuration: "1s")
+        defer { rig.stop() }
+        let (dir, broker, hook, config) = (rig.dir, rig.broker, rig.hook, rig.config)
         let down = Mutex(true)
         let accepted = Mutex<[String]>([])
         hook.setResponder { request in
@@ -85,10 +82,6 @@ import Testing
             accepted.withLock { $0.append(request.header("webhook-id") ?? "") }
             return .ok
         }
-        let config = try dir.write(
-            "rules.yaml",
-            daemonConfig(brokerPort: broker.port, hookURL: hook.url, forDuration: "1s")
-        )
         var daemon = try DaemonProcess(config: config, directory: dir.path)
         #expect(await daemon.waitForLog("broker connected"), "log:\n\(daemon.log)")
         // Non-retained, on a persistent session: nothing is replayed after the restart.
