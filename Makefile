@@ -29,7 +29,7 @@ build: deps
 test: deps security
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	scripts/test-watchdog.sh 1800 $(SWIFT) test --skip-build
 
 ## security: the systemd unit's exposure score must stay at or below 1.5
 security:

@@ -287,8 +287,8 @@ private enum JournalEndToEnd {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "helper exited with \(process.terminationStatus)")
+        _ = process.waitForExit(timeout: .seconds(60))
+        try #require((process.exitStatus ?? -1) == 0, "helper exited with \(process.exitStatus ?? -1)")
         return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
                 return nil

@@ -385,9 +385,9 @@ private func makeSelfSignedCertificate(in directory: URL, name: String) throws -
     openssl.standardOutput = FileHandle.nullDevice
     openssl.standardError = FileHandle.nullDevice
     try openssl.run()
-    openssl.waitUntilExit()
-    guard openssl.terminationStatus == 0 else {
-        throw TestBrokerError("openssl req exited with \(openssl.terminationStatus)")
+    _ = openssl.waitForExit(timeout: .seconds(60))
+    guard (openssl.exitStatus ?? -1) == 0 else {
+        throw TestBrokerError("openssl req exited with \(openssl.exitStatus ?? -1)")
     }
     return (certificate, key)
 }

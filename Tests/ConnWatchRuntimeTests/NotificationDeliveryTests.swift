@@ -302,7 +302,7 @@ private struct Harness {
         process.standardOutput = pipe
         try process.run()
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        _ = process.waitForExit(timeout: .seconds(60))
         #expect(String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == signature)
         await harness.close()
         directory.remove()

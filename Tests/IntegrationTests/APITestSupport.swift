@@ -30,7 +30,7 @@ func callAPI(_ method: String, _ url: String, token: String? = nil, body: String
     process.standardError = FileHandle.nullDevice
     try process.runWithUnblockedSignals()
     let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+    _ = process.waitForExit(timeout: .seconds(60))
     var lines = String(decoding: data, as: UTF8.self).components(separatedBy: "\n")
     let contentType = lines.popLast() ?? ""
     let status = Int(lines.popLast() ?? "") ?? 0

@@ -196,9 +196,16 @@ private func logNumber(_ log: String, line message: String, key: String) -> Int?
                 "pair \(pair): \(publisher.stats)\nlog:\n\(daemon.log.suffix(2000))"
             )
             publisher.brokerKill { broker.kill() }
+            let connections = publisher.stats.connections
             try await Task.sleep(for: .milliseconds(Int.random(in: 0...100)))
             try broker.restart()
-            try await Task.sleep(for: .milliseconds(400))
+            let restarted = ContinuousClock.now
+            // The second kill must find the publisher connected again, or it would not count as one.
+            let reconnectDeadline = restarted + .seconds(10)
+            while publisher.stats.connections == connections && ContinuousClock.now < reconnectDeadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            try await Task.sleep(until: restarted + .milliseconds(400))
             publisher.brokerKill { broker.kill() }
             try broker.restart()
             // connwatch is back on its persistent session before the next pair.

@@ -1,5 +1,6 @@
 import ConnWatchTestSupport
 import Foundation
+import Testing
 
 /// The `connwatch` binary built alongside the tests (override with `CONNWATCH_BIN`).
 enum ConnWatchBinary {
@@ -33,11 +34,20 @@ func runConnWatch(_ arguments: [String]) throws -> CommandResult {
     process.standardOutput = out
     process.standardError = err
     try process.runWithUnblockedSignals()
+    // A command that hangs is killed after a minute (its pipes then end) and fails the test.
+    let watchdog = DispatchWorkItem {
+        if process.isRunning {
+            Issue.record("connwatch \(arguments) still ran after 60 s; killed")
+            kill(process.processIdentifier, SIGKILL)
+        }
+    }
+    DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
+    defer { watchdog.cancel() }
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+    _ = process.waitForExit(timeout: .seconds(10))
     return CommandResult(
-        status: process.terminationStatus,
+        status: process.exitStatus ?? -1,
         stdout: String(decoding: stdout, as: UTF8.self),
         stderr: String(decoding: stderr, as: UTF8.self)
     )
@@ -91,12 +101,16 @@ final class DaemonProcess: @unchecked Sendable {
         return false
     }
 
-    /// SIGTERM, then waits; returns the exit status.
+    /// SIGTERM, then waits; returns the exit status. A daemon that does not stop within `timeout`
+    /// fails the test: it gets SIGQUIT (the Swift runtime writes every thread's backtrace to the
+    /// log), then SIGKILL, and the test records the end of its log.
     @discardableResult
-    func stop() -> Int32 {
+    func stop(timeout: Duration = .seconds(30)) -> Int32 {
         if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        return process.terminationStatus
+        if process.waitForExit(timeout: timeout) { return process.exitStatus ?? -1 }
+        process.end(signal: SIGQUIT, grace: .seconds(20))
+        Issue.record("connwatch did not stop within \(timeout) of SIGTERM; its log ends:\n\(log.suffix(6000))")
+        return -1
     }
 
     /// Sends `signal` to the daemon.
@@ -106,15 +120,11 @@ final class DaemonProcess: @unchecked Sendable {
 
     /// SIGKILL, then waits.
     func killHard() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        if !process.end(signal: SIGKILL) { Issue.record("connwatch did not end after SIGKILL") }
     }
 
     deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        process.end(signal: SIGKILL)
     }
 }
 
@@ -197,7 +207,7 @@ func sqliteQuery(_ database: String, _ sql: String) throws -> String {
     process.standardError = FileHandle.nullDevice
     try process.run()
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+    _ = process.waitForExit(timeout: .seconds(10))
     return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }
 

@@ -69,7 +69,7 @@ import Testing
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        _ = process.waitForExit(timeout: .seconds(60))
+        return (process.exitStatus ?? -1)
     }
 }

@@ -103,7 +103,7 @@ import Testing
         }
         #expect(pending == 20)
         kill(daemon.process.processIdentifier, SIGKILL)
-        daemon.process.waitUntilExit()
+        _ = daemon.process.waitForExit(timeout: .seconds(60))
         #expect(daemon.process.terminationReason == .uncaughtSignal)
 
         down.withLock { $0 = false }

@@ -249,10 +249,10 @@ public final class TestBroker: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             if !child.isRunning {
-                child.waitUntilExit()
+                _ = child.waitForExit(timeout: .seconds(60))
                 ChildRegistry.shared.remove(child.processIdentifier)
                 throw TestBrokerError(
-                    "mosquitto exited with status \(child.terminationStatus) on port \(currentPort): \(logTail())"
+                    "mosquitto exited with status \(child.exitStatus ?? -1) on port \(currentPort): \(logTail())"
                 )
             }
             if FreePort.accepts(currentPort) {
@@ -262,7 +262,7 @@ public final class TestBroker: @unchecked Sendable {
             Thread.sleep(forTimeInterval: 0.02)
         }
         Glibc.kill(child.processIdentifier, SIGKILL)
-        child.waitUntilExit()
+        _ = child.waitForExit(timeout: .seconds(60))
         ChildRegistry.shared.remove(child.processIdentifier)
         throw TestBrokerError("mosquitto did not accept connections on port \(currentPort) within 10 s: \(logTail())")
     }
@@ -282,7 +282,7 @@ public final class TestBroker: @unchecked Sendable {
                 Glibc.kill(child.processIdentifier, SIGKILL)
             }
         }
-        child.waitUntilExit()
+        _ = child.waitForExit(timeout: .seconds(60))
         ChildRegistry.shared.remove(child.processIdentifier)
     }
 
@@ -305,10 +305,10 @@ public final class TestBroker: @unchecked Sendable {
             try? stdinPipe.fileHandleForWriting.close()
         }
         let errorOutput = stderrPipe.fileHandleForReading.readDataToEndOfFile()
-        client.waitUntilExit()
-        guard client.terminationStatus == 0 else {
+        _ = client.waitForExit(timeout: .seconds(60))
+        guard (client.exitStatus ?? -1) == 0 else {
             let text = String(decoding: errorOutput, as: UTF8.self)
-            throw TestBrokerError("mosquitto_pub \(arguments) exited with \(client.terminationStatus): \(text)")
+            throw TestBrokerError("mosquitto_pub \(arguments) exited with \(client.exitStatus ?? -1): \(text)")
         }
     }
 }

@@ -15,10 +15,10 @@ public func runTool(_ path: String, _ arguments: [String]) throws {
     tool.standardError = errors
     try tool.runWithUnblockedSignals()
     let output = errors.fileHandleForReading.readDataToEndOfFile()
-    tool.waitUntilExit()
-    guard tool.terminationStatus == 0 else {
+    _ = tool.waitForExit(timeout: .seconds(60))
+    guard (tool.exitStatus ?? -1) == 0 else {
         let text = String(decoding: output, as: UTF8.self)
-        throw TestBrokerError("\(path) \(arguments) exited with \(tool.terminationStatus): \(text)")
+        throw TestBrokerError("\(path) \(arguments) exited with \(tool.exitStatus ?? -1): \(text)")
     }
 }
 
@@ -83,7 +83,7 @@ public final class TestClientProcess: @unchecked Sendable {
     /// Kills the process with SIGKILL (no MQTT DISCONNECT is sent) and waits for it.
     public func kill() {
         if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        _ = process.waitForExit(timeout: .seconds(60))
     }
 
     deinit {

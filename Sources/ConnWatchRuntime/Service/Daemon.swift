@@ -131,6 +131,8 @@ final class DaemonLoop {
     private let clock = ServiceClock()
     /// The wall clock's distance from `clock` last reported (a jump is logged once).
     private var reportedSkew: Int64 = 0
+    /// When the wall clock was last compared with `clock` (at most once a second, on any input).
+    private var wallCheckedAt: Int64 = 0
     private var changes: [AlertChange] = []
 
     /// One watched broker: its client, the task forwarding its events, its decoder, and the
@@ -277,7 +279,6 @@ final class DaemonLoop {
         case .tick:
             // The wake-up is spent: the timer is set again below, also if it came early.
             timer.fired()
-            checkWallClock()
             logger.debug(
                 "timer wake-up",
                 metadata: ["now": "\(now)", "next_deadline": "\(engine.nextDeadline.map { "\($0)" } ?? "none")"]
@@ -289,7 +290,6 @@ final class DaemonLoop {
         case .watchdog:
             notifier.watchdog()
             notifier.status(statusLine())
-            checkWallClock()
         case .api(let request, let reply):
             reply(await answer(request, now: now))
         case .signal(let number):
@@ -307,6 +307,10 @@ final class DaemonLoop {
     /// After every input: fire what is due, run alert changes through the notifier, queue what
     /// changed for the store, and set the timer for the next deadline.
     private func settle(now: Int64) {
+        if now - wallCheckedAt >= 1000 {
+            wallCheckedAt = now
+            checkWallClock()
+        }
         engine.advance(to: now, into: &changes)
         if !changes.isEmpty {
             for change in changes { announce(change) }
@@ -451,10 +455,11 @@ final class DaemonLoop {
     /// than two seconds: timers keep real elapsed time; times shown stay on the start's clock.
     private func checkWallClock() {
         let skew = clock.skew()
-        guard abs(skew - reportedSkew) > 2000 else { return }
+        let moved = skew - reportedSkew
+        guard abs(moved) > 2000 else { return }
         reportedSkew = skew
-        let direction = skew > 0 ? "forward" : "back"
-        let distance = DurationText.format(milliseconds: abs(skew))
+        let direction = moved > 0 ? "forward" : "back"
+        let distance = DurationText.format(milliseconds: abs(moved))
         logger.warning(
             "the wall clock moved \(direction) by \(distance); rules keep measuring real elapsed time",
             metadata: ["skew_ms": "\(skew)"]
