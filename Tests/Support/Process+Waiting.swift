@@ -30,9 +30,28 @@ extension Process {
         guard isRunning else { return true }
         kill(processIdentifier, signal)
         if waitForExit(timeout: grace) { return true }
+        // A launcher's children would outlive it: they go first.
+        for pid in Process.descendants(of: processIdentifier) { kill(pid, SIGKILL) }
         kill(processIdentifier, SIGKILL)
         _ = waitForExit(timeout: .seconds(10))
         return false
+    }
+
+    /// Every process below `pid` (children, their children, ...), from `/proc`.
+    static func descendants(of pid: Int32) -> [Int32] {
+        var found: [Int32] = []
+        var queue = [pid]
+        while let next = queue.popLast() {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(next)/task")) ?? []
+            for task in tasks {
+                let text = (try? String(contentsOfFile: "/proc/\(next)/task/\(task)/children", encoding: .utf8)) ?? ""
+                for child in text.split(separator: " ").compactMap({ Int32($0) }) where !found.contains(child) {
+                    found.append(child)
+                    queue.append(child)
+                }
+            }
+        }
+        return found
     }
 
     /// The exit status, or `nil` while Foundation still counts the process as running.
