@@ -246,6 +246,7 @@ The store holds $restart_clients clients (half offline, two log entries each; $(
 |---|---|
 | open the store and read every client (in process) | $(calc "${fig[restart_read_s]:-0}" 2) |
 | restore the engine (rules, timers, fleet groups; in process) | $(calc "${fig[restart_restore_s]:-0}" 2) |
+| both side by side on two threads, as \`connwatch run\` does (in process) | $(calc "${fig[restart_overlapped_s]:-0}" 2) |
 | \`connwatch run\` from exec to READY | **$(get restart_daemon_ready_s)** (target ≤ 2) |
 
 RSS of the daemon once ready: $(get restart_daemon_rss_mib) MiB.

@@ -158,6 +158,88 @@ import Testing
         #expect(try store.pendingEntriesSync().map(\.id) == ["n1"])
     }
 
+    /// The daemon restores while it reads, a chunk of clients at a time on a second thread: the
+    /// engine must end up as one restored from everything at once.
+    @Test func restoringWhileReadingEqualsRestoringAtOnce() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let minute: Int64 = 60_000
+        let t0: Int64 = 1_790_000_000_000
+        let rule = OfflineRule(
+            name: "device_offline",
+            match: ClientMatcher([(.clientType, [Glob("device")])]),
+            forDuration: 10 * minute
+        )
+        let configuration = EngineConfiguration(offlineRules: [rule], startupGrace: 0)
+        // Three chunks and a bit: every third client goes offline, and those fire before the save.
+        let count = StateStore.restoreChunk * 3 + 123
+        let first = Engine(configuration: configuration, startTime: t0)
+        var changes: [AlertChange] = []
+        for number in 0..<count {
+            var event = StatusEvent(
+                action: .connect,
+                clientID: "d:org1:sensor:c\(number)",
+                clientType: .device,
+                orgID: "org1",
+                typeID: "sensor",
+                deviceID: "c\(number)",
+                time: t0
+            )
+            first.handle(event, broker: "main", now: t0, into: &changes)
+            if number % 3 == 0 {
+                event.action = .disconnect
+                event.time = t0 + 1_000 + Int64(number)
+                first.handle(event, broker: "main", now: event.time, into: &changes)
+            }
+        }
+        first.advance(to: t0 + 10 * minute + 20_000, into: &changes)
+        let store = try StateStore(directory: directory.path)
+        var batch = StateBatch()
+        batch.add(first.takeUnsaved(now: t0 + 11 * minute))
+        batch.add(changes)
+        try store.write(batch)
+        #expect(changes.count == (count + 2) / 3)
+        #expect(changes.count < count / 3 + 10)
+
+        let now = t0 + 12 * minute
+        let atOnce = Engine(configuration: configuration, startTime: now)
+        let saved = try store.loadState(now: now)
+        var changesAtOnce: [AlertChange] = []
+        let firingAtOnce = atOnce.restore(
+            clients: saved.clients,
+            counters: saved.counters,
+            notified: saved.alerts,
+            now: now,
+            into: &changesAtOnce
+        )
+        let streamed = Engine(configuration: configuration, startTime: now)
+        var changesStreamed: [AlertChange] = []
+        let restored = try store.restoreState(into: streamed, now: now, logCapacity: 20, changes: &changesStreamed)
+
+        #expect(restored.clients == count)
+        #expect(restored.savedAlerts == changes.count)
+        #expect(streamed.clients.map(\.clientID) == atOnce.clients.map(\.clientID))
+        #expect(streamed.clients.map(\.status) == atOnce.clients.map(\.status))
+        #expect(streamed.disconnectedCount == (count + 2) / 3)
+        #expect(restored.firing.map(\.fingerprint).sorted() == firingAtOnce.map(\.fingerprint).sorted())
+        #expect(restored.firing.count == changes.count)
+        #expect(streamed.firingCount == atOnce.firingCount)
+        #expect(changesStreamed == changesAtOnce)
+        // A client that comes back resolves its restored alert in both.
+        let back = StatusEvent(
+            action: .connect,
+            clientID: "d:org1:sensor:c\(count - 1 - (count - 1) % 3)",
+            clientType: .device,
+            orgID: "org1",
+            typeID: "sensor",
+            deviceID: "c0",
+            time: now + 1
+        )
+        var after: [AlertChange] = []
+        streamed.handle(back, broker: "main", now: now + 1, into: &after)
+        #expect(after.map(\.alert.state) == [.resolved])
+    }
+
     @Test func aDamagedLogBlobKeepsTheEntriesBeforeTheDamage() {
         let state = client("a", status: .disconnected)
         let blob = ClientRow.encodeLog(state.log)

@@ -1375,18 +1375,38 @@ public final class Engine {
         now: Int64,
         into changes: inout [AlertChange]
     ) -> [Alert] {
-        var stored = Dictionary(notified.map { ($0.fingerprint, $0) }, uniquingKeysWith: { _, last in last })
-        var restored: [Alert] = []
-        let fresh = index.isEmpty
-        let total = clientStates.count + clients.count
+        var progress = beginRestore(notified: notified, clients: clients.count)
+        restore(clients: clients, now: now, into: &progress)
+        return finishRestore(progress, counters: records, now: now, into: &changes)
+    }
+
+    /// A restore in steps (`beginRestore`, `restore(clients:now:into:)` once per chunk,
+    /// `finishRestore`), so that clients can be restored while the store is still read.
+    public struct RestoreProgress: Sendable {
+        fileprivate var stored: [String: Alert]
+        fileprivate var restored: [Alert] = []
+        fileprivate let fresh: Bool
+    }
+
+    /// Starts a restore of about `expected` clients; `notified` as for `restore`.
+    public func beginRestore(notified: [Alert], clients expected: Int) -> RestoreProgress {
+        let total = clientStates.count + expected
         clientStates.reserveCapacity(total)
         slots.reserveCapacity(total)
         unsavedClient.reserveCapacity(total)
         countingMatches.reserveCapacity(total)
         clientFleet.reserveCapacity(total * configuration.fleetRules.count)
         index.reserveCapacity(total)
+        return RestoreProgress(
+            stored: Dictionary(notified.map { ($0.fingerprint, $0) }, uniquingKeysWith: { _, last in last }),
+            fresh: index.isEmpty
+        )
+    }
+
+    /// Restores `clients` (one chunk of a restore begun with `beginRestore`).
+    public func restore(clients: [ClientState], now: Int64, into progress: inout RestoreProgress) {
         // A fresh engine takes every saved client; otherwise clients it knows already are skipped.
-        for saved in clients where fresh || index[saved.clientID] == nil {
+        for saved in clients where progress.fresh || index[saved.clientID] == nil {
             var state = saved
             if state.log.capacity != configuration.logCapacity {
                 var log = ConnectionLog(capacity: configuration.logCapacity)
@@ -1411,14 +1431,14 @@ public final class Engine {
                 if let since {
                     slot.phase = .pending
                     slot.since = since
-                    if !stored.isEmpty,
-                        let alert = stored.removeValue(forKey: offlineLabels(rule, client: state).fingerprint)
+                    if !progress.stored.isEmpty,
+                        let alert = progress.stored.removeValue(forKey: offlineLabels(rule, client: state).fingerprint)
                     {
                         slot.phase = .firing
                         slot.alert = alert
                         slot.notified = true
                         firingCount += 1
-                        restored.append(alert)
+                        progress.restored.append(alert)
                     } else {
                         schedule(&slot, client: position, slot: slotPosition, deadline: since + rule.forDuration)
                     }
@@ -1426,6 +1446,18 @@ public final class Engine {
                 slots[position][slotPosition] = slot
             }
         }
+    }
+
+    /// Ends a restore: counting windows, fleet groups, and the notified alerts no client took (see
+    /// `restore`). Returns what `restore` returns.
+    public func finishRestore(
+        _ progress: RestoreProgress,
+        counters records: [CounterRecord],
+        now: Int64,
+        into changes: inout [AlertChange]
+    ) -> [Alert] {
+        var stored = progress.stored
+        var restored = progress.restored
         restoreCounters(records, stored: &stored, restored: &restored, now: now)
         restoreFleet(stored: &stored, restored: &restored, now: now, into: &changes)
         for alert in stored.values.sorted(by: { $0.startsAt < $1.startsAt }) {

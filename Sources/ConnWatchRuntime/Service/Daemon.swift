@@ -128,7 +128,7 @@ final class DaemonLoop {
     private var timer: DeadlineTimer
     private var decodeErrors = RateLimitedCounter(interval: 10_000)
     /// Real elapsed time for rules, whatever the wall clock does.
-    private let clock = ServiceClock()
+    private let clock: ServiceClock
     /// The wall clock's distance from `clock` last reported (a jump is logged once).
     private var reportedSkew: Int64 = 0
     /// When the wall clock was last compared with `clock` (at most once a second, on any input).
@@ -154,17 +154,26 @@ final class DaemonLoop {
         notifier: ServiceNotifier,
         input: AsyncStream<Daemon.Input>.Continuation
     ) async throws -> DaemonLoop {
+        let clock = ServiceClock()
+        let start = clock.now()
         let opened = try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(
                     with: Result { () throws(StateStore.OpenError) in
                         let store = try StateStore(directory: stateDirectory)
+                        let engine = Engine(configuration: config.engine, startTime: start)
+                        // What the last run knew: clients, counting windows, alerts people were
+                        // told about. Alerts still firing are not told again (the notification log
+                        // remembers them); those that no longer hold resolve.
+                        var changes: [AlertChange] = []
                         do {
-                            let saved = try store.loadState(
-                                now: WallClock.now(),
-                                logCapacity: config.engine.logCapacity
+                            let restored = try store.restoreState(
+                                into: engine,
+                                now: start,
+                                logCapacity: config.engine.logCapacity,
+                                changes: &changes
                             )
-                            return (store, saved)
+                            return OpenedState(store: store, engine: engine, restored: restored, changes: changes)
                         } catch {
                             throw StateStore.OpenError(
                                 path: store.path,
@@ -179,24 +188,35 @@ final class DaemonLoop {
             config: config,
             configPath: configPath,
             stateDirectory: stateDirectory,
-            store: opened.0,
-            saved: opened.1,
+            clock: clock,
+            opened: opened,
             logger: logger,
             notifier: notifier,
             input: input
         )
     }
 
+    /// The store and the engine restored from it, handed from the opening thread to the loop.
+    private struct OpenedState: @unchecked Sendable {
+        // @unchecked: the engine passes from the thread that restored it to the loop, which owns it.
+        var store: StateStore
+        var engine: Engine
+        var restored: RestoredState
+        var changes: [AlertChange]
+    }
+
     private init(
         config: ConnWatchConfig,
         configPath: String,
         stateDirectory: String,
-        store: StateStore,
-        saved: SavedState,
+        clock: ServiceClock,
+        opened: OpenedState,
         logger: Logger,
         notifier: ServiceNotifier,
         input: AsyncStream<Daemon.Input>.Continuation
     ) throws {
+        let store = opened.store
+        self.clock = clock
         self.store = store
         writer = StateWriter(store: store, logger: logger)
         self.config = config
@@ -214,28 +234,20 @@ final class DaemonLoop {
             externalURL: "http://\(ProcessInfo.processInfo.hostName)"
         )
         deliveryWake = DeliveryWake(delivery)
-        let start = clock.now()
-        engine = Engine(configuration: config.engine, startTime: start)
-        // What the last run knew: clients, counting windows, alerts people were told about. Alerts
-        // still firing are not told again (the notification log remembers them); those that no
-        // longer hold resolve.
-        let restored = engine.restore(
-            clients: saved.clients,
-            counters: saved.counters,
-            notified: saved.alerts,
-            now: start,
-            into: &changes
-        )
+        let start = opened.engine.startTime
+        engine = opened.engine
+        changes = opened.changes
+        let saved = opened.restored
         pipeline = NotificationPipeline(config: config, log: saved.notificationLog)
         pipeline.setAPISilences(saved.silences)
         savedAPISilences = saved.silences
-        pipeline.receive(restored.map { AlertChange(alert: $0) }, now: start)
-        if !saved.clients.isEmpty || !saved.alerts.isEmpty {
+        pipeline.receive(saved.firing.map { AlertChange(alert: $0) }, now: start)
+        if saved.clients > 0 || saved.savedAlerts > 0 {
             logger.notice(
                 "state restored",
                 metadata: [
-                    "clients": "\(saved.clients.count)", "alerts_firing": "\(restored.count)",
-                    "alerts_resolved": "\(changes.count)", "counters": "\(saved.counters.count)",
+                    "clients": "\(saved.clients)", "alerts_firing": "\(saved.firing.count)",
+                    "alerts_resolved": "\(changes.count)", "counters": "\(saved.counters)",
                 ]
             )
         }

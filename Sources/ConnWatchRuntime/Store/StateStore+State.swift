@@ -184,12 +184,35 @@ extension StateStore {
     /// Reads what a previous run saved; clients in the order they were first seen, their logs
     /// sized for `logCapacity` entries (the newest kept).
     public func loadState(now: Int64, logCapacity: Int = 20) throws -> SavedState {
+        var clients: [ClientState] = []
+        var state = try readState(now: now, logCapacity: logCapacity) { alerts, count in
+            clients.reserveCapacity(count)
+        } client: {
+            clients.append($0)
+        }
+        state.clients = clients
+        return state
+    }
+
+    /// Reads what a previous run saved, in one read transaction: first the notified alerts (with
+    /// the number of clients to come), then each client, then the rest. `SavedState.clients`
+    /// stays empty: the clients went to `client`.
+    func readState(
+        now: Int64,
+        logCapacity: Int,
+        alerts: ([Alert], Int) throws -> Void,
+        client: (ClientState) throws -> Void
+    ) throws -> SavedState {
         let decoder = JSONDecoder()
         return try pool.read { db in
             var state = SavedState()
+            for row in try Row.fetchAll(db, sql: "SELECT alert FROM alerts ORDER BY starts_at") {
+                state.alerts.append(try decoder.decode(Alert.self, from: row["alert"] ?? Data()))
+            }
+            try alerts(state.alerts, try Int.fetchOne(db, sql: "SELECT count(*) FROM clients") ?? 0)
             let rows = try Row.fetchCursor(db, sql: "SELECT \(ClientRow.columns) FROM clients ORDER BY rowid")
             while let row = try rows.next() {
-                state.clients.append(ClientRow.client(from: row, logCapacity: max(logCapacity, 1)))
+                try client(ClientRow.client(from: row, logCapacity: max(logCapacity, 1)))
             }
             for row in try Row.fetchAll(db, sql: "SELECT * FROM counters") {
                 let alertData: Data? = row["alert"]
@@ -203,9 +226,6 @@ extension StateStore {
                         notified: row["notified"]
                     )
                 )
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT alert FROM alerts ORDER BY starts_at") {
-                state.alerts.append(try decoder.decode(Alert.self, from: row["alert"] ?? Data()))
             }
             var entries: [String: NotificationLogEntry] = [:]
             for row in try Row.fetchAll(
