@@ -84,7 +84,7 @@ install:
 test-systemd: deb
 	@missing=""; for p in $(SYSTEMD_TEST_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
-	$(SUDO) scripts/test-systemd.sh build/connwatch_$$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/ConnWatchRuntime/Service/Daemon.swift)_$$(dpkg --print-architecture).deb
+	$(SUDO) timeout -k 30 1200 scripts/test-systemd.sh build/connwatch_$$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/ConnWatchRuntime/Service/Daemon.swift)_$$(dpkg --print-architecture).deb
 
 clean:
 	rm -rf .build build $(FUZZ_SCRATCH)

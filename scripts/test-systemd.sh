@@ -44,6 +44,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+trap "exit 124" TERM INT
 
 # 1. A cached minimal Debian 12 with systemd and connwatch's runtime libraries.
 if [ ! -x "$base/lib/systemd/systemd" ]; then
@@ -122,7 +123,7 @@ done
 [ -n "$leader" ] || { log "container did not boot"; cat "$work/console.log"; exit 1; }
 in_container() { nsenter -t "$leader" -a "$@"; }
 for _ in $(seq 100); do in_container test -S /run/systemd/private 2>/dev/null && break; sleep 0.1; done
-state=$(in_container systemctl is-system-running --wait 2>/dev/null || true)
+state=$(in_container timeout 120 systemctl is-system-running --wait 2>/dev/null || true)
 log "container booted: $state"
 
 # 5. The checks.
