@@ -102,6 +102,42 @@ feed_counting() {
 }
 feed_counting connwatch "$bench" feed "$port" "$feed_messages"
 feed_counting python "$python" "$here/bench_python.py" mqtt "$port" "$feed_messages"
+
+# connwatch run itself: the daemon's whole path (broker client, feed inbox, decoder, engine with
+# every rule kind, notifier, group-committed state writes). Its count is the decoded-events counter
+# of its own /metrics, polled every 50 ms; the time is when that count reached every message.
+api_port=$(free_port)
+"$bench" config "$port" "$api_port" all > "$work/feed-rules.yaml"
+mkdir -p "$work/feed-state"
+"$connwatch" run --config "$work/feed-rules.yaml" --state-directory "$work/feed-state" --log-level notice \
+    2>"$work/feed-daemon.log" &
+feed_daemon=$!
+pids+=($feed_daemon)
+for _ in $(seq 100); do grep -q "broker connected" "$work/feed-daemon.log" 2>/dev/null && break; sleep 0.1; done
+sleep 1
+"$python" - "$api_port" "$feed_messages" > "$work/daemon-feed.txt" <<'PY' &
+import sys, time, urllib.request
+url = f"http://127.0.0.1:{sys.argv[1]}/metrics"
+want, count, deadline = int(sys.argv[2]), 0, time.time() + 180
+while time.time() < deadline:
+    text = urllib.request.urlopen(url, timeout=5).read().decode()
+    count = sum(int(float(line.rsplit(" ", 1)[1])) for line in text.splitlines()
+                if line.startswith("connwatch_events_decoded_total"))
+    if count >= want:
+        break
+    time.sleep(0.05)
+print(f"count={count} last={time.time():.6f}")
+PY
+poll_pid=$!
+start=$(now); publish "$work/feed.txt"; wait "$poll_pid" || true
+line=$(grep count= "$work/daemon-feed.txt" || echo "count=0 last=$(now)")
+finish_feed daemon "$start" "$(sed 's/.*count=\([0-9]*\).*/\1/' <<<"$line")" "$(sed 's/.*last=\([0-9.]*\).*/\1/' <<<"$line")"
+kill "$feed_daemon" 2>/dev/null || true
+wait "$feed_daemon" 2>/dev/null || true
+record ratio_daemon_mosquitto_sub "$(calc "${fig[feed_daemon_per_s]} / ${fig[feed_mosquitto_sub_per_s]}" 2)"
+record ratio_daemon_python "$(calc "${fig[feed_daemon_per_s]} / ${fig[feed_python_per_s]}" 2)"
+echo "   connwatch run / mosquitto_sub = ${fig[ratio_daemon_mosquitto_sub]}," \
+    "connwatch run / python = ${fig[ratio_daemon_python]}"
 record ratio_connwatch_mosquitto_sub "$(calc "${fig[feed_connwatch_per_s]} / ${fig[feed_mosquitto_sub_per_s]}" 2)"
 record ratio_connwatch_python "$(calc "${fig[feed_connwatch_per_s]} / ${fig[feed_python_per_s]}" 2)"
 echo "   connwatch / mosquitto_sub = ${fig[ratio_connwatch_mosquitto_sub]} (target >= 0.9)," \
@@ -192,11 +228,13 @@ nothing dropped); each receiver ran alone; rate = messages received / (last arri
 | receiver | received | messages/s |
 |---|---|---|
 | \`mosquitto_sub\` (the feed's limit) | $(get feed_mosquitto_sub_count) | $(int feed_mosquitto_sub_per_s) |
-| connwatch: MosquittoClient + Watson decoder + engine, all rule kinds | $(get feed_connwatch_count) | $(int feed_connwatch_per_s) |
+| **\`connwatch run\`**: the daemon, every rule kind, state written to SQLite (count from its \`/metrics\`) | $(get feed_daemon_count) | $(int feed_daemon_per_s) |
+| in process: MosquittoClient + Watson decoder + engine, every rule kind, nothing else | $(get feed_connwatch_count) | $(int feed_connwatch_per_s) |
 | Python paho-mqtt + \`json.loads\` + dict | $(get feed_python_count) | $(int feed_python_per_s) |
 
-connwatch / mosquitto_sub = **$(get ratio_connwatch_mosquitto_sub)** (target ≥ 0.9);
-connwatch / Python = **$(get ratio_connwatch_python)** (target ≥ 2.5).
+\`connwatch run\` / mosquitto_sub = **$(get ratio_daemon_mosquitto_sub)** (target ≥ 0.9);
+\`connwatch run\` / Python = **$(get ratio_daemon_python)** (target ≥ 2.5).
+In process: $(get ratio_connwatch_mosquitto_sub) and $(get ratio_connwatch_python).
 
 ## b. Engine (in process, one core)
 

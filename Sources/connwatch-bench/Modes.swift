@@ -137,33 +137,46 @@ func runMemory(clients: Int) {
 /// The configuration of the storm and of the idle daemon: one broker on `port` with a Watson IoT
 /// feed, an offline rule (for 5m) and a `fleet_offline` rule (50 % of a type, for 1m) that
 /// inhibits it; alerts go to a webhook nobody listens on.
-func benchConfig(port: Int) -> String {
-    """
-    mqtt:
-      name: bench
-      url: mqtt://127.0.0.1:\(port)
-      client_id: connwatch-bench
-      subscriptions:
-        - topic: iot-2/type/+/id/+/mon
-          format: watson-iot
-    defaults:
-      startup_grace: 0s
-      receivers: [hook]
-    receivers:
-      - name: hook
-        type: webhook
-        url: http://127.0.0.1:9/alerts
-    rules:
-      - name: sensor_offline
-        kind: offline
-        for: 5m
-      - name: sensor_fleet_down
-        kind: fleet_offline
-        group_by: type_id
-        ratio: 50%
-        min_clients: 10
-        for: 1m
-    """
+func benchConfig(port: Int, apiPort: Int? = nil, everyKind: Bool = false) -> String {
+    var yaml = """
+        mqtt:
+          name: bench
+          url: mqtt://127.0.0.1:\(port)
+          client_id: connwatch-bench
+          subscriptions:
+            - topic: iot-2/type/+/id/+/mon
+              format: watson-iot
+              qos: 0
+        defaults:
+          startup_grace: 0s
+          receivers: [hook]
+        receivers:
+          - name: hook
+            type: webhook
+            url: http://127.0.0.1:9/alerts
+        rules:
+          - name: sensor_offline
+            kind: offline
+            for: 5m
+          - name: sensor_fleet_down
+            kind: fleet_offline
+            group_by: type_id
+            ratio: 50%
+            min_clients: 10
+            for: 1m
+
+        """
+    if everyKind {
+        yaml += """
+              - { name: inactive, kind: inactive, for: 1d }
+              - { name: kicked, kind: disconnects, count: 3, window: 15m, initiator: server }
+              - { name: refused, kind: failed_connects, count: 5, window: 10m, group_by: address }
+              - { name: flapping, kind: flapping, transitions: 6, window: 10m }
+
+            """
+    }
+    if let apiPort { yaml += "api:\n  port: \(apiPort)\n" }
+    return yaml
 }
 
 /// `storm CLIENTS`: CLIENTS connected clients all disconnect within one second, with a per-client

@@ -26,7 +26,14 @@ case "gen":
 case "feed":
     await runFeed(port: argument(2, 1883), count: argument(3, 500_000))
 case "config":
-    print(benchConfig(port: argument(2, 1883)))
+    // config PORT [API-PORT [all]]: the daemon's configuration for the bench; `all` adds every rule kind.
+    print(
+        benchConfig(
+            port: argument(2, 1883),
+            apiPort: arguments.count > 3 ? argument(3, 9467) : nil,
+            everyKind: arguments.count > 4 && arguments[4] == "all"
+        )
+    )
 case "memory":
     runMemory(clients: argument(2, 100_000))
 case "storm":

@@ -180,6 +180,20 @@ private final class Harness {
         #expect(h.engine.firingAlerts.count == 1)
     }
 
+    @Test func clientCountsByStatusFollowEveryTransition() {
+        let h = Harness()
+        h.send(connect("a", at: t0), at: t0)
+        h.send(connect("b", at: t0), at: t0)
+        h.send(disconnect("b", at: t0 + 1), at: t0 + 1)
+        h.send(disconnect("c", at: t0 + 2), at: t0 + 2)
+        h.send(connect("a", at: t0 + 3), at: t0 + 3)
+        #expect(h.engine.clientCountsByStatus == [.connected: 1, .disconnected: 2, .unknown: 0])
+        h.send(connect("c", at: t0 + 4), at: t0 + 4)
+        #expect(h.engine.clientCountsByStatus == [.connected: 2, .disconnected: 1, .unknown: 0])
+        let counted = Dictionary(grouping: h.engine.clients, by: \.status).mapValues(\.count)
+        #expect(counted[.connected] == 2 && counted[.disconnected] == 1)
+    }
+
     @Test func reconnectBeforeForCancelsThePendingAlert() {
         let h = Harness()
         h.send(disconnect("s1", at: t0), at: t0)

@@ -2,6 +2,7 @@ import CMosquitto
 import ConnWatchRuntime
 import ConnWatchTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -32,6 +33,39 @@ struct MosquittoClientTests {
         #expect(message.retained == false)
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         #expect(abs(now - message.receivedAt) < 10_000)
+    }
+
+    @Test("with a sink, events go to the sink in order and the stream only finishes")
+    func sinkReceivesEventsInOrder() async throws {
+        let broker = try TestBroker()
+        let options = testOptions(broker, id: "sink", subscriptions: [.init(filter: "mon/#", qos: 1)])
+        let seen = Mutex<[MQTTEvent]>([])
+        let client = try MosquittoClient(options: options) { event in seen.withLock { $0.append(event) } }
+        client.start()
+        let streamed = Task { () -> Int in
+            var count = 0
+            for await _ in client.events { count += 1 }
+            return count
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !client.isConnected && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(await broker.waitForLog(containing: "Received SUBSCRIBE from sink"))
+        for number in 0..<50 { try broker.publish(topic: "mon/\(number)", payload: "\(number)", qos: 1) }
+        while seen.withLock({ $0.count }) < 51 && ContinuousClock.now < deadline + .seconds(10) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        client.shutdown()
+        let events = seen.withLock { $0 }
+        guard case .connected = events.first else {
+            Issue.record("first event \(String(describing: events.first))")
+            return
+        }
+        let topics = events.compactMap { event -> String? in
+            if case .message(let message) = event { return message.topic }
+            return nil
+        }
+        #expect(topics == (0..<50).map { "mon/\($0)" })
+        #expect(await streamed.value == 0)
     }
 
     @Test("a retained message is delivered on subscribe with retained = true")

@@ -238,6 +238,21 @@ public final class Engine {
         return result
     }
 
+    /// Clients by connection status, counted in place (no client is copied: `/metrics` asks
+    /// for this on every scrape).
+    public var clientCountsByStatus: [ConnectionStatus: Int] {
+        var connected = 0
+        var unknown = 0
+        for position in clientStates.indices {
+            switch clientStates[position].status {
+            case .connected: connected += 1
+            case .unknown: unknown += 1
+            case .disconnected: break
+            }
+        }
+        return [.connected: connected, .disconnected: disconnectedCount, .unknown: unknown]
+    }
+
     /// How many offline and inactive alerts wait out their `for` (what `pendingAlerts` lists).
     public var pendingCount: Int {
         slots.reduce(0) { sum, clientSlots in sum + clientSlots.count { $0.phase == .pending } }

@@ -45,13 +45,6 @@ public struct MetricsSnapshot: Sendable {
         self.startTime = startTime
         self.lastReloadTime = startTime
     }
-
-    /// Counts `clients` by status.
-    public static func count(_ clients: some Sequence<ClientState>) -> [ConnectionStatus: Int] {
-        var counts: [ConnectionStatus: Int] = [.connected: 0, .disconnected: 0, .unknown: 0]
-        for client in clients { counts[client.status, default: 0] += 1 }
-        return counts
-    }
 }
 
 /// Prometheus text exposition format 0.0.4.

@@ -44,14 +44,22 @@ public final class MosquittoClient: @unchecked Sendable {
     private var refusalReported = false
     private var consecutiveFailures = 0
 
+    /// Where events go instead of ``events`` (called on the client's thread), if set.
+    private let sink: (@Sendable (MQTTEvent) -> Void)?
+
     /// Validates `options` and prepares the libmosquitto handle; does not connect (see ``start()``).
-    public init(options: MQTTClientOptions) throws(MQTTClientError) {
+    ///
+    /// With a `sink`, every event is handed to it on the client's thread, in order, instead of
+    /// going to ``events`` (which then only finishes on ``shutdown()``): a consumer that batches
+    /// messages saves one task switch per message.
+    public init(options: MQTTClientOptions, sink: (@Sendable (MQTTEvent) -> Void)? = nil) throws(MQTTClientError) {
         _ = mosquittoLibraryInitialised
         try Self.validate(options)
         let (handle, properties) = try Self.makeHandle(options)
         self.options = options
         self.handle = handle
         self.connectProperties = properties
+        self.sink = sink
         (events, continuation) = AsyncStream.makeStream(of: MQTTEvent.self, bufferingPolicy: .unbounded)
         mosquitto_user_data_set(handle, Unmanaged.passUnretained(self).toOpaque())
         installCallbacks()
@@ -199,7 +207,11 @@ public final class MosquittoClient: @unchecked Sendable {
     }
 
     private func emit(_ event: MQTTEvent) {
-        continuation.yield(event)
+        if let sink {
+            sink(event)
+        } else {
+            continuation.yield(event)
+        }
     }
 
     // MARK: - Callbacks (run on the loop thread)

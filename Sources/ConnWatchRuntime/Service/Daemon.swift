@@ -11,8 +11,8 @@ import Synchronization
 /// events in order.
 public final class Daemon: Sendable {
     enum Input: Sendable {
-        case message(broker: String, MQTTMessage)
-        case feed(broker: String, MQTTEvent)
+        /// Messages or connection events wait in the feed inbox.
+        case feed
         case tick
         /// Time to write what changed to the store (or the last write finished).
         case persist
@@ -134,13 +134,15 @@ final class DaemonLoop {
     /// When the wall clock was last compared with `clock` (at most once a second, on any input).
     private var wallCheckedAt: Int64 = 0
     private var changes: [AlertChange] = []
+    /// Where the broker clients leave messages and connection events (`.feed` wakes the loop).
+    private let inbox: FeedInbox
+    private var inboxBuffer: [FeedInbox.Item] = []
 
     /// One watched broker: its client, the task forwarding its events, its decoder, and the
     /// health of its connection.
     struct BrokerFeed {
         var config: BrokerConfig
         var client: MosquittoClient
-        var forwarder: Task<Void, Never>
         var decoder: FeedDecoder
         var connection: BrokerConnectionState
     }
@@ -217,6 +219,7 @@ final class DaemonLoop {
     ) throws {
         let store = opened.store
         self.clock = clock
+        inbox = FeedInbox { input.yield(.feed) }
         self.store = store
         writer = StateWriter(store: store, logger: logger)
         self.config = config
@@ -274,20 +277,10 @@ final class DaemonLoop {
     func handle(_ item: Daemon.Input) async -> Bool {
         let now = clock.now()
         switch item {
-        case .message(let broker, let message):
-            handleMessage(message, broker: broker, now: now)
-        case .feed(let broker, let event):
-            if let position = brokers.firstIndex(where: { $0.config.name == broker }) {
-                _ = brokers[position].connection.apply(event, at: now)
-            }
-            switch event {
-            case .connected: engine.feedUp(broker, at: now, into: &changes)
-            case .disconnected(_, let reason), .connectFailed(_, let reason):
-                engine.feedDown(broker, reason: reason, at: now)
-            case .message: break
-            }
-            logFeedEvent(event, broker: broker)
-            notifier.status(statusLine())
+        case .feed:
+            handleFeedInbox()
+            settle(now: clock.now())
+            return true
         case .tick:
             // The wake-up is spent: the timer is set again below, also if it came early.
             timer.fired()
@@ -375,6 +368,8 @@ final class DaemonLoop {
         notifier.stopping()
         timer.stop()
         for feed in brokers { stopFeed(feed) }
+        // What arrived before the clients stopped still goes into the state saved below.
+        handleFeedInbox()
         let counters = engine.counters
         logger.notice(
             "engine counters",
@@ -398,6 +393,37 @@ final class DaemonLoop {
     }
 
     // MARK: Messages
+
+    /// Handles everything the broker clients left in the inbox, in order. Each message is
+    /// handled at its own "now", after the deadlines due by then, as if it had come alone.
+    private func handleFeedInbox() {
+        inbox.take(into: &inboxBuffer)
+        defer { inboxBuffer.removeAll(keepingCapacity: true) }
+        for item in inboxBuffer {
+            let now = clock.now()
+            if let deadline = engine.nextDeadline, deadline <= now { engine.advance(to: now, into: &changes) }
+            switch item.event {
+            case .message(let message):
+                handleMessage(message, broker: item.broker, now: now)
+            case .connected, .disconnected, .connectFailed:
+                handleFeedEvent(item.event, broker: item.broker, now: now)
+            }
+        }
+    }
+
+    private func handleFeedEvent(_ event: MQTTEvent, broker: String, now: Int64) {
+        if let position = brokers.firstIndex(where: { $0.config.name == broker }) {
+            _ = brokers[position].connection.apply(event, at: now)
+        }
+        switch event {
+        case .connected: engine.feedUp(broker, at: now, into: &changes)
+        case .disconnected(_, let reason), .connectFailed(_, let reason):
+            engine.feedDown(broker, reason: reason, at: now)
+        case .message: break
+        }
+        logFeedEvent(event, broker: broker)
+        notifier.status(statusLine())
+    }
 
     private func handleMessage(_ message: MQTTMessage, broker: String, now: Int64) {
         guard let feed = brokers.first(where: { $0.config.name == broker }) else { return }
@@ -550,17 +576,10 @@ final class DaemonLoop {
     // MARK: Brokers and receivers
 
     private func startFeed(_ broker: BrokerConfig) throws -> BrokerFeed {
-        let client = try MosquittoClient(options: try Self.mqttOptions(for: broker, configPath: configPath))
         let name = broker.name
-        let input = self.input
-        let forwarder = Task {
-            for await event in client.events {
-                if case .message(let message) = event {
-                    input.yield(.message(broker: name, message))
-                } else {
-                    input.yield(.feed(broker: name, event))
-                }
-            }
+        let inbox = self.inbox
+        let client = try MosquittoClient(options: try Self.mqttOptions(for: broker, configPath: configPath)) {
+            inbox.put($0, broker: name)
         }
         client.start()
         logger.info(
@@ -573,7 +592,6 @@ final class DaemonLoop {
         return BrokerFeed(
             config: broker,
             client: client,
-            forwarder: forwarder,
             decoder: FeedDecoder(subscriptions: broker.subscriptions),
             connection: BrokerConnectionState(broker: broker.name, startedAt: clock.now())
         )
@@ -581,7 +599,6 @@ final class DaemonLoop {
 
     private func stopFeed(_ feed: BrokerFeed) {
         feed.client.shutdown()
-        feed.forwarder.cancel()
         for (subscription, counters) in feed.decoder.counters {
             logger.info(
                 "feed counters",

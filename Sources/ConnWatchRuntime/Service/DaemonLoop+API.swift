@@ -140,7 +140,7 @@ extension DaemonLoop {
 
     private func metricsSnapshot(now: Int64) -> MetricsSnapshot {
         var snapshot = MetricsSnapshot(version: ConnWatchVersion.current, startTime: api.startTime)
-        snapshot.clients = MetricsSnapshot.count(engine.clients)
+        snapshot.clients = engine.clientCountsByStatus
         snapshot.feeds = brokers.flatMap { feed in
             feed.decoder.counters.map { entry in
                 MetricsSnapshot.FeedCounters(

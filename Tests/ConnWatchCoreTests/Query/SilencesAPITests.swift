@@ -176,7 +176,7 @@ import Testing
 @Suite struct MetricsTextTests {
     @Test func writesPrometheusText() {
         var snapshot = MetricsSnapshot(version: "0.1.0", startTime: 1_500)
-        snapshot.clients = MetricsSnapshot.count([client("a"), client("b", status: .disconnected), client("c")])
+        snapshot.clients = [.connected: 2, .disconnected: 1, .unknown: 0]
         snapshot.feeds = [
             .init(broker: "main", subscription: "iot-2/+ (watson-iot)", decoded: 7, unknownTopics: 1, undecodable: 2)
         ]

@@ -1,0 +1,46 @@
+import Synchronization
+
+/// Where the broker clients' threads leave connection events and messages for the daemon's loop.
+///
+/// A put wakes the loop (`wake`) only when the inbox was empty; the loop then takes everything
+/// that has gathered at once. Under load, messages arrive while the loop works through the last
+/// lot, so one wake-up, one task switch and one settle (timers, notifier, store) serve many
+/// messages instead of one each. Unbounded like the stream it replaces: nothing is dropped.
+final class FeedInbox: Sendable {
+    struct Item: Sendable {
+        var broker: String
+        var event: MQTTEvent
+    }
+
+    private struct State {
+        var items: [Item] = []
+        /// A wake-up was sent and the loop has not taken the items yet.
+        var woken = false
+    }
+
+    private let state = Mutex(State())
+    private let wake: @Sendable () -> Void
+
+    init(wake: @escaping @Sendable () -> Void) {
+        self.wake = wake
+    }
+
+    func put(_ event: MQTTEvent, broker: String) {
+        let needsWake = state.withLock { state in
+            state.items.append(Item(broker: broker, event: event))
+            if state.woken { return false }
+            state.woken = true
+            return true
+        }
+        if needsWake { wake() }
+    }
+
+    /// Moves everything put since the last take, oldest first, into `buffer`, which must be
+    /// empty; its storage becomes the inbox's next buffer.
+    func take(into buffer: inout [Item]) {
+        state.withLock { state in
+            state.woken = false
+            swap(&state.items, &buffer)
+        }
+    }
+}

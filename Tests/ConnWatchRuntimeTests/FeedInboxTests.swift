@@ -1,0 +1,67 @@
+import Synchronization
+import Testing
+
+@testable import ConnWatchRuntime
+
+@Suite struct FeedInboxTests {
+    private func message(_ topic: String) -> MQTTEvent {
+        .message(MQTTMessage(topic: topic, payload: [], retained: false, qos: 1, receivedAt: 0))
+    }
+
+    private func topics(_ items: [FeedInbox.Item]) -> [String] {
+        items.compactMap { item in
+            if case .message(let message) = item.event { return "\(item.broker):\(message.topic)" }
+            return nil
+        }
+    }
+
+    /// One wake-up for everything put until the loop takes it; the next put after a take wakes again.
+    @Test func wakesOncePerBatchAndKeepsOrder() {
+        let wakes = Mutex(0)
+        let inbox = FeedInbox { wakes.withLock { $0 += 1 } }
+        inbox.put(message("a"), broker: "one")
+        inbox.put(.connected(sessionPresent: true), broker: "two")
+        inbox.put(message("b"), broker: "two")
+        #expect(wakes.withLock { $0 } == 1)
+
+        var buffer: [FeedInbox.Item] = []
+        inbox.take(into: &buffer)
+        #expect(topics(buffer) == ["one:a", "two:b"])
+        #expect(buffer.count == 3)
+        buffer.removeAll(keepingCapacity: true)
+
+        inbox.take(into: &buffer)
+        #expect(buffer.isEmpty)
+        inbox.put(message("c"), broker: "one")
+        #expect(wakes.withLock { $0 } == 2)
+        inbox.take(into: &buffer)
+        #expect(topics(buffer) == ["one:c"])
+    }
+
+    /// Puts from several threads while the consumer takes: nothing lost, each thread's order kept.
+    @Test func concurrentPutsLoseNothing() async {
+        let inbox = FeedInbox {}
+        let perThread = 20_000
+        await withTaskGroup(of: Void.self) { group in
+            for thread in 0..<2 {
+                group.addTask {
+                    for number in 0..<perThread { inbox.put(self.message("\(number)"), broker: "t\(thread)") }
+                }
+            }
+            var received: [String: [Int]] = [:]
+            var buffer: [FeedInbox.Item] = []
+            while received.values.reduce(0, { $0 + $1.count }) < 2 * perThread {
+                inbox.take(into: &buffer)
+                for item in buffer {
+                    if case .message(let message) = item.event {
+                        received[item.broker, default: []].append(Int(message.topic) ?? -1)
+                    }
+                }
+                buffer.removeAll(keepingCapacity: true)
+                await Task.yield()
+            }
+            #expect(received["t0"] == Array(0..<perThread))
+            #expect(received["t1"] == Array(0..<perThread))
+        }
+    }
+}
