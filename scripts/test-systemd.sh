@@ -143,7 +143,9 @@ journal_json() { in_container journalctl -b -u connwatch -o json --no-pager 2>/d
 journal_text() { in_container journalctl -b -u connwatch --no-pager 2>/dev/null; }
 is_active() { [ "$(in_container systemctl is-active connwatch 2>/dev/null)" = "$1" ]; }
 received() { [ -f "$work/received.jsonl" ] && grep -q "$1" "$work/received.jsonl"; }
-journal_has() { journal_text | grep -q -- "$1"; }
+# grep -c reads all of its input: `grep -q` would stop at the first match, and under pipefail the
+# writer's SIGPIPE (a long journal, e.g. after a backtrace) would turn a match into a failure.
+journal_has() { journal_text | grep -c -- "$1" >/dev/null; }
 main_pid() { in_container systemctl show -p MainPID --value connwatch; }
 
 in_container systemctl start connwatch || true
@@ -170,7 +172,7 @@ sys.exit(0 if any(r["id"] == "d:org1:sensor:nspawn-1" and r["connectionStatus"] 
                   for r in page["results"]) else 1)' "http://127.0.0.1:$api_port/api/v0002/clientconnectionstates" 2>/dev/null
 }
 check "query API under the hardened unit: nspawn-1 is disconnected" wait_for 10 api_state
-cli_status() { in_container connwatch status --config /etc/connwatch/rules.yaml 2>/dev/null | grep -q "nspawn-1 *disconnected"; }
+cli_status() { in_container connwatch status --config /etc/connwatch/rules.yaml 2>/dev/null | grep -c "nspawn-1 *disconnected" >/dev/null; }
 check "connwatch status in the container shows it" cli_status
 state_saved() { [ -s "$root/var/lib/private/connwatch/connwatch.sqlite" ]; }
 check "state database under StateDirectory= (DynamicUser: /var/lib/private/connwatch)" state_saved

@@ -38,6 +38,25 @@ import Testing
         #expect(topics(buffer) == ["one:c"])
     }
 
+    /// A backlog comes out `limit` items at a time, each take but the last waking the loop again.
+    @Test func aBacklogIsTakenInBoundedBatches() {
+        let wakes = Mutex(0)
+        let inbox = FeedInbox { wakes.withLock { $0 += 1 } }
+        for number in 0..<10 { inbox.put(message("\(number)"), broker: "b") }
+        var buffer: [FeedInbox.Item] = []
+        var batches: [[String]] = []
+        repeat {
+            buffer.removeAll(keepingCapacity: true)
+            inbox.take(into: &buffer, limit: 4)
+            batches.append(topics(buffer))
+        } while !buffer.isEmpty && batches.count < 10
+        #expect(batches == [["b:0", "b:1", "b:2", "b:3"], ["b:4", "b:5", "b:6", "b:7"], ["b:8", "b:9"], []])
+        // The first put, then one for each take that left items behind.
+        #expect(wakes.withLock { $0 } == 3)
+        inbox.put(message("x"), broker: "b")
+        #expect(wakes.withLock { $0 } == 4)
+    }
+
     /// Puts from several threads while the consumer takes: nothing lost, each thread's order kept.
     @Test func concurrentPutsLoseNothing() async {
         let inbox = FeedInbox {}

@@ -369,7 +369,7 @@ final class DaemonLoop {
         timer.stop()
         for feed in brokers { stopFeed(feed) }
         // What arrived before the clients stopped still goes into the state saved below.
-        handleFeedInbox()
+        while handleFeedInbox() > 0 {}
         let counters = engine.counters
         logger.notice(
             "engine counters",
@@ -394,9 +394,11 @@ final class DaemonLoop {
 
     // MARK: Messages
 
-    /// Handles everything the broker clients left in the inbox, in order. Each message is
-    /// handled at its own "now", after the deadlines due by then, as if it had come alone.
-    private func handleFeedInbox() {
+    /// Handles what the broker clients left in the inbox (a bounded batch), in order; returns how
+    /// many items that was. Each message is handled at its own "now", after the deadlines due by
+    /// then, as if it had come alone.
+    @discardableResult
+    private func handleFeedInbox() -> Int {
         inbox.take(into: &inboxBuffer)
         defer { inboxBuffer.removeAll(keepingCapacity: true) }
         for item in inboxBuffer {
@@ -409,6 +411,7 @@ final class DaemonLoop {
                 handleFeedEvent(item.event, broker: item.broker, now: now)
             }
         }
+        return inboxBuffer.count
     }
 
     private func handleFeedEvent(_ event: MQTTEvent, broker: String, now: Int64) {

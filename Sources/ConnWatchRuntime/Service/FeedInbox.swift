@@ -35,12 +35,21 @@ final class FeedInbox: Sendable {
         if needsWake { wake() }
     }
 
-    /// Moves everything put since the last take, oldest first, into `buffer`, which must be
-    /// empty; its storage becomes the inbox's next buffer.
-    func take(into buffer: inout [Item]) {
-        state.withLock { state in
-            state.woken = false
-            swap(&state.items, &buffer)
+    /// Moves what was put since the last take, oldest first, into `buffer`, which must be empty;
+    /// at most `limit` items, so that a backlog (a broker replaying a large persistent session)
+    /// cannot keep the loop from its other inputs. What is left sends another wake-up, which queues
+    /// behind whatever else waits for the loop.
+    func take(into buffer: inout [Item], limit: Int = 4096) {
+        let more = state.withLock { state in
+            if state.items.count <= limit {
+                state.woken = false
+                swap(&state.items, &buffer)
+                return false
+            }
+            buffer.append(contentsOf: state.items[..<limit])
+            state.items.removeFirst(limit)
+            return true
         }
+        if more { wake() }
     }
 }
