@@ -36,7 +36,7 @@ func runConnWatch(_ arguments: [String]) throws -> CommandResult {
     try process.runWithUnblockedSignals()
     // A command that hangs is killed after a minute (its pipes then end) and fails the test.
     let watchdog = DispatchWorkItem {
-        if process.isRunning {
+        if process.isAlive {
             Issue.record("connwatch \(arguments) still ran after 60 s; killed")
             kill(process.processIdentifier, SIGKILL)
         }
@@ -95,7 +95,7 @@ final class DaemonProcess: @unchecked Sendable {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if log.components(separatedBy: text).count - 1 >= count { return true }
-            if !process.isRunning { return false }
+            if !process.isAlive { return false }
             try? await Task.sleep(for: .milliseconds(50))
         }
         return false
@@ -106,7 +106,7 @@ final class DaemonProcess: @unchecked Sendable {
     /// log), then SIGKILL, and the test records the end of its log.
     @discardableResult
     func stop(timeout: Duration = .seconds(30)) -> Int32 {
-        if process.isRunning { process.terminate() }
+        if process.isAlive { process.terminate() }
         if process.waitForExit(timeout: timeout) { return process.exitStatus ?? -1 }
         process.end(signal: SIGQUIT, grace: .seconds(20))
         Issue.record("connwatch did not stop within \(timeout) of SIGTERM; its log ends:\n\(log.suffix(6000))")

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -7,19 +8,33 @@ import Foundation
 extension Process {
     /// Waits at most `timeout` for the process to end; `false` if it still runs then.
     ///
-    /// Foundation's `waitUntilExit()` waits for good, and it learns of the exit through a socket the
-    /// child inherits: a grandchild that keeps it open (a program started by a launcher, say) keeps
-    /// `isRunning` true after the child itself is gone. A test that waits on it can hang the whole
-    /// run, so tests wait with this instead, which also looks at the child in `/proc`.
+    /// Foundation's `waitUntilExit()` waits for good, and it learns of the exit through a socket
+    /// the child inherits. Any other process that got a copy keeps `isRunning` true after the child
+    /// is gone: a grandchild (a program started by a launcher), or a child spawned by another test at
+    /// the same moment, which may live until the run ends. So tests wait with this instead: a child
+    /// that has been a zombie for a second while Foundation still counts it as running is reaped
+    /// here, and its status is kept for ``exitStatus``.
     public func waitForExit(timeout: Duration) -> Bool {
         let deadline = ContinuousClock.now + timeout
-        while isRunning && !Process.hasEnded(processIdentifier) {
+        var zombieSince: ContinuousClock.Instant?
+        while isRunning {
+            if ReapedChildren.status(of: processIdentifier) != nil { return true }
+            if Process.hasEnded(processIdentifier) {
+                let since = zombieSince ?? .now
+                zombieSince = since
+                if since.duration(to: .now) >= .seconds(1) {
+                    var status: Int32 = 0
+                    if waitpid(processIdentifier, &status, WNOHANG) == processIdentifier {
+                        // WIFEXITED: the exit code; otherwise the signal, as `terminationStatus` gives it.
+                        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : status & 0x7f
+                        ReapedChildren.record(code, for: processIdentifier)
+                        return true
+                    }
+                }
+            }
             if ContinuousClock.now >= deadline { return false }
             Thread.sleep(forTimeInterval: 0.01)
         }
-        // The child is gone; give Foundation a moment to notice, so `terminationStatus` is readable.
-        let settle = ContinuousClock.now + .seconds(2)
-        while isRunning && ContinuousClock.now < settle { Thread.sleep(forTimeInterval: 0.01) }
         return true
     }
 
@@ -27,7 +42,7 @@ extension Process {
     /// `false` if the process had to be killed (or could not be seen to end at all).
     @discardableResult
     public func end(signal: Int32 = SIGTERM, grace: Duration = .seconds(10)) -> Bool {
-        guard isRunning else { return true }
+        guard isAlive else { return true }
         kill(processIdentifier, signal)
         if waitForExit(timeout: grace) { return true }
         // A launcher's children would outlive it: they go first.
@@ -54,8 +69,15 @@ extension Process {
         return found
     }
 
-    /// The exit status, or `nil` while Foundation still counts the process as running.
-    public var exitStatus: Int32? { isRunning ? nil : terminationStatus }
+    /// Like `isRunning`, but `false` once `waitForExit` has reaped the process itself (its pid may
+    /// then belong to another process: never signal it).
+    public var isAlive: Bool { isRunning && ReapedChildren.status(of: processIdentifier) == nil }
+
+    /// The exit status (or the signal that ended it), or `nil` while it runs.
+    public var exitStatus: Int32? {
+        if let reaped = ReapedChildren.status(of: processIdentifier) { return reaped }
+        return isRunning ? nil : terminationStatus
+    }
 
     /// Whether process `pid` is gone or a zombie (exited, not reaped yet).
     static func hasEnded(_ pid: Int32) -> Bool {
@@ -64,5 +86,18 @@ extension Process {
         guard let close = stat.lastIndex(of: ")") else { return false }
         let state = stat[stat.index(after: close)...].drop { $0 == " " }.first
         return state == "Z" || state == "X"
+    }
+}
+
+/// Exit statuses of children that `waitForExit` reaped itself (Foundation never learnt of them).
+private enum ReapedChildren {
+    private static let statuses = Mutex<[Int32: Int32]>([:])
+
+    static func record(_ status: Int32, for pid: Int32) {
+        statuses.withLock { $0[pid] = status }
+    }
+
+    static func status(of pid: Int32) -> Int32? {
+        statuses.withLock { $0[pid] }
     }
 }

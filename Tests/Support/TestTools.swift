@@ -82,7 +82,7 @@ public final class TestClientProcess: @unchecked Sendable {
 
     /// Kills the process with SIGKILL (no MQTT DISCONNECT is sent) and waits for it.
     public func kill() {
-        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        if process.isAlive { Glibc.kill(process.processIdentifier, SIGKILL) }
         _ = process.waitForExit(timeout: .seconds(60))
     }
 
