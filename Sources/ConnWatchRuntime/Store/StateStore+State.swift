@@ -195,7 +195,7 @@ extension StateStore {
     }
 
     /// Reads what a previous run saved, in one read transaction: first the notified alerts (with
-    /// the number of clients to come), then each client, then the rest. `SavedState.clients`
+    /// an upper bound of the clients to come, for reserving), then each client, then the rest. `SavedState.clients`
     /// stays empty: the clients went to `client`.
     func readState(
         now: Int64,
@@ -209,7 +209,8 @@ extension StateStore {
             for row in try Row.fetchAll(db, sql: "SELECT alert FROM alerts ORDER BY starts_at") {
                 state.alerts.append(try decoder.decode(Alert.self, from: row["alert"] ?? Data()))
             }
-            try alerts(state.alerts, try Int.fetchOne(db, sql: "SELECT count(*) FROM clients") ?? 0)
+            // The highest rowid bounds the number of rows without counting them (a full scan).
+            try alerts(state.alerts, try Int.fetchOne(db, sql: "SELECT coalesce(max(rowid), 0) FROM clients") ?? 0)
             let rows = try Row.fetchCursor(db, sql: "SELECT \(ClientRow.columns) FROM clients ORDER BY rowid")
             while let row = try rows.next() {
                 try client(ClientRow.client(from: row, logCapacity: max(logCapacity, 1)))
