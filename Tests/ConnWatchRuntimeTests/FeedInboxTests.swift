@@ -69,7 +69,9 @@ import Testing
             }
             var received: [String: [Int]] = [:]
             var buffer: [FeedInbox.Item] = []
-            while received.values.reduce(0, { $0 + $1.count }) < 2 * perThread {
+            // Bounded: a lost item must fail the test below, not keep this loop waiting for it.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while received.values.reduce(0, { $0 + $1.count }) < 2 * perThread && ContinuousClock.now < deadline {
                 inbox.take(into: &buffer)
                 for item in buffer {
                     if case .message(let message) = item.event {

@@ -138,7 +138,7 @@ final class DaemonLoop {
     private let inbox: FeedInbox
     private var inboxBuffer: [FeedInbox.Item] = []
 
-    /// One watched broker: its client, the task forwarding its events, its decoder, and the
+    /// One watched broker: its client (which leaves its events in `inbox`), its decoder, and the
     /// health of its connection.
     struct BrokerFeed {
         var config: BrokerConfig
