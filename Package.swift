@@ -31,6 +31,7 @@ let package = Package(
                 "ConnWatchCore", "CMosquitto", "CSystemd", "CCurl", "CCurlShim",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -358,6 +358,26 @@ private final class Harness {
         #expect(queue.nextDeadline == 200)
         #expect(queue.count == 1)
     }
+
+    @Test func entriesAddedUnorderedPopInOrderOnceOrderIsRestored() {
+        var generator = SystemRandomNumberGenerator()
+        for size in [0, 1, 2, 3, 7, 64, 1000] {
+            var queue = TimerQueue<Int>()
+            queue.schedule(at: 500, -1)
+            var deadlines: [Int64] = [500]
+            for index in 0..<size {
+                let deadline = Int64.random(in: 0..<1000, using: &generator)
+                deadlines.append(deadline)
+                queue.scheduleUnordered(at: deadline, index)
+            }
+            queue.restoreOrder()
+            queue.schedule(at: 250, -2)
+            deadlines.append(250)
+            var popped: [Int64] = []
+            while let entry = queue.popDue(now: 2000) { popped.append(entry.deadline) }
+            #expect(popped == deadlines.sorted(), "\(size) unordered entries")
+        }
+    }
 }
 
 @Suite struct EngineSequenceTests {

@@ -158,6 +158,40 @@ import Testing
         #expect(try store.pendingEntriesSync().map(\.id) == ["n1"])
     }
 
+    /// Rows are read from SQLite's buffers, with texts many rows repeat made once: every field of
+    /// every client must still come back as written, texts that differ only at the end included.
+    @Test func readingSharedTextsKeepsEveryRowsOwnValues() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try StateStore(directory: directory.path)
+        var written: [ClientState] = []
+        for number in 0..<300 {
+            var state = client("c\(number)", status: number % 3 == 0 ? .connected : .disconnected, logSize: 3)
+            state.reasonText = number % 5 == 0 ? nil : "the server closed the connection #\(number % 7)"
+            state.protocolName = number % 4 == 0 ? "" : (number % 4 == 1 ? nil : "MQTT 5.0 over WebSocket")
+            state.clientAddress = number % 2 == 0 ? "2001:db8:85a3::8a2e:370:\(number % 9)" : "10.0.0.\(number)"
+            state.typeID = "type\(number % 4)"
+            state.reasonCode = number % 6 == 0 ? nil : -number
+            state.log.append(
+                ConnectionLogEntry(
+                    action: .failedConnect,
+                    time: Int64(number),
+                    reasonCode: 135,
+                    reasonText: "not authorized: bad user name or password #\(number % 3)",
+                    clientAddress: state.clientAddress
+                )
+            )
+            written.append(state)
+        }
+        var batch = StateBatch()
+        batch.add(EngineChanges.with(clients: written))
+        try store.write(batch)
+        let saved = try store.loadState(now: 10_000, logCapacity: 3)
+        #expect(saved.clients.count == written.count)
+        let read = Dictionary(saved.clients.map { ($0.clientID, $0) }, uniquingKeysWith: { first, _ in first })
+        for state in written { expectSame(read[state.clientID], state) }
+    }
+
     /// The daemon restores while it reads, a chunk of clients at a time on a second thread: the
     /// engine must end up as one restored from everything at once.
     @Test func restoringWhileReadingEqualsRestoringAtOnce() throws {

@@ -186,6 +186,8 @@ public final class Engine {
     private var unsavedClients: [Int32] = []
     /// Counter slots changed since the store last saw them: (rule, slot).
     private var unsavedCounters: [(rule: Int32, slot: Int32)] = []
+    /// Between `beginRestore` and `finishRestore`: timers are added unordered, ordered once at the end.
+    private var restoring = false
     /// A reload renumbered the counting rules: the store rewrites all of them.
     private var countersReplaced = false
     public private(set) var counters = EngineCounters()
@@ -462,7 +464,8 @@ public final class Engine {
             var memberships: [Int32] = []
             for (ruleIndex, rule) in configuration.fleetRules.enumerated() {
                 memberships.append(
-                    rule.match.matches(clientStates[position]) ? joinFleet(rule: ruleIndex, client: position) : -1
+                    rule.match.matches(clientStates[position])
+                        ? joinFleet(rule: ruleIndex, position: position, client: clientStates[position]) : -1
                 )
             }
             clientFleet.append(contentsOf: memberships)
@@ -589,37 +592,42 @@ public final class Engine {
     }
 
     /// Adds a client (new, or restored with its state) with idle slots for the rules it matches.
-    private func addClient(_ client: ClientState) -> Int {
+    private func addClient(_ client: consuming ClientState) -> Int {
+        // Everything is worked out on the local value, which is then moved into the table.
         var state = client
         state.sharedLabels = labels.shared(state.sharedLabels)
         let position = clientStates.count
-        clientStates.append(state)
         unsavedClient.append(false)
         unseen.append(false)
         index[state.clientID] = Int32(position)
         if state.status == .disconnected { disconnectedCount += 1 }
         var clientSlots: [Slot] = []
-        for (ruleIndex, rule) in configuration.offlineRules.enumerated() where rule.match.matches(state) {
+        for ruleIndex in configuration.offlineRules.indices
+        where configuration.offlineRules[ruleIndex].match.matches(state) {
             clientSlots.append(Slot(rule: Int32(ruleIndex)))
         }
         slots.append(clientSlots)
-        for (ruleIndex, rule) in configuration.fleetRules.enumerated() {
-            clientFleet.append(rule.match.matches(state) ? joinFleet(rule: ruleIndex, client: position) : -1)
+        for ruleIndex in configuration.fleetRules.indices {
+            clientFleet.append(
+                configuration.fleetRules[ruleIndex].match.matches(state)
+                    ? joinFleet(rule: ruleIndex, position: position, client: state) : -1
+            )
         }
         countingMatches.append(countingMask(state))
         for ruleIndex in clientCounter.indices where !clientCounter[ruleIndex].isEmpty {
             clientCounter[ruleIndex].append(-1)
         }
+        clientStates.append(state)
         return position
     }
 
     /// The counting rules matching `client`, as bits; all bits when there are more than 64 rules
     /// (then `count` checks the matcher itself).
     private func countingMask(_ client: ClientState) -> UInt64 {
-        let rules = configuration.countingRules
-        guard rules.count <= 64 else { return .max }
+        guard configuration.countingRules.count <= 64 else { return .max }
         var mask: UInt64 = 0
-        for (ruleIndex, rule) in rules.enumerated() where rule.match.matches(client) {
+        for ruleIndex in configuration.countingRules.indices
+        where configuration.countingRules[ruleIndex].match.matches(client) {
             mask |= 1 << UInt64(ruleIndex)
         }
         return mask
@@ -777,10 +785,12 @@ public final class Engine {
     /// Stamps `slot` with a new generation and schedules its deadline (never before the grace ends).
     private func schedule(_ slot: inout Slot, client position: Int, slot slotPosition: Int, deadline: Int64) {
         slot.generation = nextGeneration()
-        timers.schedule(
-            at: max(deadline, graceEnd),
-            TimerRef(client: Int32(position), slot: Int32(slotPosition), generation: slot.generation)
-        )
+        let ref = TimerRef(client: Int32(position), slot: Int32(slotPosition), generation: slot.generation)
+        if restoring {
+            timers.scheduleUnordered(at: max(deadline, graceEnd), ref)
+        } else {
+            timers.schedule(at: max(deadline, graceEnd), ref)
+        }
     }
 
     // MARK: Counting rules
@@ -1079,9 +1089,8 @@ public final class Engine {
     // MARK: Fleet rules
 
     /// Adds a client to its group of a fleet rule; returns the group's index.
-    private func joinFleet(rule ruleIndex: Int, client position: Int) -> Int32 {
-        let rule = configuration.fleetRules[ruleIndex]
-        let key = rule.groupBy.map { $0.value(of: clientStates[position]) } ?? "all"
+    private func joinFleet(rule ruleIndex: Int, position: Int, client: borrowing ClientState) -> Int32 {
+        let key = configuration.fleetRules[ruleIndex].groupBy.map { $0.value(of: client) } ?? "all"
         let group: Int32
         if let existing = fleetIndex[ruleIndex][key] {
             group = existing
@@ -1091,7 +1100,7 @@ public final class Engine {
             fleetIndex[ruleIndex][key] = group
         }
         fleetGroups[ruleIndex][Int(group)].members.append(Int32(position))
-        if clientStates[position].status == .disconnected { fleetGroups[ruleIndex][Int(group)].offline += 1 }
+        if client.status == .disconnected { fleetGroups[ruleIndex][Int(group)].offline += 1 }
         return group
     }
 
@@ -1412,6 +1421,7 @@ public final class Engine {
         countingMatches.reserveCapacity(total)
         clientFleet.reserveCapacity(total * configuration.fleetRules.count)
         index.reserveCapacity(total)
+        restoring = true
         return RestoreProgress(
             stored: Dictionary(notified.map { ($0.fingerprint, $0) }, uniquingKeysWith: { _, last in last }),
             fresh: index.isEmpty
@@ -1419,13 +1429,16 @@ public final class Engine {
     }
 
     /// Restores `clients` (one chunk of a restore begun with `beginRestore`).
-    public func restore(clients: [ClientState], now: Int64, into progress: inout RestoreProgress) {
+    public func restore(clients: consuming [ClientState], now: Int64, into progress: inout RestoreProgress) {
+        // Taken from the back of the reversed chunk: each client is moved into the engine, not copied.
+        var pending = clients
+        pending.reverse()
         // A fresh engine takes every saved client; otherwise clients it knows already are skipped.
-        for saved in clients where progress.fresh || index[saved.clientID] == nil {
-            var state = saved
+        while var state = pending.popLast() {
+            guard progress.fresh || index[state.clientID] == nil else { continue }
             if state.log.capacity != configuration.logCapacity {
                 var log = ConnectionLog(capacity: configuration.logCapacity)
-                for entry in saved.log.entries { log.append(entry) }
+                for entry in state.log.entries { log.append(entry) }
                 state.log = log
             }
             let position = addClient(state)
@@ -1471,6 +1484,8 @@ public final class Engine {
         now: Int64,
         into changes: inout [AlertChange]
     ) -> [Alert] {
+        timers.restoreOrder()
+        restoring = false
         var stored = progress.stored
         var restored = progress.restored
         restoreCounters(records, stored: &stored, restored: &restored, now: now)
@@ -1651,18 +1666,32 @@ struct TextCache {
 }
 
 /// Hands out one ``SharedClientLabels`` per distinct label set. Bounded like ``TextCache``.
-struct SharedLabelsCache {
+public struct SharedLabelsCache: Sendable {
     private var known: [SharedClientLabels.Key: SharedClientLabels] = [:]
     let limit: Int
 
-    init(limit: Int = 4096) {
+    public init(limit: Int = 4096) {
         self.limit = limit
     }
 
+    /// Instances met before (shared by another cache, such as a store reader's) and the one this
+    /// cache hands out for each; held strongly, so an address is never reused while it is a key.
+    private var met: [ObjectIdentifier: (met: SharedClientLabels, shared: SharedClientLabels)] = [:]
+
     /// The shared instance equal to `labels` (`labels` itself the first time).
     mutating func shared(_ labels: SharedClientLabels) -> SharedClientLabels {
+        if let alias = met[ObjectIdentifier(labels)] { return alias.shared }
         let key = labels.key
+        let shared = known[key] ?? labels
+        if known.count < limit { known[key] = shared }
+        if met.count < limit { met[ObjectIdentifier(labels)] = (labels, shared) }
+        return shared
+    }
+
+    /// The shared instance with these labels; made only the first time they are seen.
+    mutating func shared(_ key: SharedClientLabels.Key) -> SharedClientLabels {
         if let existing = known[key] { return existing }
+        let labels = SharedClientLabels(orgID: key.orgID, typeID: key.typeID, appID: key.appID, broker: key.broker)
         if known.count < limit { known[key] = labels }
         return labels
     }

@@ -22,6 +22,21 @@ public struct TimerQueue<Payload>: Sendable where Payload: Sendable {
         siftUp(heap.count - 1)
     }
 
+    /// Adds an entry without keeping the heap in order: for filling the queue with many entries at
+    /// once (a restore), followed by one `restoreOrder()`, which costs O(n) instead of O(n log n).
+    /// Until then `nextDeadline` and `popDue` are wrong.
+    public mutating func scheduleUnordered(at deadline: Int64, _ payload: Payload) {
+        heap.append(Entry(deadline: deadline, payload: payload))
+    }
+
+    /// Puts the heap back in order after `scheduleUnordered`.
+    public mutating func restoreOrder() {
+        guard heap.count > 1 else { return }
+        for parent in stride(from: heap.count / 2 - 1, through: 0, by: -1) {
+            siftDown(parent)
+        }
+    }
+
     /// Removes and returns the earliest entry if it is due at `now`.
     public mutating func popDue(now: Int64) -> Entry? {
         guard let first = heap.first, first.deadline <= now else { return nil }

@@ -101,6 +101,11 @@ public struct ConnectionLog: Sendable {
         self.storedCapacity = Int32(clamping: max(capacity, 0))
     }
 
+    /// Makes room for `count` entries (at most the capacity) in one allocation.
+    public mutating func reserve(_ count: Int) {
+        storage.reserveCapacity(min(count, Int(storedCapacity)))
+    }
+
     /// Adds an entry, dropping the oldest once the log is full.
     public mutating func append(_ entry: ConnectionLogEntry) {
         guard storedCapacity > 0 else { return }
@@ -254,6 +259,29 @@ public struct ClientState: Sendable {
             broker: broker
         )
         self.deviceID = event.deviceID
+        self.status = .unknown
+        self.log = ConnectionLog(capacity: logCapacity)
+    }
+
+    /// A client with no state yet, its label set shared through `labels` with the clients made
+    /// before it (a store's rows: many clients, few label sets).
+    public init(
+        clientID: String,
+        clientType: ClientType,
+        orgID: String,
+        typeID: String,
+        deviceID: String,
+        appID: String,
+        broker: String,
+        logCapacity: Int,
+        labels: inout SharedLabelsCache
+    ) {
+        self.clientID = clientID
+        self.clientType = clientType
+        self.sharedLabels = labels.shared(
+            SharedClientLabels.Key(orgID: orgID, typeID: typeID, appID: appID, broker: broker)
+        )
+        self.deviceID = deviceID
         self.status = .unknown
         self.log = ConnectionLog(capacity: logCapacity)
     }

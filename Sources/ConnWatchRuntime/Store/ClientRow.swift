@@ -29,42 +29,6 @@ enum ClientRow {
         return "INSERT INTO clients (\(columns)) VALUES (\(placeholders)) ON CONFLICT(id) DO UPDATE SET \(updates)"
     }()
 
-    /// A client from a row of `SELECT \(columns)` (read by position: a million rows load in seconds).
-    static func client(from row: Row, logCapacity: Int) -> ClientState {
-        let identity = StatusEvent(
-            action: .connect,
-            clientID: row[0],
-            clientType: ClientType(label: row[2] ?? "") ?? .unknown,
-            orgID: row[3],
-            typeID: row[4],
-            deviceID: row[5],
-            appID: row[6],
-            time: 0
-        )
-        let blob: Data? = row[19]
-        let log = decodeLog(blob ?? Data())
-        var client = ClientState(event: identity, broker: row[1], logCapacity: logCapacity)
-        client.status = label(row[7], in: [ConnectionStatus.connected, .disconnected, .unknown], \.label) ?? .unknown
-        client.lastConnectTime = row[8]
-        client.lastDisconnectTime = row[9]
-        client.lastActivityEvent = label(row[10], in: StatusAction.allCases, \.name)
-        client.lastActivityTime = row[11]
-        client.disconnectedBy = label(row[12], in: DisconnectInitiator.allCases, \.label)
-        client.reasonCode = row[13]
-        client.reasonText = row[14]
-        client.cause = label(row[15], in: DisconnectCause.allCases, \.label)
-        client.protocolName = row[16]
-        client.clientAddress = row[17]
-        client.lastSequence = row[18]
-        for entry in log { client.log.append(entry) }
-        return client
-    }
-
-    private static func label<T>(_ text: String?, in cases: [T], _ name: (T) -> String) -> T? {
-        guard let text else { return nil }
-        return cases.first { name($0) == text }
-    }
-
     // MARK: Connection log blob
 
     /// Version 1: per entry `action`, `flags`, time (8 bytes), then what the flags announce:
@@ -95,37 +59,53 @@ enum ClientRow {
 
     /// The entries of a log blob; a damaged blob yields the entries before the damage.
     static func decodeLog(_ data: Data) -> [ConnectionLogEntry] {
-        var reader = ByteReader(bytes: [UInt8](data))
-        guard reader.byte() == 1 else { return [] }
         var entries: [ConnectionLogEntry] = []
-        while !reader.isAtEnd {
-            guard let action = reader.byte(), let flags = reader.byte(), let time = reader.int64(),
-                Int(action) < StatusAction.allCases.count
-            else { break }
-            var event = StatusEvent(action: StatusAction.allCases[Int(action)], clientID: "", time: time)
-            if flags & 2 != 0 {
-                guard let code = reader.int64() else { break }
-                event.reasonCode = Int(truncatingIfNeeded: code)
-            }
-            if flags & 4 != 0 {
-                guard let cause = reader.byte(), Int(cause) < DisconnectCause.allCases.count else { break }
-                event.cause = DisconnectCause.allCases[Int(cause)]
-            }
-            if flags & 8 != 0 {
-                guard let initiator = reader.byte(), Int(initiator) < DisconnectInitiator.allCases.count else { break }
-                event.initiator = DisconnectInitiator.allCases[Int(initiator)]
-            }
-            if flags & 16 != 0 {
-                guard let text = reader.string() else { break }
-                event.reasonText = text
-            }
-            if flags & 32 != 0 {
-                guard let address = reader.string() else { break }
-                event.clientAddress = address
-            }
-            entries.append(ConnectionLogEntry(event: event, applied: flags & 1 != 0))
+        data.withUnsafeBytes { bytes in
+            forEachLogEntry(in: bytes, text: { String(decoding: $0, as: UTF8.self) }, { entries.append($0) })
         }
         return entries
+    }
+
+    /// Calls `body` with each entry of a log blob, in order, up to any damage; `text` makes the
+    /// strings (so a reader can share repeated ones).
+    @inline(__always)
+    static func forEachLogEntry(
+        in bytes: UnsafeRawBufferPointer,
+        text: (UnsafeRawBufferPointer) -> String,
+        _ body: (ConnectionLogEntry) -> Void
+    ) {
+        var reader = ByteReader(bytes: bytes)
+        guard reader.byte() == 1 else { return }
+        let actions = StatusAction.allCases
+        let causes = DisconnectCause.allCases
+        let initiators = DisconnectInitiator.allCases
+        while !reader.isAtEnd {
+            guard let action = reader.byte(), let flags = reader.byte(), let time = reader.int64(),
+                Int(action) < actions.count
+            else { return }
+            var entry = ConnectionLogEntry(action: actions[Int(action)], time: time, applied: flags & 1 != 0)
+            if flags & 2 != 0 {
+                guard let code = reader.int64() else { return }
+                entry.reasonCode = Int(truncatingIfNeeded: code)
+            }
+            if flags & 4 != 0 {
+                guard let cause = reader.byte(), Int(cause) < causes.count else { return }
+                entry.cause = causes[Int(cause)]
+            }
+            if flags & 8 != 0 {
+                guard let initiator = reader.byte(), Int(initiator) < initiators.count else { return }
+                entry.initiator = initiators[Int(initiator)]
+            }
+            if flags & 16 != 0 {
+                guard let bytes = reader.string() else { return }
+                entry.reasonText = text(bytes)
+            }
+            if flags & 32 != 0 {
+                guard let bytes = reader.string() else { return }
+                entry.clientAddress = text(bytes)
+            }
+            body(entry)
+        }
     }
 
     static func encodeTimes(_ times: [Int64]) -> Data {
@@ -135,10 +115,12 @@ enum ClientRow {
     }
 
     static func decodeTimes(_ data: Data) -> [Int64] {
-        var reader = ByteReader(bytes: [UInt8](data))
-        var times: [Int64] = []
-        while let time = reader.int64() { times.append(time) }
-        return times
+        data.withUnsafeBytes { bytes in
+            var reader = ByteReader(bytes: bytes)
+            var times: [Int64] = []
+            while let time = reader.int64() { times.append(time) }
+            return times
+        }
     }
 
     private static func append(_ value: Int64, to bytes: inout [UInt8]) {
@@ -152,7 +134,7 @@ enum ClientRow {
     }
 
     private struct ByteReader {
-        let bytes: [UInt8]
+        let bytes: UnsafeRawBufferPointer
         var offset = 0
 
         var isAtEnd: Bool { offset >= bytes.count }
@@ -165,20 +147,18 @@ enum ClientRow {
 
         mutating func int64() -> Int64? {
             guard bytes.count - offset >= 8 else { return nil }
-            var value: UInt64 = 0
-            for index in 0..<8 { value |= UInt64(bytes[offset + index]) << (8 * UInt64(index)) }
+            let value = bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
             offset += 8
-            return Int64(bitPattern: value)
+            return Int64(bitPattern: UInt64(littleEndian: value))
         }
 
-        mutating func string() -> String? {
+        mutating func string() -> UnsafeRawBufferPointer? {
             guard bytes.count - offset >= 4 else { return nil }
-            var length = 0
-            for index in 0..<4 { length |= Int(bytes[offset + index]) << (8 * index) }
+            let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
             offset += 4
             guard bytes.count - offset >= length else { return nil }
             defer { offset += length }
-            return String(decoding: bytes[offset..<offset + length], as: UTF8.self)
+            return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + length])
         }
     }
 }

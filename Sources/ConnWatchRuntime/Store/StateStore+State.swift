@@ -211,9 +211,11 @@ extension StateStore {
             }
             // The highest rowid bounds the number of rows without counting them (a full scan).
             try alerts(state.alerts, try Int.fetchOne(db, sql: "SELECT coalesce(max(rowid), 0) FROM clients") ?? 0)
-            let rows = try Row.fetchCursor(db, sql: "SELECT \(ClientRow.columns) FROM clients ORDER BY rowid")
-            while let row = try rows.next() {
-                try client(ClientRow.client(from: row, logCapacity: max(logCapacity, 1)))
+            let statement = try db.makeStatement(sql: "SELECT \(ClientRow.columns) FROM clients ORDER BY rowid")
+            let rows = try Row.fetchCursor(statement)
+            var reader = ClientRowReader(logCapacity: logCapacity)
+            while try rows.next() != nil {
+                try client(reader.client(from: statement.sqliteStatement))
             }
             for row in try Row.fetchAll(db, sql: "SELECT * FROM counters") {
                 let alertData: Data? = row["alert"]
