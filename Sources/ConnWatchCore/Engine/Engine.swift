@@ -1400,7 +1400,8 @@ public final class Engine {
         into changes: inout [AlertChange]
     ) -> [Alert] {
         var progress = beginRestore(notified: notified, clients: clients.count)
-        restore(clients: clients, now: now, into: &progress)
+        var all = clients
+        restore(clients: &all, now: now, into: &progress)
         return finishRestore(progress, counters: records, now: now, into: &changes)
     }
 
@@ -1429,9 +1430,13 @@ public final class Engine {
     }
 
     /// Restores `clients` (one chunk of a restore begun with `beginRestore`).
-    public func restore(clients: consuming [ClientState], now: Int64, into progress: inout RestoreProgress) {
-        // Taken from the back of the reversed chunk: each client is moved into the engine, not copied.
-        var pending = clients
+    ///
+    /// Leaves `clients` empty: each client is moved into the engine, not copied.
+    public func restore(clients: inout [ClientState], now: Int64, into progress: inout RestoreProgress) {
+        // Taken from the back of the reversed chunk. Swapped out first, so nothing else holds the
+        // chunk and neither the reversal nor the taking copies a client.
+        var pending: [ClientState] = []
+        swap(&pending, &clients)
         pending.reverse()
         // A fresh engine takes every saved client; otherwise clients it knows already are skipped.
         while var state = pending.popLast() {
@@ -1441,26 +1446,35 @@ public final class Engine {
                 for entry in state.log.entries { log.append(entry) }
                 state.log = log
             }
+            // What the slots need, read before the client is moved into the table.
+            let status = state.status
+            let lastDisconnect = state.lastDisconnectTime
+            let lastConnect = state.lastConnectTime ?? state.log.oldestTime
+            let lastActivity = state.lastActivityTime
             let position = addClient(state)
             for slotPosition in slots[position].indices {
                 var slot = slots[position][slotPosition]
-                let rule = configuration.offlineRules[Int(slot.rule)]
+                let ruleIndex = Int(slot.rule)
+                let timing = offlineTiming[ruleIndex]
                 let since: Int64?
-                switch rule.condition {
-                case .disconnected where state.status == .disconnected: since = state.lastDisconnectTime
-                case .disconnected where rule.unseenIsOffline:
+                switch timing.condition {
+                case .disconnected where status == .disconnected: since = lastDisconnect
+                case .disconnected where configuration.offlineRules[ruleIndex].unseenIsOffline:
                     // Offline unless the feed mentions it before the grace ends (its retained status).
                     since = graceEnd
                     unseen[position] = true
                 case .disconnected: since = nil
-                case .noConnect: since = state.lastConnectTime ?? state.log.entries.first?.time ?? now
-                case .noActivity: since = state.lastActivityTime ?? now
+                case .noConnect: since = lastConnect ?? now
+                case .noActivity: since = lastActivity ?? now
                 }
                 if let since {
                     slot.phase = .pending
                     slot.since = since
                     if !progress.stored.isEmpty,
-                        let alert = progress.stored.removeValue(forKey: offlineLabels(rule, client: state).fingerprint)
+                        let alert = progress.stored.removeValue(
+                            forKey: offlineLabels(configuration.offlineRules[ruleIndex], client: clientStates[position])
+                                .fingerprint
+                        )
                     {
                         slot.phase = .firing
                         slot.alert = alert
@@ -1468,7 +1482,7 @@ public final class Engine {
                         firingCount += 1
                         progress.restored.append(alert)
                     } else {
-                        schedule(&slot, client: position, slot: slotPosition, deadline: since + rule.forDuration)
+                        schedule(&slot, client: position, slot: slotPosition, deadline: since + timing.forDuration)
                     }
                 }
                 slots[position][slotPosition] = slot

@@ -174,6 +174,12 @@ public struct ConnectionLog: Sendable {
     }
 
     public var count: Int { storage.count }
+
+    /// The time of the oldest entry kept.
+    public var oldestTime: Int64? {
+        guard !storage.isEmpty else { return nil }
+        return storage[storage.count == Int(storedCapacity) ? Int(head) : 0].time
+    }
 }
 
 /// The labels many clients have in common (organisation, type, application, broker), stored

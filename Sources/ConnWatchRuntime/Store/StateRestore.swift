@@ -42,8 +42,7 @@ extension StateStore {
                 chunk.append(client)
                 count += 1
                 if chunk.count == Self.restoreChunk {
-                    restorer.add(chunk)
-                    chunk = []
+                    restorer.add(&chunk)
                     chunk.reserveCapacity(Self.restoreChunk)
                 }
             }
@@ -51,7 +50,7 @@ extension StateStore {
             _ = restorer.finish()
             throw error
         }
-        if !chunk.isEmpty { restorer.add(chunk) }
+        if !chunk.isEmpty { restorer.add(&chunk) }
         guard let progress = restorer.finish() else { return RestoredState() }
         let firing = engine.finishRestore(progress, counters: saved.counters, now: now, into: &changes)
         return RestoredState(
@@ -91,7 +90,7 @@ private final class ChunkedRestore: @unchecked Sendable {
         started = true
         let thread = Thread { [self] in
             var progress = initial
-            while let chunk = take() { engine.restore(clients: chunk, now: now, into: &progress) }
+            while var chunk = take() { engine.restore(clients: &chunk, now: now, into: &progress) }
             condition.lock()
             result = progress
             condition.unlock()
@@ -101,10 +100,13 @@ private final class ChunkedRestore: @unchecked Sendable {
         thread.start()
     }
 
-    func add(_ chunk: [ClientState]) {
+    /// Queues `chunk` and leaves it empty; the queue then holds the only reference, so the
+    /// restoring thread moves the clients out instead of copying them.
+    func add(_ chunk: inout [ClientState]) {
         condition.lock()
         while queue.count >= limit { condition.wait() }
         queue.append(chunk)
+        chunk = []
         condition.broadcast()
         condition.unlock()
     }

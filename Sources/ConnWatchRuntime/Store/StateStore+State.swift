@@ -201,7 +201,7 @@ extension StateStore {
         now: Int64,
         logCapacity: Int,
         alerts: ([Alert], Int) throws -> Void,
-        client: (ClientState) throws -> Void
+        client: (consuming ClientState) throws -> Void
     ) throws -> SavedState {
         let decoder = JSONDecoder()
         return try pool.read { db in
