@@ -34,6 +34,30 @@ struct CompactStateTests {
         #expect(log.capacity == 5)
     }
 
+    @Test func optionalNumbersOfAClientKeepNoneApartFromEveryValue() {
+        var client = ClientState(
+            event: StatusEvent(action: .connect, clientID: "c", time: 0),
+            broker: "b",
+            logCapacity: 1
+        )
+        #expect(client.lastConnectTime == nil && client.lastDisconnectTime == nil && client.lastActivityTime == nil)
+        #expect(client.reasonCode == nil && client.lastSequence == nil)
+        for value: Int64 in [0, -1, 1_790_000_000_000, .max, .min + 1] {
+            client.lastConnectTime = value
+            client.lastDisconnectTime = value
+            client.lastActivityTime = value
+            client.reasonCode = Int(value)
+            client.lastSequence = value
+            #expect(client.lastConnectTime == value && client.lastDisconnectTime == value)
+            #expect(client.lastActivityTime == value && client.reasonCode == Int(value) && client.lastSequence == value)
+        }
+        client.lastConnectTime = nil
+        client.reasonCode = nil
+        client.lastSequence = nil
+        #expect(client.lastConnectTime == nil && client.reasonCode == nil && client.lastSequence == nil)
+        #expect(client.lastDisconnectTime == .min + 1 && client.lastActivityTime == .min + 1)
+    }
+
     @Test func logDropsTheOldestOnceFullAndStaysInOrder() {
         var log = ConnectionLog(capacity: 3)
         let written = (0..<8).map { entry($0, code: $0 == 1 ? nil : $0) }

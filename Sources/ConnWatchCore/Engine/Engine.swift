@@ -106,6 +106,42 @@ public final class Engine {
         var notified = false
     }
 
+    /// Every client's offline slots in one array (one allocation for all clients, not one each):
+    /// client `c`'s slots are `all[start[c]..<start[c + 1]]`.
+    private struct SlotTable {
+        private(set) var all: [Slot] = []
+        private var start: [Int32] = [0]
+
+        /// The positions of the client's slots.
+        func indices(of client: Int) -> Range<Int> { 0..<Int(start[client + 1] - start[client]) }
+
+        func row(_ client: Int) -> ArraySlice<Slot> { all[Int(start[client])..<Int(start[client + 1])] }
+
+        subscript(client: Int, slot: Int) -> Slot {
+            get { all[Int(start[client]) + slot] }
+            _modify { yield &all[Int(start[client]) + slot] }
+        }
+
+        /// Adds the next client's slots.
+        mutating func append(_ slots: [Slot]) {
+            all.append(contentsOf: slots)
+            endClient()
+        }
+
+        /// Adds a slot of the next client (`endClient` ends its list).
+        mutating func appendSlot(_ slot: Slot) {
+            all.append(slot)
+        }
+
+        mutating func endClient() {
+            start.append(Int32(all.count))
+        }
+
+        mutating func reserveCapacity(clients: Int) {
+            start.reserveCapacity(clients + 1)
+        }
+    }
+
     /// A firing alert, shared by reference.
     private final class AlertBox: Sendable {
         let alert: Alert
@@ -155,7 +191,7 @@ public final class Engine {
     public var graceEnd: Int64 { startTime + configuration.startupGrace }
 
     private var clientStates: [ClientState] = []
-    private var slots: [[Slot]] = []
+    private var slots = SlotTable()
     /// Per counting rule: its groups' slots and the index from group key to slot.
     private var counterSlots: [[CounterSlot]] = []
     private var counterIndex: [[String: Int32]] = []
@@ -219,7 +255,7 @@ public final class Engine {
 
     /// Every alert that is firing now.
     public var firingAlerts: [Alert] {
-        slots.flatMap { $0.compactMap { $0.phase == .firing || $0.phase == .cooling ? $0.alert : nil } }
+        slots.all.compactMap { $0.phase == .firing || $0.phase == .cooling ? $0.alert : nil }
             + counterSlots.flatMap { $0.compactMap { $0.phase == .firing ? $0.alert : nil } }
             + fleetGroups.flatMap { $0.compactMap { $0.phase == .firing ? $0.alert : nil } }
             + feeds.compactMap(\.alert)
@@ -229,8 +265,8 @@ public final class Engine {
     /// `pending`, `startsAt` = when the condition began). Built on demand, for the query API.
     public func pendingAlerts(at now: Int64) -> [Alert] {
         var result: [Alert] = []
-        for position in slots.indices {
-            for slot in slots[position] where slot.phase == .pending {
+        for position in clientStates.indices {
+            for slot in slots.row(position) where slot.phase == .pending {
                 var alert = firingAlert(client: position, slot: slot, at: now)
                 alert.state = .pending
                 alert.startsAt = slot.since
@@ -257,7 +293,7 @@ public final class Engine {
 
     /// How many offline and inactive alerts wait out their `for` (what `pendingAlerts` lists).
     public var pendingCount: Int {
-        slots.reduce(0) { sum, clientSlots in sum + clientSlots.count { $0.phase == .pending } }
+        slots.all.count { $0.phase == .pending }
     }
 
     /// The earliest time at which `advance(to:)` has work to do, or `nil` if none is scheduled.
@@ -399,9 +435,10 @@ public final class Engine {
         let oldCounting = configuration.countingRules
         let oldFleet = configuration.fleetRules
         configuration = newConfiguration
+        var rebuilt = SlotTable()
         for position in clientStates.indices {
             let client = clientStates[position]
-            let oldSlots = slots[position]
+            let oldSlots = Array(slots.row(position))
             var kept = Set<Int>()
             var newSlots: [Slot] = []
             for (ruleIndex, rule) in newConfiguration.offlineRules.enumerated() where rule.match.matches(client) {
@@ -438,8 +475,9 @@ public final class Engine {
                 }
                 firingCount -= 1
             }
-            slots[position] = newSlots
+            rebuilt.append(newSlots)
         }
+        slots = rebuilt
         reconfigureCounters(oldRules: oldCounting, now: now, into: &changes)
         if oldFleet != newConfiguration.fleetRules { rebuildFleet(now: now, into: &changes) }
     }
@@ -560,7 +598,7 @@ public final class Engine {
             }
             let clientPosition = Int(ref.client)
             let slotPosition = Int(ref.slot)
-            let slot = slots[clientPosition][slotPosition]
+            let slot = slots[clientPosition, slotPosition]
             guard slot.generation == ref.generation else { continue }
             if slot.phase == .cooling {
                 // `keep_firing_for` has passed with the client still back: now it resolves.
@@ -576,9 +614,9 @@ public final class Engine {
             }
             let alert = firingAlert(client: clientPosition, slot: slot, at: entry.deadline)
             let notify = !isInhibited(clientPosition)
-            slots[clientPosition][slotPosition].phase = .firing
-            slots[clientPosition][slotPosition].alert = alert
-            slots[clientPosition][slotPosition].notified = notify
+            slots[clientPosition, slotPosition].phase = .firing
+            slots[clientPosition, slotPosition].alert = alert
+            slots[clientPosition, slotPosition].notified = notify
             firingCount += 1
             if notify { changes.append(AlertChange(alert: alert)) }
         }
@@ -601,12 +639,11 @@ public final class Engine {
         unseen.append(false)
         index[state.clientID] = Int32(position)
         if state.status == .disconnected { disconnectedCount += 1 }
-        var clientSlots: [Slot] = []
         for ruleIndex in configuration.offlineRules.indices
         where configuration.offlineRules[ruleIndex].match.matches(state) {
-            clientSlots.append(Slot(rule: Int32(ruleIndex)))
+            slots.appendSlot(Slot(rule: Int32(ruleIndex)))
         }
-        slots.append(clientSlots)
+        slots.endClient()
         for ruleIndex in configuration.fleetRules.indices {
             clientFleet.append(
                 configuration.fleetRules[ruleIndex].match.matches(state)
@@ -687,8 +724,8 @@ public final class Engine {
     }
 
     private func clientConnected(_ position: Int, at time: Int64, into changes: inout [AlertChange]) {
-        for slotPosition in slots[position].indices
-        where offlineTiming[Int(slots[position][slotPosition].rule)].condition != .noActivity {
+        for slotPosition in slots.indices(of: position)
+        where offlineTiming[Int(slots[position, slotPosition].rule)].condition != .noActivity {
             endSlot(position, slotPosition, at: time, into: &changes)
         }
         restartInactive(position, basis: .noConnect, at: time)
@@ -697,7 +734,7 @@ public final class Engine {
     /// A pending slot goes idle; a firing one resolves, or with `keep_firing_for` keeps firing
     /// that long first.
     private func endSlot(_ position: Int, _ slotPosition: Int, at time: Int64, into changes: inout [AlertChange]) {
-        var slot = slots[position][slotPosition]
+        var slot = slots[position, slotPosition]
         switch slot.phase {
         case .idle, .cooling:
             return
@@ -708,19 +745,19 @@ public final class Engine {
             guard keep <= 0 else {
                 slot.phase = .cooling
                 schedule(&slot, client: position, slot: slotPosition, deadline: time + keep)
-                slots[position][slotPosition] = slot
+                slots[position, slotPosition] = slot
                 return
             }
             resolveSlot(position, slotPosition, at: time, into: &changes)
             return
         }
         slot.generation = nextGeneration()
-        slots[position][slotPosition] = slot
+        slots[position, slotPosition] = slot
     }
 
     /// A firing (or cooling) slot resolves at `time`.
     private func resolveSlot(_ position: Int, _ slotPosition: Int, at time: Int64, into changes: inout [AlertChange]) {
-        var slot = slots[position][slotPosition]
+        var slot = slots[position, slotPosition]
         if var alert = slot.alert, slot.notified {
             alert.state = .resolved
             alert.endsAt = max(time, alert.startsAt)
@@ -731,28 +768,28 @@ public final class Engine {
         slot.alert = nil
         slot.notified = false
         slot.generation = nextGeneration()
-        slots[position][slotPosition] = slot
+        slots[position, slotPosition] = slot
     }
 
     /// Starts the clock of the client's `inactive` slots of `basis` from `time`.
     private func restartInactive(_ position: Int, basis: OfflineRule.Condition, at time: Int64) {
         guard offlineTiming.contains(where: { $0.condition == basis }) else { return }
-        for slotPosition in slots[position].indices {
-            let timing = offlineTiming[Int(slots[position][slotPosition].rule)]
-            guard timing.condition == basis, slots[position][slotPosition].phase == .idle else { continue }
-            var slot = slots[position][slotPosition]
+        for slotPosition in slots.indices(of: position) {
+            let timing = offlineTiming[Int(slots[position, slotPosition].rule)]
+            guard timing.condition == basis, slots[position, slotPosition].phase == .idle else { continue }
+            var slot = slots[position, slotPosition]
             slot.phase = .pending
             slot.since = time
             schedule(&slot, client: position, slot: slotPosition, deadline: time + timing.forDuration)
-            slots[position][slotPosition] = slot
+            slots[position, slotPosition] = slot
         }
     }
 
     /// Any event of the client: `inactive` rules on activity end and start again.
     private func clientActive(_ position: Int, at time: Int64, into changes: inout [AlertChange]) {
         guard offlineTiming.contains(where: { $0.condition == .noActivity }) else { return }
-        for slotPosition in slots[position].indices
-        where offlineTiming[Int(slots[position][slotPosition].rule)].condition == .noActivity {
+        for slotPosition in slots.indices(of: position)
+        where offlineTiming[Int(slots[position, slotPosition].rule)].condition == .noActivity {
             endSlot(position, slotPosition, at: time, into: &changes)
         }
         restartInactive(position, basis: .noActivity, at: time)
@@ -766,19 +803,19 @@ public final class Engine {
     /// Starts the offline rules' clocks from the disconnect `time`; an event that arrives late
     /// (its deadline already past at `now`) fires at `now`, not in the past.
     private func clientDisconnected(_ position: Int, at time: Int64, now: Int64) {
-        for slotPosition in slots[position].indices where slots[position][slotPosition].phase == .cooling {
+        for slotPosition in slots.indices(of: position) where slots[position, slotPosition].phase == .cooling {
             // Gone again within `keep_firing_for`: the same alert simply keeps firing.
-            slots[position][slotPosition].phase = .firing
-            slots[position][slotPosition].generation = nextGeneration()
+            slots[position, slotPosition].phase = .firing
+            slots[position, slotPosition].generation = nextGeneration()
         }
-        for slotPosition in slots[position].indices where slots[position][slotPosition].phase == .idle {
-            let timing = offlineTiming[Int(slots[position][slotPosition].rule)]
+        for slotPosition in slots.indices(of: position) where slots[position, slotPosition].phase == .idle {
+            let timing = offlineTiming[Int(slots[position, slotPosition].rule)]
             guard timing.condition == .disconnected else { continue }
-            var slot = slots[position][slotPosition]
+            var slot = slots[position, slotPosition]
             slot.phase = .pending
             slot.since = time
             schedule(&slot, client: position, slot: slotPosition, deadline: max(time + timing.forDuration, now))
-            slots[position][slotPosition] = slot
+            slots[position, slotPosition] = slot
         }
     }
 
@@ -1047,10 +1084,10 @@ public final class Engine {
         for entry in paused {
             let client = Int(entry.client)
             let slotPosition = Int(entry.slot)
-            var slot = slots[client][slotPosition]
+            var slot = slots[client, slotPosition]
             guard slot.phase == .pending else { continue }
             schedule(&slot, client: client, slot: slotPosition, deadline: time + configuration.startupGrace)
-            slots[client][slotPosition] = slot
+            slots[client, slotPosition] = slot
         }
     }
 
@@ -1237,14 +1274,14 @@ public final class Engine {
     /// `holdDown`; if the client is still offline then, it is told.
     private func releaseHeldBack(_ client: Int, at time: Int64, holdDown: Int64) {
         guard !isInhibited(client) else { return }
-        for slotPosition in slots[client].indices
-        where slots[client][slotPosition].phase == .firing && !slots[client][slotPosition].notified {
-            var slot = slots[client][slotPosition]
+        for slotPosition in slots.indices(of: client)
+        where slots[client, slotPosition].phase == .firing && !slots[client, slotPosition].notified {
+            var slot = slots[client, slotPosition]
             slot.phase = .pending
             slot.alert = nil
             firingCount -= 1
             schedule(&slot, client: client, slot: slotPosition, deadline: time + holdDown)
-            slots[client][slotPosition] = slot
+            slots[client, slotPosition] = slot
         }
     }
 
@@ -1314,11 +1351,11 @@ public final class Engine {
     /// with `unseen_is_offline`) stop; the event then counts as usual.
     private func clientSeen(_ position: Int) {
         unseen[position] = false
-        for slotPosition in slots[position].indices where slots[position][slotPosition].phase == .pending {
-            let rule = configuration.offlineRules[Int(slots[position][slotPosition].rule)]
+        for slotPosition in slots.indices(of: position) where slots[position, slotPosition].phase == .pending {
+            let rule = configuration.offlineRules[Int(slots[position, slotPosition].rule)]
             guard rule.condition == .disconnected, rule.unseenIsOffline else { continue }
-            slots[position][slotPosition].phase = .idle
-            slots[position][slotPosition].generation = nextGeneration()
+            slots[position, slotPosition].phase = .idle
+            slots[position, slotPosition].generation = nextGeneration()
         }
     }
 
@@ -1417,7 +1454,7 @@ public final class Engine {
     public func beginRestore(notified: [Alert], clients expected: Int) -> RestoreProgress {
         let total = clientStates.count + expected
         clientStates.reserveCapacity(total)
-        slots.reserveCapacity(total)
+        slots.reserveCapacity(clients: total)
         unsavedClient.reserveCapacity(total)
         countingMatches.reserveCapacity(total)
         clientFleet.reserveCapacity(total * configuration.fleetRules.count)
@@ -1452,8 +1489,8 @@ public final class Engine {
             let lastConnect = state.lastConnectTime ?? state.log.oldestTime
             let lastActivity = state.lastActivityTime
             let position = addClient(state)
-            for slotPosition in slots[position].indices {
-                var slot = slots[position][slotPosition]
+            for slotPosition in slots.indices(of: position) {
+                var slot = slots[position, slotPosition]
                 let ruleIndex = Int(slot.rule)
                 let timing = offlineTiming[ruleIndex]
                 let since: Int64?
@@ -1485,7 +1522,7 @@ public final class Engine {
                         schedule(&slot, client: position, slot: slotPosition, deadline: since + timing.forDuration)
                     }
                 }
-                slots[position][slotPosition] = slot
+                slots[position, slotPosition] = slot
             }
         }
     }

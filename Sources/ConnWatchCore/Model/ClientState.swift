@@ -221,18 +221,48 @@ public struct ClientState: Sendable {
     public var protocolName: String?
     public var clientAddress: String?
     public var log: ConnectionLog
-    public var lastConnectTime: Int64?
-    public var lastDisconnectTime: Int64?
-    public var lastActivityTime: Int64?
-    public var reasonCode: Int?
-    /// The feed's ordering number of the last applied connect or disconnect, if it sends one.
-    public var lastSequence: Int64?
+    // The optional numbers are stored without the optional's extra byte (which pads each to 16
+    // bytes): `Int64.min` stands for "none", a value no timestamp, sequence or reason code takes.
+    private var storedConnectTime = Int64.min
+    private var storedDisconnectTime = Int64.min
+    private var storedActivityTime = Int64.min
+    private var storedReasonCode = Int.min
+    private var storedSequence = Int64.min
     public var clientType: ClientType
     public var status: ConnectionStatus
     public var lastActivityEvent: StatusAction?
     /// Who closed the last connection.
     public var disconnectedBy: DisconnectInitiator?
     public var cause: DisconnectCause?
+
+    public var lastConnectTime: Int64? {
+        get { Self.optional(storedConnectTime) }
+        set { storedConnectTime = newValue ?? .min }
+    }
+
+    public var lastDisconnectTime: Int64? {
+        get { Self.optional(storedDisconnectTime) }
+        set { storedDisconnectTime = newValue ?? .min }
+    }
+
+    public var lastActivityTime: Int64? {
+        get { Self.optional(storedActivityTime) }
+        set { storedActivityTime = newValue ?? .min }
+    }
+
+    public var reasonCode: Int? {
+        get { storedReasonCode == .min ? nil : storedReasonCode }
+        set { storedReasonCode = newValue ?? .min }
+    }
+
+    /// The feed's ordering number of the last applied connect or disconnect, if it sends one.
+    public var lastSequence: Int64? {
+        get { Self.optional(storedSequence) }
+        set { storedSequence = newValue ?? .min }
+    }
+
+    @inline(__always)
+    private static func optional(_ stored: Int64) -> Int64? { stored == .min ? nil : stored }
 
     public var orgID: String {
         get { sharedLabels.orgID }
