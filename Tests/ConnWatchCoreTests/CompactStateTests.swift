@@ -208,3 +208,49 @@ struct CompactStateTests {
         #expect(changes.map(\.alert.labels["device_id"]) == ["b"])
     }
 }
+
+/// A counting window's times, the first inline: every operation the engine uses must behave as
+/// on an array.
+struct EventTimesTests {
+    @Test func behavesAsAnArrayOfTheSameTimes() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            var times = EventTimes()
+            var reference: [Int64] = []
+            for _ in 0..<Int.random(in: 0..<12, using: &generator) {
+                let time = Int64.random(in: -5..<100, using: &generator)
+                switch Int.random(in: 0..<4, using: &generator) {
+                case 0:
+                    times.append(time)
+                    reference.append(time)
+                case 1:
+                    let position = Int.random(in: 0...reference.count, using: &generator)
+                    times.insert(time, at: position)
+                    reference.insert(time, at: position)
+                case 2:
+                    let count = Int.random(in: 0...reference.count, using: &generator)
+                    times.removeFirst(count)
+                    reference.removeFirst(count)
+                default:
+                    let position = reference.lastIndex { $0 <= time }.map { $0 + 1 } ?? 0
+                    times.insert(time, at: position)
+                    reference.insert(time, at: position)
+                }
+                #expect(Array(times) == reference)
+                #expect(
+                    times.count == reference.count && times.first == reference.first && times.last == reference.last
+                )
+            }
+            #expect(EventTimes(reference) == times)
+        }
+    }
+
+    @Test func anEmptyWindowAndAWindowOfTheSmallestTimeDiffer() {
+        var times = EventTimes()
+        #expect(times.isEmpty)
+        times.append(.min)
+        #expect(times.count == 1)
+        times.removeFirst(1)
+        #expect(times.isEmpty)
+    }
+}

@@ -72,7 +72,7 @@ public final class Engine {
     private struct CounterSlot {
         var key: String
         /// The most recent counted event times, oldest first; at most the rule's `count`.
-        var times: [Int64] = []
+        var times = EventTimes()
         /// Behind one reference: most slots never fire, and a slot stays a few words long.
         var box: AlertBox?
         var generation: UInt32 = 0
@@ -1412,7 +1412,7 @@ public final class Engine {
         return CounterRecord(
             rule: rule.name,
             key: slot.key,
-            times: slot.times,
+            times: Array(slot.times),
             lastClient: lastClient,
             alert: slot.phase == .firing ? slot.alert : nil,
             notified: slot.notified,
@@ -1577,7 +1577,7 @@ public final class Engine {
                 continue
             }
             var slot = CounterSlot(key: record.key)
-            slot.times = Array(record.times.sorted().suffix(rule.count))
+            slot.times = EventTimes(record.times.sorted().suffix(rule.count))
             slot.lastClient = lastClient
             let position = counterSlots[ruleIndex].count
             if let alert = record.alert {
