@@ -130,6 +130,18 @@ private func sampleAlert(state: AlertState, client: String = "d:org1:sensor:s1")
         #expect(policy.backoff(afterAttempt: 2, random: 0.999_999) == 2399)
     }
 
+    @Test func httpDatesAreFormattedAsTheyAreParsed() {
+        #expect(Timestamp.formatHTTPDate(milliseconds: 784_111_777_000) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(Timestamp.formatHTTPDate(milliseconds: 0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        #expect(Timestamp.formatHTTPDate(milliseconds: 951_825_599_999) == "Tue, 29 Feb 2000 11:59:59 GMT")
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            let seconds = Int64.random(in: 0..<4_102_444_800, using: &generator)
+            let text = Timestamp.formatHTTPDate(milliseconds: seconds * 1000 + 999)
+            #expect(Timestamp.parseHTTPDate(text) == seconds * 1000, "\(text)")
+        }
+    }
+
     @Test func retryAfterMayBeAnHTTPDate() {
         let now = Timestamp.parseISO8601("2026-11-28T06:00:00Z") ?? 0
         #expect(Timestamp.parseHTTPDate("Sat, 28 Nov 2026 06:00:09 GMT") == now + 9000)

@@ -1,5 +1,6 @@
 import ConnWatchCore
 import ConnWatchTestSupport
+import Foundation
 import Logging
 import Synchronization
 import Testing
@@ -61,7 +62,11 @@ import Testing
             #expect(anonymous.status == 401)
             #expect(anonymous.header("WWW-Authenticate")?.hasPrefix("Bearer") == true)
             #expect(try await exchange(server.port, "GET", "/metrics", token: "t0K").status == 401)
-            #expect(try await exchange(server.port, "GET", "/-/healthy", token: nil).status == 200)
+            let healthy = try await exchange(server.port, "GET", "/-/healthy", token: nil)
+            #expect(healthy.status == 200)
+            // Every response carries the date (RFC 9110 §6.6.1), made per response.
+            let stamped = healthy.header("Date").flatMap { Timestamp.parseHTTPDate($0) } ?? 0
+            #expect(abs(stamped - Int64(Date().timeIntervalSince1970 * 1000)) < 60_000, "\(healthy.headers)")
             let unknown = try await exchange(server.port, "GET", "/nowhere", token: "t0k")
             #expect(unknown.status == 404)
             let tooBig = try await exchange(

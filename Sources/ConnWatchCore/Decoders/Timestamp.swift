@@ -271,6 +271,23 @@ public enum Timestamp {
         return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000
     }
 
+    /// `milliseconds` since the epoch as an HTTP date (RFC 9110 IMF-fixdate, `Sun, 06 Nov 1994
+    /// 08:49:37 GMT`), for a response's `Date` header.
+    public static func formatHTTPDate(milliseconds: Int64) -> String {
+        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        let date = civil(fromDays: days)
+        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let weekday = weekdays[Int(((days % 7) + 7) % 7)]
+        let year = String(date.year)
+        let paddedYear = String(repeating: "0", count: max(0, 4 - year.count)) + year
+        return "\(weekday), \(two(date.day)) \(months[Int(date.month - 1)]) \(paddedYear) "
+            + "\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) GMT"
+    }
+
     /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
     private static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
         let shiftedYear = month <= 2 ? year - 1 : year

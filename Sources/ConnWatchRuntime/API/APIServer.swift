@@ -1,6 +1,9 @@
 import ConnWatchCore
+import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
@@ -49,17 +52,28 @@ final class APIServer: Sendable {
         let (events, event) = AsyncStream.makeStream(of: String?.self)
         var serverLogger = logger
         serverLogger.logLevel = max(logger.logLevel, .warning)
-        let app = Application(
-            responder: CallbackResponder<BasicRequestContext> { [self] request, _ in
-                await self.respond(to: request)
-            },
-            configuration: ApplicationConfiguration(address: .hostname(address, port: port), serverName: nil),
-            onServerRunning: { _ in event.yield(nil) },
-            logger: serverLogger
-        )
+        // HummingbirdCore's server without Hummingbird's `Application`, whose cache of the `Date`
+        // header wakes the process every second: an idle daemon should not wake at all.
+        let server: any Service
+        do {
+            server = try HTTPServerBuilder.http1().buildServer(
+                configuration: ServerConfiguration(address: .hostname(address, port: port)),
+                eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+                logger: serverLogger,
+                responder: { [self] request, writer, _ in
+                    var response = await self.respond(to: request)
+                    let now = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+                    response.headers[.date] = Timestamp.formatHTTPDate(milliseconds: now)
+                    try await writer.write(response: response.head, body: response.body)
+                },
+                onServerRunning: { _ in event.yield(nil) }
+            )
+        } catch {
+            throw APIServerError(address: address, port: port, reason: "\(error)")
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [app],
+                services: [server],
                 gracefulShutdownSignals: [],
                 cancellationSignals: [],
                 logger: serverLogger

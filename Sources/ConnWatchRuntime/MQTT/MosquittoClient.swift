@@ -122,6 +122,11 @@ public final class MosquittoClient: @unchecked Sendable {
 
     // MARK: - Loop thread
 
+    /// How long the network loop may wait for the socket, in milliseconds. libmosquitto shortens
+    /// the wait to the next keep-alive ping by itself, and `mosquitto_disconnect` interrupts it, so
+    /// an idle connection wakes the process once per keep-alive instead of every second.
+    static let loopTimeout: Int32 = 3_600_000
+
     private var isStopping: Bool {
         condition.lock()
         defer { condition.unlock() }
@@ -135,7 +140,7 @@ public final class MosquittoClient: @unchecked Sendable {
                 // shutdown() may have run before the connect reset libmosquitto's state.
                 mosquitto_disconnect(handle)
                 if connectCode == MOSQ_ERR_SUCCESS.rawValue {
-                    _ = mosquitto_loop_forever(handle, 1000, 1)
+                    _ = mosquitto_loop_forever(handle, Self.loopTimeout, 1)
                 }
                 break
             }
@@ -144,7 +149,7 @@ public final class MosquittoClient: @unchecked Sendable {
                 backOff()
                 continue
             }
-            let loopCode = mosquitto_loop_forever(handle, 1000, 1)
+            let loopCode = mosquitto_loop_forever(handle, Self.loopTimeout, 1)
             if isStopping { break }
             condition.lock()
             connected = false
