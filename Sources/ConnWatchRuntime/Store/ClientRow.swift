@@ -5,17 +5,7 @@ import GRDB
 /// A client's row in the `clients` table: readable columns for the state (enum values as their
 /// label text, so `sqlite3` shows what the API shows) and the connection log as one compact blob.
 enum ClientRow {
-    static func arguments(_ client: ClientState) -> StatementArguments {
-        [
-            client.clientID, client.broker, client.clientType.label, client.orgID, client.typeID, client.deviceID,
-            client.appID, client.status.label, client.lastConnectTime, client.lastDisconnectTime,
-            client.lastActivityEvent?.name, client.lastActivityTime, client.disconnectedBy?.label,
-            client.reasonCode, client.reasonText, client.cause?.label, client.protocolName, client.clientAddress,
-            client.lastSequence, encodeLog(client.log),
-        ]
-    }
-
-    /// The columns `client(from:)` reads, in its order.
+    /// The columns of a client's row, in the order `ClientRowReader` reads and `ClientRowWriter` binds them.
     static let columns =
         "id, broker, client_type, org_id, type_id, device_id, app_id, status, last_connect, last_disconnect, "
         + "last_activity_event, last_activity, disconnected_by, reason_code, reason_text, cause, protocol, address, "
@@ -35,7 +25,15 @@ enum ClientRow {
     /// reason code (8), cause (1), initiator (1), reason text and address (4-byte length + UTF-8).
     /// Enum values are stored by their position in `allCases`.
     static func encodeLog(_ log: ConnectionLog) -> Data {
-        var bytes: [UInt8] = [1]
+        var bytes: [UInt8] = []
+        encodeLog(log, into: &bytes)
+        return Data(bytes)
+    }
+
+    /// Encodes `log` into `bytes` (emptied first; a writer reuses one buffer for every row).
+    static func encodeLog(_ log: ConnectionLog, into bytes: inout [UInt8]) {
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(1)
         for entry in log.entries {
             var flags: UInt8 = entry.applied ? 1 : 0
             if entry.reasonCode != nil { flags |= 2 }
@@ -54,7 +52,6 @@ enum ClientRow {
             if let text = entry.reasonText { append(text, to: &bytes) }
             if let address = entry.clientAddress { append(address, to: &bytes) }
         }
-        return Data(bytes)
     }
 
     /// The entries of a log blob; a damaged blob yields the entries before the damage.
@@ -128,9 +125,8 @@ enum ClientRow {
     }
 
     private static func append(_ text: String, to bytes: inout [UInt8]) {
-        let utf8 = Array(text.utf8)
-        withUnsafeBytes(of: UInt32(utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: utf8)
+        withUnsafeBytes(of: UInt32(text.utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: text.utf8)
     }
 
     private struct ByteReader {

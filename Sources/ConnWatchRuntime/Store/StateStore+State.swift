@@ -124,10 +124,8 @@ extension StateStore {
         let encoder = JSONEncoder()
         try pool.write { db in
             if !batch.clients.isEmpty {
-                let statement = try db.cachedStatement(sql: ClientRow.upsert)
-                for client in batch.clients.values {
-                    try statement.execute(arguments: ClientRow.arguments(client))
-                }
+                var writer = try ClientRowWriter(db)
+                for client in batch.clients.values { try writer.write(client) }
             }
             if batch.replaceCounters { try db.execute(sql: "DELETE FROM counters") }
             for record in batch.counters {

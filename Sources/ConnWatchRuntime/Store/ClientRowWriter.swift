@@ -1,0 +1,85 @@
+import ConnWatchCore
+import GRDB
+import GRDBSQLite
+
+/// Upserts clients with `ClientRow.upsert`, binding each field straight to SQLite (no argument
+/// values are boxed on the way): the writer's cost per changed client is mostly SQLite's own.
+struct ClientRowWriter {
+    private let database: Database
+    private let statement: Statement
+    private var log: [UInt8] = []
+
+    init(_ database: Database) throws {
+        self.database = database
+        statement = try database.cachedStatement(sql: ClientRow.upsert)
+    }
+
+    mutating func write(_ client: ClientState) throws {
+        let handle = statement.sqliteStatement
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
+        bind(client.clientID, 1)
+        bind(client.broker, 2)
+        bind(client.clientType.label, 3)
+        bind(client.orgID, 4)
+        bind(client.typeID, 5)
+        bind(client.deviceID, 6)
+        bind(client.appID, 7)
+        bind(client.status.label, 8)
+        bind(client.lastConnectTime, 9)
+        bind(client.lastDisconnectTime, 10)
+        bind(client.lastActivityEvent?.name, 11)
+        bind(client.lastActivityTime, 12)
+        bind(client.disconnectedBy?.label, 13)
+        bind(client.reasonCode.map(Int64.init), 14)
+        bind(client.reasonText, 15)
+        bind(client.cause?.label, 16)
+        bind(client.protocolName, 17)
+        bind(client.clientAddress, 18)
+        bind(client.lastSequence, 19)
+        ClientRow.encodeLog(client.log, into: &log)
+        log.withUnsafeBytes { bytes in
+            _ = sqlite3_bind_blob(handle, 20, bytes.baseAddress, Int32(bytes.count), Self.transient)
+        }
+        let code = sqlite3_step(handle)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: code),
+                message: String(cString: sqlite3_errmsg(database.sqliteConnection)),
+                sql: ClientRow.upsert
+            )
+        }
+    }
+
+    /// SQLite copies what is bound (`SQLITE_TRANSIENT`): the Swift buffers only live for the call.
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    private func bind(_ text: String?, _ index: Int32) {
+        let handle = statement.sqliteStatement
+        guard var text else {
+            sqlite3_bind_null(handle, index)
+            return
+        }
+        text.withUTF8 { bytes in
+            guard let start = bytes.baseAddress, !bytes.isEmpty else {
+                // An empty buffer may have no address, which SQLite would take for NULL.
+                _ = sqlite3_bind_text(handle, index, "", 0, Self.transient)
+                return
+            }
+            _ = start.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                sqlite3_bind_text(handle, index, $0, Int32(bytes.count), Self.transient)
+            }
+        }
+    }
+
+    private func bind(_ number: Int64?, _ index: Int32) {
+        let handle = statement.sqliteStatement
+        if let number {
+            sqlite3_bind_int64(handle, index, number)
+        } else {
+            sqlite3_bind_null(handle, index)
+        }
+    }
+}
