@@ -158,6 +158,17 @@ import Testing
         #expect(try store.pendingEntriesSync().map(\.id) == ["n1"])
     }
 
+    /// The writer keeps the pages it updates in its own cache; readers keep SQLite's default.
+    @Test func theWriterConnectionHasTheLargePageCache() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try StateStore(directory: directory.path)
+        let writer = try store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") }
+        let reader = try store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") }
+        #expect(writer == -StateStore.writerCacheKiB)
+        #expect(reader == -2000)
+    }
+
     /// Rows are read from SQLite's buffers, with texts many rows repeat made once: every field of
     /// every client must still come back as written, texts that differ only at the end included.
     @Test func readingSharedTextsKeepsEveryRowsOwnValues() throws {
