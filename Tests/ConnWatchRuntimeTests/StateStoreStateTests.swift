@@ -286,15 +286,27 @@ import Testing
     }
 
     @Test func aDamagedLogBlobKeepsTheEntriesBeforeTheDamage() {
+        func decode(_ bytes: [UInt8]) -> [ConnectionLogEntry] {
+            var entries: [ConnectionLogEntry] = []
+            bytes.withUnsafeBytes { blob in
+                ClientRow.forEachLogEntry(
+                    in: blob,
+                    text: { String(decoding: $0, as: UTF8.self) },
+                    { entries.append($0) }
+                )
+            }
+            return entries
+        }
         let state = client("a", status: .disconnected)
-        let blob = ClientRow.encodeLog(state.log)
-        #expect(ClientRow.decodeLog(blob) == state.log.entries)
+        var blob: [UInt8] = []
+        ClientRow.encodeLog(state.log, into: &blob)
+        #expect(decode(blob) == state.log.entries)
         for cut in 0..<blob.count {
-            let entries = ClientRow.decodeLog(blob.prefix(cut))
+            let entries = decode(Array(blob.prefix(cut)))
             #expect(entries.count <= 2)
             #expect(entries == Array(state.log.entries.prefix(entries.count)))
         }
-        #expect(ClientRow.decodeLog(Data([9, 0, 0])).isEmpty)
+        #expect(decode([9, 0, 0]).isEmpty)
     }
 
     /// A write that fails keeps its batch and succeeds, merged with the next, once it can.

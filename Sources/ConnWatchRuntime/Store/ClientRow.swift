@@ -24,12 +24,6 @@ enum ClientRow {
     /// Version 1: per entry `action`, `flags`, time (8 bytes), then what the flags announce:
     /// reason code (8), cause (1), initiator (1), reason text and address (4-byte length + UTF-8).
     /// Enum values are stored by their position in `allCases`.
-    static func encodeLog(_ log: ConnectionLog) -> Data {
-        var bytes: [UInt8] = []
-        encodeLog(log, into: &bytes)
-        return Data(bytes)
-    }
-
     /// Encodes `log` into `bytes` (emptied first; a writer reuses one buffer for every row).
     static func encodeLog(_ log: ConnectionLog, into bytes: inout [UInt8]) {
         bytes.removeAll(keepingCapacity: true)
@@ -54,17 +48,8 @@ enum ClientRow {
         }
     }
 
-    /// The entries of a log blob; a damaged blob yields the entries before the damage.
-    static func decodeLog(_ data: Data) -> [ConnectionLogEntry] {
-        var entries: [ConnectionLogEntry] = []
-        data.withUnsafeBytes { bytes in
-            forEachLogEntry(in: bytes, text: { String(decoding: $0, as: UTF8.self) }, { entries.append($0) })
-        }
-        return entries
-    }
-
-    /// Calls `body` with each entry of a log blob, in order, up to any damage; `text` makes the
-    /// strings (so a reader can share repeated ones).
+    /// Calls `body` with each entry of a log blob, in order; a damaged blob yields the entries
+    /// before the damage. `text` makes the strings (so a reader can share repeated ones).
     @inline(__always)
     static func forEachLogEntry(
         in bytes: UnsafeRawBufferPointer,
