@@ -97,10 +97,20 @@ struct CompactStateTests {
         #expect(cache.shared(String(long.reversed().reversed()), current: nil) == long)
         #expect(cache.shared(long, current: long) == long)
         #expect(cache.count == 1)
-        #expect(cache.shared("another text of some length", current: nil) == "another text of some length")
-        // Full: further texts pass through unchanged.
-        #expect(cache.shared("a third text of some length", current: nil) == "a third text of some length")
+        // Bytes read elsewhere (a store row) find the same text; unknown bytes become a new one.
+        #expect(Array(long.utf8).withUnsafeBytes { cache.text(utf8: $0) } == long)
+        #expect(
+            Array("The connection timed out!".utf8).withUnsafeBytes { cache.text(utf8: $0) }
+                == "The connection timed out!"
+        )
+        #expect(Array("short".utf8).withUnsafeBytes { cache.text(utf8: $0) } == "short")
         #expect(cache.count == 2)
+        var again = TextCache(limit: 2)
+        #expect(again.shared(long, current: nil) == long)
+        #expect(again.shared("another text of some length", current: nil) == "another text of some length")
+        // Full: further texts pass through unchanged.
+        #expect(again.shared("a third text of some length", current: nil) == "a third text of some length")
+        #expect(again.count == 2)
     }
 
     @Test func engineLogsTheEventsTextsAndCodes() {

@@ -1,5 +1,4 @@
 import ConnWatchCore
-import Foundation
 import GRDBSQLite
 
 /// Makes clients from rows of `SELECT \(ClientRow.columns)`, reading SQLite's column buffers
@@ -11,7 +10,7 @@ import GRDBSQLite
 struct ClientRowReader {
     private let logCapacity: Int
     private var labels = SharedLabelsCache()
-    private var texts = RepeatedTexts()
+    private var texts = TextCache()
     private var entries: [ConnectionLogEntry] = []
 
     init(logCapacity: Int) {
@@ -39,14 +38,14 @@ struct ClientRowReader {
         client.lastActivityTime = row.int64(11)
         client.disconnectedBy = row.string(12).flatMap { Self.initiators[$0] }
         client.reasonCode = row.int64(13).map { Int($0) }
-        client.reasonText = row.bytes(14).map { texts.string($0) }
+        client.reasonText = row.bytes(14).map { texts.text(utf8: $0) }
         client.cause = row.string(15).flatMap { Self.causes[$0] }
-        client.protocolName = row.bytes(16).map { texts.string($0) }
-        client.clientAddress = row.bytes(17).map { texts.string($0) }
+        client.protocolName = row.bytes(16).map { texts.text(utf8: $0) }
+        client.clientAddress = row.bytes(17).map { texts.text(utf8: $0) }
         client.lastSequence = row.int64(18)
         if let blob = row.blob(19) {
             entries.removeAll(keepingCapacity: true)
-            ClientRow.forEachLogEntry(in: blob, text: { texts.string($0) }, { entries.append($0) })
+            ClientRow.forEachLogEntry(in: blob, text: { texts.text(utf8: $0) }, { entries.append($0) })
             client.log.reserve(entries.count)
             for entry in entries { client.log.append(entry) }
         }
@@ -85,28 +84,5 @@ private struct RawRow {
     func blob(_ column: Int32) -> UnsafeRawBufferPointer? {
         guard let blob = sqlite3_column_blob(statement, column) else { return nil }
         return UnsafeRawBufferPointer(start: blob, count: Int(sqlite3_column_bytes(statement, column)))
-    }
-}
-
-/// One `String` per distinct text longer than 15 bytes (shorter ones are stored inline by
-/// `String`), looked up by the bytes without making a string first. Bounded: past `limit`
-/// distinct texts, new ones are made as they come.
-private struct RepeatedTexts {
-    private var known: [Int: String] = [:]
-    private let limit = 4096
-
-    mutating func string(_ bytes: UnsafeRawBufferPointer) -> String {
-        guard bytes.count > 15 else { return String(decoding: bytes, as: UTF8.self) }
-        var hasher = Hasher()
-        hasher.combine(bytes: bytes)
-        let key = hasher.finalize()
-        if var known = known[key],
-            known.withUTF8({ $0.count == bytes.count && memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 })
-        {
-            return known
-        }
-        let text = String(decoding: bytes, as: UTF8.self)
-        if known.count < limit { known[key] = text }
-        return text
     }
 }
