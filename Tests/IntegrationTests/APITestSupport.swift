@@ -44,7 +44,7 @@ final class APIFixture {
     let hook: TestHTTPServer
     let apiPort: Int
     let configPath: String
-    let daemon: DaemonProcess
+    private(set) var daemon: DaemonProcess
 
     var base: String { "http://127.0.0.1:\(apiPort)" }
 
@@ -57,6 +57,12 @@ final class APIFixture {
         let config = daemonConfig(brokerPort: broker.port, hookURL: hook.url, forDuration: forDuration)
             .replacingOccurrences(of: "api:\n  enabled: false\n", with: apiSection(port: apiPort, extra: apiExtra))
         configPath = try dir.write("rules.yaml", config)
+        daemon = try DaemonProcess(config: configPath, directory: dir.path)
+    }
+
+    /// Stops the daemon and starts a new one on the same configuration and state directory.
+    func restart() throws {
+        daemon.stop()
         daemon = try DaemonProcess(config: configPath, directory: dir.path)
     }
 

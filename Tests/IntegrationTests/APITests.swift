@@ -120,8 +120,17 @@ import Yams
         let silences = try runConnWatch(["silence", "list", "--config", fixture.configPath])
         #expect(silences.stdout.contains(id) && silences.stdout.contains("active"), "\(silences.stdout)")
         #expect(silences.stdout.contains("client_id=d:org1:sensor:s2 alertname=~sensor_.*"))
-        // And it is in the store, for the next start.
+        // And it is in the store, for the next start: a restarted daemon still has it.
         #expect(try sqliteQuery("\(fixture.dir.path)/state/connwatch.sqlite", "select id from silences") == id)
+        try fixture.restart()
+        try #require(await fixture.ready(), "log:\n\(fixture.daemon.log)")
+        let restarted = try runConnWatch(["silence", "list", "--config", fixture.configPath])
+        #expect(restarted.stdout.contains(id) && restarted.stdout.contains("active"), "\(restarted.stdout)")
+        let restored = try callAPI("GET", fixture.base + "/api/v1/alerts")
+        let restoredS2 = ((try restored.json() as? [[String: Any]]) ?? []).first {
+            ($0["labels"] as? [String: String])?["client_id"] == "d:org1:sensor:s2"
+        }
+        #expect(restoredS2?["silencedBy"] as? [String] == [id], "\(restored.body)")
 
         // Still nothing about s2 was delivered while the silence held.
         #expect(fixture.hook.requests.allSatisfy { !$0.bodyText.contains("sensor:s2") })
