@@ -1,7 +1,8 @@
 # connwatch — build, test, demo and benchmark on Debian 12.
 SWIFT ?= swift
 DEB_PACKAGES := mosquitto mosquitto-clients libmosquitto-dev libcurl4-openssl-dev libsystemd-dev \
-	libsqlite3-dev pkg-config python3 python3-paho-mqtt ca-certificates openssl tzdata faketime
+	libsqlite3-dev pkg-config python3 python3-paho-mqtt ca-certificates openssl tzdata faketime \
+	prometheus-alertmanager
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 PREFIX ?= /usr/local

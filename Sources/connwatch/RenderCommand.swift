@@ -28,12 +28,17 @@ extension ConnWatchCommand {
             let target = try target(named: receiver, in: config, configPath: options.config)
             let alerts = try AlertFile.read(alert)
             let notification = Notification(id: "render-\(receiver)", receiver: receiver, alerts: alerts)
-            let message = target.render(notification, externalURL: "http://\(ProcessInfo.processInfo.hostName)")
-            print("POST \(RedactedURL.describe(message.url))")
-            print("Content-Type: \(message.contentType)")
-            if message.omittedAlerts > 0 { print("# \(message.omittedAlerts) alert(s) beyond max_alerts left out") }
-            print("")
-            print(message.bodyText)
+            let requests = target.requests(notification, externalURL: "http://\(ProcessInfo.processInfo.hostName)")
+            for (number, request) in requests.enumerated() {
+                let message = request.message
+                if number > 0 { print("") }
+                if requests.count > 1 { print("# request \(number + 1) of \(requests.count)") }
+                print("POST \(RedactedURL.describe(message.url))")
+                print("Content-Type: \(message.contentType)")
+                if message.omittedAlerts > 0 { print("# \(message.omittedAlerts) alert(s) beyond max_alerts left out") }
+                print("")
+                print(message.bodyText)
+            }
         }
     }
 }

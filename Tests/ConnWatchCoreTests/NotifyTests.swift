@@ -35,7 +35,7 @@ private func sampleAlert(state: AlertState, client: String = "d:org1:sensor:s1")
         #expect(alerts[0]["status"] as? String == "firing")
         #expect(alerts[0]["endsAt"] as? String == "0001-01-01T00:00:00Z")
         #expect(alerts[0]["startsAt"] as? String == Timestamp.formatISO8601(milliseconds: 1_790_000_600_000))
-        #expect(alerts[0]["fingerprint"] as? String == sampleAlert(state: .firing).fingerprint)
+        #expect(alerts[0]["fingerprint"] as? String == sampleAlert(state: .firing).labels.alertmanagerFingerprint)
         #expect(alerts[0]["generatorURL"] as? String == "http://host/rules/device_offline")
         #expect((alerts[0]["annotations"] as? [String: String])?["summary"] == "d:org1:sensor:s1 offline for 10m")
     }

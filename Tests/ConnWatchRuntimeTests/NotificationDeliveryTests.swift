@@ -123,7 +123,7 @@ private struct Harness {
         try #require(requests.count == 1)
         #expect(fake.rejections.isEmpty, "\(fake.rejections)")
         let body = requests[0].bodyText
-        #expect(requests[0].header("webhook-id") == "n1")
+        if type != .pagerduty { #expect(requests[0].header("webhook-id") == "n1") }
         switch type {
         case .slack:
             #expect(!body.contains("<!channel>"))
@@ -136,6 +136,7 @@ private struct Harness {
             #expect(body.contains(" more"))
         case .pagerduty:
             #expect(body.contains("\"routing_key\":\"R0UT1NGKEY\""))
+            #expect(requests[0].header("webhook-id")?.hasPrefix("n1/") == true)
         case .webhook:
             #expect(body.contains("\"truncatedAlerts\":0"))
         case .alertmanager:
@@ -143,6 +144,51 @@ private struct Harness {
         }
         try await harness.settle()
         #expect(!harness.logs.all.contains { $0.text.contains("s3cr3tt0ken") })
+        await harness.close()
+    }
+
+    /// PagerDuty gets one Events v2 event per alert of a group, each with the alert's own
+    /// `dedup_key`, so every alert triggers and later resolves an incident of its own.
+    @Test func pagerDutyGetsOneEventPerAlertOfAGroup() async throws {
+        let fake = FakePlatformEndpoint(platform: "pagerduty")
+        let harness = try Harness(type: .pagerduty) { receiver, _ in receiver.rateLimit = 200 }
+        harness.server.setResponder(fake.responder)
+        let firing = (0..<40).map { alert("pump-\($0)") }
+        try harness.send(firing, id: "g1")
+        try harness.send(
+            firing.map {
+                var resolved = $0
+                resolved.state = .resolved
+                return resolved
+            },
+            id: "g2"
+        )
+        let requests = await harness.server.waitForRequests(count: 80, timeout: .seconds(60))
+        try #require(requests.count == 80)
+        #expect(fake.rejections.isEmpty, "\(fake.rejections)")
+        func events(_ action: String) throws -> [String: String] {
+            var result: [String: String] = [:]
+            for request in requests {
+                let object = try #require(
+                    try JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any]
+                )
+                guard object["event_action"] as? String == action else { continue }
+                let key = try #require(object["dedup_key"] as? String)
+                let payload = object["payload"] as? [String: Any]
+                result[key] = payload?["component"] as? String ?? ""
+            }
+            return result
+        }
+        let triggers = try events("trigger")
+        let resolves = try events("resolve")
+        #expect(triggers.count == 40)
+        #expect(Set(triggers.values) == Set((0..<40).map { "pump-\($0)" }))
+        #expect(Set(resolves.keys) == Set(triggers.keys))
+        #expect(Set(triggers.keys) == Set(firing.map { "connwatch/\($0.fingerprint)" }))
+        let ids = requests.compactMap { $0.header("webhook-id") }
+        #expect(Set(ids).count == 80)
+        #expect(ids.allSatisfy { $0.hasPrefix("g1/") || $0.hasPrefix("g2/") })
+        try await harness.settle()
         await harness.close()
     }
 

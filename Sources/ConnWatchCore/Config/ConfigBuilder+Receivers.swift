@@ -8,7 +8,7 @@ extension ConfigBuilder {
         "timeout", "send_resolved",
         "headers", "max_retry_duration", "max_alerts", "title", "text", "body", "signing", "signing_secret_file",
         "signing_secret_credential",
-        "rate_limit",
+        "rate_limit", "resend_interval",
     ]
 
     func receivers(_ node: Node) -> [ReceiverConfig] {
@@ -17,6 +17,7 @@ extension ConfigBuilder {
         for item in items {
             guard let entries = reader.mapping(item, "a receiver", allowed: Self.receiverKeys) else { continue }
             var receiver = ReceiverConfig(name: "")
+            var resendNode: Node?
             for entry in entries {
                 let value = entry.value
                 switch entry.key {
@@ -75,6 +76,10 @@ extension ConfigBuilder {
                 case "max_retry_duration":
                     receiver.maxRetryDuration =
                         reader.duration(value, "max_retry_duration") ?? receiver.maxRetryDuration
+                case "resend_interval":
+                    receiver.resendInterval = reader.duration(value, "resend_interval") ?? receiver.resendInterval
+                    if receiver.resendInterval < 1000 { reader.report(value, "resend_interval must be at least 1s") }
+                    resendNode = value
                 case "headers":
                     guard let pairs = reader.mapping(value, "headers", allowed: headerNames(value)) else { continue }
                     for pair in pairs {
@@ -109,6 +114,9 @@ extension ConfigBuilder {
                     item,
                     "receiver '\(receiver.name)' signs requests and needs one of signing_secret_file and signing_secret_credential"
                 )
+            }
+            if let resendNode, receiver.type != .alertmanager {
+                reader.report(resendNode, "receiver '\(receiver.name)': resend_interval is only for type alertmanager")
             }
             if receiver.body != nil && receiver.type != .webhook {
                 reader.report(item, "receiver '\(receiver.name)': body is only for type webhook")

@@ -50,6 +50,7 @@ public enum ReceiverType: String, Sendable, CaseIterable {
         case .teams: return 4
         case .discord: return 5  // refined by its X-RateLimit headers
         case .ntfy: return 0.2  // 1 per 5 s after a burst of 60
+        case .pagerduty: return 2  // Events API v2: 120 events per minute per routing key
         default: return 10
         }
     }
@@ -90,6 +91,9 @@ public struct ReceiverConfig: Sendable, Equatable {
     public var signingSecretCredential: String?
     /// Requests per second to this destination; `nil` takes the platform's default.
     public var rateLimit: Double?
+    /// `alertmanager` only: how often every firing alert is posted again, each time with
+    /// `endsAt` = now + 4 × this interval, as Prometheus does, so that Alertmanager keeps it active.
+    public var resendInterval: Int64 = 60_000
 
     public init(
         name: String,
@@ -119,6 +123,29 @@ public struct ReceiverConfig: Sendable, Equatable {
 
     /// Requests per second to this destination.
     public var effectiveRateLimit: Double { rateLimit ?? type.defaultRatePerSecond }
+
+    /// How long after it was sent a firing alert posted to an `alertmanager` receiver stays active
+    /// there unless posted again: 4 × `resendInterval`, as Prometheus's notifier sets `endsAt`.
+    public var alertmanagerValidity: Int64 { 4 * resendInterval }
+
+    /// The receiver's own grouping timers, or `nil` to use `defaults`: an `alertmanager` receiver
+    /// flushes at once and then every `resend_interval`, and repeats unchanged alerts on every flush
+    /// (Alertmanager itself groups, waits and deduplicates; it needs the firing alerts re-posted).
+    public func grouping(defaults: GroupingOptions) -> GroupingOptions? {
+        guard type == .alertmanager else { return nil }
+        return GroupingOptions(
+            groupBy: defaults.groupBy,
+            groupWait: 0,
+            groupInterval: resendInterval,
+            repeatInterval: resendInterval
+        )
+    }
+
+    /// How long a notification is retried: `max_retry_duration`; for an `alertmanager` receiver at
+    /// most until the alerts it carries would have ended there anyway (the next resend replaces it).
+    public var effectiveMaxRetryDuration: Int64 {
+        type == .alertmanager ? min(maxRetryDuration, alertmanagerValidity) : maxRetryDuration
+    }
 }
 
 /// One extra HTTP header a receiver sends.

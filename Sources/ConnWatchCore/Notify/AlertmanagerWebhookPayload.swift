@@ -1,17 +1,25 @@
 /// The JSON body of Alertmanager's webhook notifier (payload version 4), so anything that reads
-/// Alertmanager webhooks reads connwatch's.
+/// Alertmanager webhooks reads connwatch's: `groupKey` (root route `{}` and the group labels as
+/// Alertmanager writes them), `groupLabels` from the group's `group_by`, `commonLabels`,
+/// `commonAnnotations`, and each alert's `fingerprint` as Alertmanager computes it for its labels.
 public enum AlertmanagerWebhookPayload {
     /// Renders `notification` as Alertmanager's version-4 webhook JSON; `truncatedAlerts` counts
-    /// alerts left out of `notification.alerts`.
+    /// alerts left out of `notification.alerts`. A notification without group labels (a preview)
+    /// is grouped by `alertname`.
     public static func render(_ notification: Notification, externalURL: String, truncatedAlerts: Int = 0) -> [UInt8] {
         let alerts = notification.alerts
         let common = commonLabels(alerts.map(\.labels))
-        var groupLabels = LabelSet()
-        groupLabels["alertname"] = common["alertname"]
+        let groupLabels =
+            notification.groupLabels
+            ?? {
+                var labels = LabelSet()
+                labels["alertname"] = common["alertname"]
+                return labels
+            }()
         var json = JSONWriter()
         json.beginObject()
         json.field("version", "4")
-        json.field("groupKey", "{}:\(groupLabels.description)")
+        json.field("groupKey", "{}:\(groupLabels.alertmanagerDescription)")
         json.field("truncatedAlerts", Int64(truncatedAlerts))
         json.field("status", notification.status.rawValue)
         json.field("receiver", notification.receiver)
@@ -19,7 +27,9 @@ public enum AlertmanagerWebhookPayload {
         json.object("commonLabels", common)
         json.object("commonAnnotations", commonLabels(alerts.map(\.annotations)))
         json.field("externalURL", externalURL)
-        json.field("notification_reason", notification.status == .firing ? "first notification" : "all alerts resolved")
+        let reason =
+            notification.reason ?? (notification.status == .firing ? .firstNotification : .allAlertsResolved)
+        json.field("notification_reason", reason.words)
         json.key("alerts")
         json.beginArray()
         for alert in alerts {
@@ -33,7 +43,7 @@ public enum AlertmanagerWebhookPayload {
                 alert.endsAt.map { Timestamp.formatISO8601(milliseconds: $0) } ?? "0001-01-01T00:00:00Z"
             )
             json.field("generatorURL", "\(externalURL)/rules/\(alert.rule)")
-            json.field("fingerprint", alert.fingerprint)
+            json.field("fingerprint", alert.labels.alertmanagerFingerprint)
             json.endObject()
         }
         json.endArray()

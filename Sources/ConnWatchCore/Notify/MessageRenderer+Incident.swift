@@ -121,7 +121,9 @@ extension MessageRenderer {
 
     // MARK: Alertmanager
 
-    /// An existing Alertmanager's `POST /api/v2/alerts`: a JSON array of alerts.
+    /// An existing Alertmanager's `POST /api/v2/alerts`: a JSON array of alerts. A firing alert
+    /// ends 4 × `resend_interval` after it is sent (the daemon posts it again every interval while
+    /// it fires, as Prometheus does); a resolved one ends when it resolved.
     static func alertmanager(_ input: Input) -> RenderedMessage {
         var url = input.context.url
         while url.hasSuffix("/") { url.removeLast() }
@@ -133,7 +135,10 @@ extension MessageRenderer {
             json.object("labels", alert.alert.labels)
             json.object("annotations", alert.alert.annotations)
             json.field("startsAt", Timestamp.formatISO8601(milliseconds: alert.alert.startsAt))
-            if let ends = alert.alert.endsAt { json.field("endsAt", Timestamp.formatISO8601(milliseconds: ends)) }
+            let ends =
+                alert.firing
+                ? input.context.sentAt.map { $0 + input.receiver.alertmanagerValidity } : alert.alert.endsAt
+            if let ends { json.field("endsAt", Timestamp.formatISO8601(milliseconds: ends)) }
             json.field("generatorURL", "\(input.context.externalURL)/rules/\(alert.alert.rule)")
             json.endObject()
         }

@@ -26,11 +26,16 @@ public struct RenderContext: Sendable {
     public var externalURL: String
     /// PagerDuty routing key (a secret).
     public var routingKey: String
+    /// When the message is made (milliseconds since the epoch): an `alertmanager` receiver's
+    /// firing alerts end 4 × `resend_interval` after it unless posted again. `nil` leaves their
+    /// `endsAt` out (previews).
+    public var sentAt: Int64?
 
-    public init(url: String, externalURL: String, routingKey: String = "") {
+    public init(url: String, externalURL: String, routingKey: String = "", sentAt: Int64? = nil) {
         self.url = url
         self.externalURL = externalURL
         self.routingKey = routingKey
+        self.sentAt = sentAt
     }
 }
 

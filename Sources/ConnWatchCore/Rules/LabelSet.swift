@@ -33,7 +33,20 @@ public struct LabelSet: Sendable, Hashable, Sequence, CustomStringConvertible {
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { pairs.makeIterator() }
 
     /// A stable 64-bit FNV-1a hash of the labels as 16 lower-case hex digits: an alert's identity.
-    public var fingerprint: String {
+    public var fingerprint: String { Self.fnv1a(pairs, afterValue: 0xfe) }
+
+    /// The fingerprint Alertmanager and Prometheus give this label set (`model.LabelSet.Fingerprint`):
+    /// FNV-1a 64 over the labels sorted by name, each name and value followed by the byte 0xff, as
+    /// 16 lower-case hex digits. Label names are compared by their UTF-8 bytes, as Go sorts them.
+    public var alertmanagerFingerprint: String { Self.fnv1a(goOrdered, afterValue: 0xff) }
+
+    /// The pairs sorted by the UTF-8 bytes of their names, as Go sorts strings.
+    private var goOrdered: [(name: String, value: String)] {
+        pairs.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+    }
+
+    /// FNV-1a 64 over each name, 0xff, the value and `afterValue`, as 16 lower-case hex digits.
+    private static func fnv1a(_ pairs: [(name: String, value: String)], afterValue: UInt8) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix(_ byte: UInt8) {
             hash ^= UInt64(byte)
@@ -43,10 +56,16 @@ public struct LabelSet: Sendable, Hashable, Sequence, CustomStringConvertible {
             for byte in pair.name.utf8 { mix(byte) }
             mix(0xff)
             for byte in pair.value.utf8 { mix(byte) }
-            mix(0xfe)
+            mix(afterValue)
         }
         let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// Go's `model.LabelSet.String()`: `{a="1", b="2"}` with values quoted as Go's `%q` does, as
+    /// Alertmanager writes group keys.
+    public var alertmanagerDescription: String {
+        "{" + goOrdered.map { "\($0.name)=\(GoQuote.quoted($0.value))" }.joined(separator: ", ") + "}"
     }
 
     /// Alertmanager-style rendering: `{a="1", b="2"}`.

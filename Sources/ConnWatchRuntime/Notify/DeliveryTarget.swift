@@ -15,7 +15,7 @@ public struct DeliveryTarget: Sendable {
     public var endpoint: String { MessageRenderer.endpointURL(receiver.type, url) }
     /// Scheme and host only: webhook URLs carry secrets in their path.
     public var redactedURL: String { RedactedURL.describe(endpoint) }
-    var policy: RetryPolicy { RetryPolicy(maxRetryDuration: receiver.maxRetryDuration) }
+    var policy: RetryPolicy { RetryPolicy(maxRetryDuration: receiver.effectiveMaxRetryDuration) }
 
     public init(receiver: ReceiverConfig, url: String, routingKey: String = "", signer: WebhookSigner? = nil) {
         self.receiver = receiver
@@ -84,6 +84,15 @@ extension DeliveryTarget {
     /// The payload for `notification`.
     public func render(_ notification: ConnWatchCore.Notification, externalURL: String) -> RenderedMessage {
         MessageRenderer.render(
+            notification,
+            receiver: receiver,
+            context: RenderContext(url: url, externalURL: externalURL, routingKey: routingKey)
+        )
+    }
+
+    /// Every request for `notification` (PagerDuty: one per alert).
+    public func requests(_ notification: ConnWatchCore.Notification, externalURL: String) -> [NotificationRequest] {
+        MessageRenderer.requests(
             notification,
             receiver: receiver,
             context: RenderContext(url: url, externalURL: externalURL, routingKey: routingKey)

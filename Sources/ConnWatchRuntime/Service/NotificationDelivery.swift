@@ -95,20 +95,27 @@ final class NotificationDelivery: Sendable {
         var entries: [OutboxEntry] = []
         for notification in notifications {
             guard let target = targets[notification.receiver] else { continue }
-            let message = MessageRenderer.render(
+            let requests = MessageRenderer.requests(
                 notification,
                 receiver: target.receiver,
-                context: RenderContext(url: target.url, externalURL: externalURL, routingKey: target.routingKey)
-            )
-            entries.append(
-                OutboxEntry(
-                    id: notification.id,
-                    receiver: target.name,
-                    contentType: message.contentType,
-                    body: message.body,
-                    createdAt: now
+                context: RenderContext(
+                    url: target.url,
+                    externalURL: externalURL,
+                    routingKey: target.routingKey,
+                    sentAt: now
                 )
             )
+            for request in requests {
+                entries.append(
+                    OutboxEntry(
+                        id: request.id,
+                        receiver: target.name,
+                        contentType: request.message.contentType,
+                        body: request.message.body,
+                        createdAt: now
+                    )
+                )
+            }
         }
         return entries
     }

@@ -40,10 +40,14 @@ public struct ReceiverRoute: Sendable, Equatable {
     public var receiver: String
     /// Whether the receiver is told about resolved alerts.
     public var sendResolved: Bool
+    /// The receiver's own grouping timers, in place of the dispatcher's (an `alertmanager`
+    /// receiver re-posts its firing alerts every `resend_interval`); `nil` takes the dispatcher's.
+    public var grouping: GroupingOptions?
 
-    public init(receiver: String, sendResolved: Bool = true) {
+    public init(receiver: String, sendResolved: Bool = true, grouping: GroupingOptions? = nil) {
         self.receiver = receiver
         self.sendResolved = sendResolved
+        self.grouping = grouping
     }
 }
 
@@ -83,6 +87,8 @@ public struct AggregationGroup: Sendable, Equatable {
     public var key: String
     /// The `group_by` labels' values.
     public var labels: LabelSet
+    /// The group's timers: the route's own or the dispatcher's.
+    public var options: GroupingOptions
     /// The alerts by fingerprint.
     public var alerts: [String: Alert]
     /// When the group flushes next.
@@ -111,8 +117,10 @@ public struct Dispatcher: Sendable {
     public mutating func receive(_ change: AlertChange, now: Int64) {
         let alert = change.alert
         guard alert.state != .pending else { return }
-        let groupLabels = options.groupLabels(of: alert.labels)
+        let defaultGroupLabels = options.groupLabels(of: alert.labels)
         for route in routes(alert) {
+            let options = route.grouping ?? self.options
+            let groupLabels = route.grouping == nil ? defaultGroupLabels : options.groupLabels(of: alert.labels)
             let key = "\(route.receiver):\(groupLabels)"
             if var group = groups[key] {
                 // A group is being modified in place: take it out first so the dictionary does not copy it.
@@ -121,6 +129,7 @@ public struct Dispatcher: Sendable {
                     group.alerts[alert.fingerprint] = alert
                 }
                 group.route = route
+                group.options = options
                 groups[key] = group
             } else if alert.state == .firing {
                 // Alertmanager flushes at once when the alert is older than group_wait (e.g. after a restart).
@@ -129,6 +138,7 @@ public struct Dispatcher: Sendable {
                     route: route,
                     key: key,
                     labels: groupLabels,
+                    options: options,
                     alerts: [alert.fingerprint: alert],
                     nextFlush: now + wait,
                     hasFlushed: false
@@ -159,14 +169,14 @@ public struct Dispatcher: Sendable {
                     at: group.nextFlush,
                     trigger: group.hasFlushed ? .groupInterval : .groupWait,
                     sendResolved: group.route.sendResolved,
-                    repeatInterval: options.repeatInterval
+                    repeatInterval: group.options.repeatInterval
                 )
             )
             group.alerts = group.alerts.filter { $0.value.state == .firing }
             guard !group.alerts.isEmpty else { continue }
             group.hasFlushed = true
-            let next = group.nextFlush + options.groupInterval
-            group.nextFlush = next > now ? next : now + options.groupInterval
+            let next = group.nextFlush + group.options.groupInterval
+            group.nextFlush = next > now ? next : now + group.options.groupInterval
             groups[group.key] = group
         }
         return flushes

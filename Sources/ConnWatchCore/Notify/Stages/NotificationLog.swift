@@ -32,6 +32,9 @@ public enum NotifyReason: String, Sendable, Equatable, Codable {
     case newResolvedAlerts = "new_resolved_alerts"
     /// Nothing changed, but `repeat_interval` has passed.
     case repeatIntervalElapsed = "repeat_interval_elapsed"
+
+    /// The words of Alertmanager's webhook `notification_reason`, e.g. `new alerts in group`.
+    public var words: String { rawValue.replacingOccurrences(of: "_", with: " ") }
 }
 
 /// The notification log: the dedup stage's memory of what each receiver was told about each group.

@@ -63,7 +63,13 @@ public struct NotificationPipeline: Sendable {
 
     private static func routes(_ config: ConnWatchConfig) -> @Sendable (Alert) -> [ReceiverRoute] {
         { alert in
-            config.receivers(for: alert).map { ReceiverRoute(receiver: $0.name, sendResolved: $0.sendResolved) }
+            config.receivers(for: alert).map { receiver in
+                ReceiverRoute(
+                    receiver: receiver.name,
+                    sendResolved: receiver.sendResolved,
+                    grouping: receiver.grouping(defaults: config.defaults.grouping)
+                )
+            }
         }
     }
 
@@ -105,12 +111,15 @@ public struct NotificationPipeline: Sendable {
             }
             // Everything muted: nothing is sent and the log is left alone, as in Alertmanager.
             guard !kept.isEmpty else { continue }
-            if let notification = dedup(flush, kept: kept, now: now) { result.append(notification) }
+            if let notification = dedup(flush, kept: kept) { result.append(notification) }
         }
         return result
     }
 
-    private mutating func dedup(_ flush: GroupFlush, kept: [Alert], now: Int64) -> GroupNotification? {
+    /// The log is read and written at the flush's scheduled time, not at the (possibly later) time
+    /// the timer ran, so that a group whose `repeat_interval` equals its `group_interval` (an
+    /// `alertmanager` receiver's resend) repeats on every flush instead of every other one.
+    private mutating func dedup(_ flush: GroupFlush, kept: [Alert]) -> GroupNotification? {
         var firingSet = Set<String>()
         var resolvedSet = Set<String>()
         for alert in kept {
@@ -127,14 +136,14 @@ public struct NotificationPipeline: Sendable {
                 resolved: resolvedSet,
                 sendResolved: flush.sendResolved,
                 repeatInterval: flush.repeatInterval,
-                now: now
+                now: flush.at
             )
         else { return nil }
         log.record(
             groupKey: flush.groupKey,
             firing: firingSet,
             resolved: resolvedSet,
-            at: now,
+            at: flush.at,
             repeatInterval: flush.repeatInterval
         )
         unsavedLog.insert(flush.groupKey)
@@ -146,7 +155,13 @@ public struct NotificationPipeline: Sendable {
                 + alerts.map { "\($0.fingerprint)/\($0.state.rawValue)" }
         )
         return GroupNotification(
-            notification: Notification(id: id, receiver: flush.receiver, alerts: alerts),
+            notification: Notification(
+                id: id,
+                receiver: flush.receiver,
+                alerts: alerts,
+                groupLabels: flush.groupLabels,
+                reason: reason
+            ),
             groupKey: flush.groupKey,
             groupLabels: flush.groupLabels,
             reason: reason

@@ -1,0 +1,121 @@
+import ConnWatchTestSupport
+import Foundation
+import Synchronization
+import Testing
+
+/// The `alertmanager` receiver against a real Prometheus Alertmanager (Debian's package), started on a
+/// free loopback port with clustering off and a short `resolve_timeout`.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct AlertmanagerTests {
+    private func config(brokerPort: Int, alertmanagerURL: String) -> String {
+        """
+        \(apiSection(port: nil))mqtt:
+          name: test
+          url: mqtt://127.0.0.1:\(brokerPort)
+          client_id: connwatch-am-\(UUID().uuidString.prefix(8))
+          keepalive: 5s
+          subscriptions:
+            - topic: iot-2/type/+/id/+/mon
+              format: watson-iot
+        defaults:
+          startup_grace: 0
+          receivers: [am]
+          group_wait: 0s
+          group_interval: 1s
+        receivers:
+          - name: am
+            type: alertmanager
+            url: \(alertmanagerURL)
+            resend_interval: 2s
+        rules:
+          - name: sensor_offline
+            kind: offline
+            for: 1s
+            match:
+              client_type: device
+        """
+    }
+
+    /// Alertmanager's downstream notifications, as (status, alertname and client of each alert).
+    private final class Downstream: Sendable {
+        let received = Mutex<[(status: String, alerts: [String])]>([])
+
+        func record(_ body: [UInt8]) {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return }
+            let alerts = (object["alerts"] as? [[String: Any]] ?? []).map { alert in
+                let labels = alert["labels"] as? [String: String] ?? [:]
+                return "\(alert["status"] as? String ?? "?"):\(labels["client_id"] ?? "?")"
+            }
+            received.withLock { $0.append((object["status"] as? String ?? "?", alerts)) }
+        }
+
+        var resolvedAlerts: [String] {
+            received.withLock { $0.flatMap(\.alerts).filter { $0.hasPrefix("resolved:") } }
+        }
+    }
+
+    private func isActive(_ alertmanager: TestAlertmanager, client: String) throws -> Bool {
+        try alertmanager.activeAlerts().contains { alert in
+            let labels = alert["labels"] as? [String: String] ?? [:]
+            return labels["alertname"] == "sensor_offline" && labels["client_id"] == client
+        }
+    }
+
+    /// A client that stays offline keeps its alert active in Alertmanager far beyond
+    /// `resolve_timeout` and 4 × `resend_interval` (connwatch re-posts it with a fresh `endsAt`), and
+    /// Alertmanager sends no false "resolved" downstream; when the client returns, the alert ends.
+    @Test func anOfflineClientStaysActiveInAlertmanagerUntilItReturns() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        let downstreamHook = try TestHTTPServer()
+        defer { downstreamHook.stop() }
+        let downstream = Downstream()
+        downstreamHook.setResponder { request in
+            downstream.record(request.body)
+            return .ok
+        }
+        let alertmanager = try TestAlertmanager(webhookURL: downstreamHook.url + "/am", resolveTimeout: "3s")
+        defer { alertmanager.stop() }
+        let configPath = try dir.write("rules.yaml", config(brokerPort: broker.port, alertmanagerURL: alertmanager.url))
+        let daemon = try DaemonProcess(config: configPath, directory: dir.path)
+        defer { daemon.stop() }
+        #expect(await daemon.waitForLog("broker connected"), "log:\n\(daemon.log)")
+        let client = "d:org1:sensor:am1"
+        for action in ["Connect", "Disconnect"] {
+            let status = watsonStatus("am1", action, closeCode: action == "Disconnect" ? 160 : nil)
+            try broker.publish(topic: status.topic, payload: status.payload)
+        }
+        #expect(await daemon.waitForLog("alert firing"), "log:\n\(daemon.log)")
+        var deadline = ContinuousClock.now + .seconds(15)
+        while ContinuousClock.now < deadline, try !isActive(alertmanager, client: client) {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        try #require(try isActive(alertmanager, client: client), "alertmanager log:\n\(alertmanager.logContents())")
+
+        // 20 s: over six resolve timeouts and twice the 8 s an unrepeated post would stay active.
+        let held = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < held {
+            let active = try isActive(alertmanager, client: client)
+            #expect(active, "the alert ended in Alertmanager while the client is offline")
+            if !active { break }
+            try await Task.sleep(for: .seconds(1))
+        }
+        #expect(downstream.resolvedAlerts.isEmpty, "false resolved downstream: \(downstream.resolvedAlerts)")
+        #expect(downstream.received.withLock { $0.count } >= 1, "Alertmanager notified nobody")
+
+        let back = watsonStatus("am1", "Connect")
+        try broker.publish(topic: back.topic, payload: back.payload)
+        #expect(await daemon.waitForLog("alert resolved"), "log:\n\(daemon.log)")
+        deadline = ContinuousClock.now + .seconds(15)
+        while ContinuousClock.now < deadline, try isActive(alertmanager, client: client) {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(try !isActive(alertmanager, client: client), "the alert is still active after the client returned")
+        deadline = ContinuousClock.now + .seconds(15)
+        while ContinuousClock.now < deadline, downstream.resolvedAlerts.isEmpty {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(downstream.resolvedAlerts == ["resolved:\(client)"])
+    }
+}
