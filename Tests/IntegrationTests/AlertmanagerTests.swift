@@ -1,3 +1,4 @@
+import ConnWatchCore
 import ConnWatchTestSupport
 import Foundation
 import Synchronization
@@ -117,5 +118,91 @@ import Testing
             try await Task.sleep(for: .milliseconds(200))
         }
         #expect(downstream.resolvedAlerts == ["resolved:\(client)"])
+    }
+
+    /// The `webhook` receiver's Alertmanager-shaped payload next to what a real Alertmanager sends
+    /// its webhook for the same alerts grouped by the same labels: group key, group labels, common
+    /// labels and annotations, each alert's fingerprint and status are identical.
+    @Test func webhookPayloadMatchesWhatAlertmanagerSends() async throws {
+        let downstreamHook = try TestHTTPServer()
+        defer { downstreamHook.stop() }
+        let received = Mutex<[Data]>([])
+        downstreamHook.setResponder { request in
+            received.withLock { $0.append(Data(request.body)) }
+            return .ok
+        }
+        let groupBy = ["alertname", "type_id"]
+        let alertmanager = try TestAlertmanager(webhookURL: downstreamHook.url + "/am", groupBy: groupBy)
+        defer { alertmanager.stop() }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        func alert(_ client: String, _ type: String, quirk: String = "") -> Alert {
+            Alert(
+                labels: LabelSet([
+                    "alertname": "device_offline", "client_id": client, "type_id": type, "severity": "warning",
+                    "org_id": "org1", "note": "say \"hi\"\\ \(quirk)",
+                ]),
+                annotations: LabelSet(["summary": "offline", "runbook": "https://runbooks/\(type)"]),
+                rule: "device_offline",
+                state: .firing,
+                activeSince: now - 120_000,
+                startsAt: now - 60_000
+            )
+        }
+        let alerts = [
+            alert("d:org1:sensor:s1", "sensor"), alert("d:org1:sensor:s2", "sensor", quirk: "नमस्ते 👩‍💻"),
+            alert("d:org1:pump:p1", "pump"),
+        ]
+        var receiver = ReceiverConfig(name: "hook", type: .alertmanager, url: alertmanager.url)
+        receiver.resendInterval = 60_000
+        let post = MessageRenderer.render(
+            Notification(id: "n", receiver: "hook", alerts: alerts),
+            receiver: receiver,
+            context: RenderContext(url: alertmanager.url, externalURL: "http://connwatch", sentAt: now)
+        )
+        let answer = try alertmanager.post("/api/v2/alerts", json: post.body)
+        #expect(answer.status == 200, "\(String(decoding: answer.body, as: UTF8.self))")
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline, received.withLock({ $0.count }) < 2 {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let fromAlertmanager = received.withLock { $0 }.compactMap {
+            (try? JSONSerialization.jsonObject(with: $0)) as? [String: Any]
+        }
+        try #require(fromAlertmanager.count == 2, "alertmanager log:\n\(alertmanager.logContents())")
+
+        var pipeline = NotificationPipeline(
+            options: GroupingOptions(groupBy: groupBy, groupWait: 0, groupInterval: 60_000, repeatInterval: 3_600_000),
+            routes: { _ in [ReceiverRoute(receiver: "hook")] }
+        )
+        pipeline.receive(alerts.map { AlertChange(alert: $0) }, now: now)
+        let ours = pipeline.advance(to: now).map { group in
+            (try? JSONSerialization.jsonObject(
+                with: Data(AlertmanagerWebhookPayload.render(group.notification, externalURL: "http://connwatch"))
+            )) as? [String: Any] ?? [:]
+        }
+        try #require(ours.count == 2)
+        func key(_ payload: [String: Any]) -> String { payload["groupKey"] as? String ?? "" }
+        for theirs in fromAlertmanager {
+            let mine = try #require(
+                ours.first { key($0) == key(theirs) },
+                "no group \(key(theirs)) in \(ours.map(key))"
+            )
+            for field in ["groupLabels", "commonLabels", "commonAnnotations"] {
+                #expect(mine[field] as? [String: String] == theirs[field] as? [String: String], "\(field)")
+            }
+            for field in ["version", "status", "receiver"] {
+                #expect(mine[field] as? String == theirs[field] as? String, "\(field)")
+            }
+            #expect(mine["truncatedAlerts"] as? Int == theirs["truncatedAlerts"] as? Int)
+            func fingerprints(_ payload: [String: Any]) -> [String: String] {
+                var result: [String: String] = [:]
+                for alert in payload["alerts"] as? [[String: Any]] ?? [] {
+                    let labels = alert["labels"] as? [String: String] ?? [:]
+                    result[labels["client_id"] ?? ""] = "\(alert["fingerprint"] ?? "")/\(alert["status"] ?? "")"
+                }
+                return result
+            }
+            #expect(fingerprints(mine) == fingerprints(theirs))
+        }
     }
 }

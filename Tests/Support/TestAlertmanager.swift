@@ -107,11 +107,23 @@ public final class TestAlertmanager: @unchecked Sendable {
 
     /// A GET on the loopback API with a plain blocking socket (no URLSession in the test process).
     public func get(_ path: String) throws -> (status: Int, body: Data) {
+        try exchange("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+    }
+
+    /// A JSON POST on the loopback API.
+    public func post(_ path: String, json body: [UInt8]) throws -> (status: Int, body: Data) {
+        let head =
+            "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            + "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
+        return try exchange(Array(head.utf8) + body)
+    }
+
+    private func exchange(_ request: some Collection<UInt8>) throws -> (status: Int, body: Data) {
+        let request = Array(request)
         guard let fd = FreePort.connectedSocket(port) else { throw TestBrokerError("connect to \(port) failed") }
         defer { close(fd) }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
         guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == request.count else {
             throw TestBrokerError("send failed")
         }
