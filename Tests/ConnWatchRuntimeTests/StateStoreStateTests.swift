@@ -354,7 +354,7 @@ import Testing
 }
 
 extension EngineChanges {
-    fileprivate static func with(clients: [ClientState]) -> EngineChanges {
+    static func with(clients: [ClientState]) -> EngineChanges {
         var changes = EngineChanges()
         changes.clients = clients
         return changes

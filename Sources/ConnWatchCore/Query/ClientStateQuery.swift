@@ -130,12 +130,7 @@ public struct ClientStateQuery: Sendable, Equatable {
         var matching = clients.filter { matches($0) }
         if let after { matching.removeAll { !after.precedes(key(of: $0), $0.clientID) } }
         let ordered = matching.sorted { precedes($0, $1) }
-        let page = Array(ordered.prefix(limit))
-        var next: Bookmark?
-        if ordered.count > limit, let last = page.last {
-            next = Bookmark(sort: sort, descending: descending, value: key(of: last), id: last.clientID)
-        }
-        return Page(results: page, bookmark: next)
+        return page(fromRows: Array(ordered.prefix(limit + 1)))
     }
 
     private func precedes(_ a: ClientState, _ b: ClientState) -> Bool {

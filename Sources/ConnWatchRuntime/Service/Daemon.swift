@@ -106,7 +106,7 @@ final class DaemonLoop {
     let input: AsyncStream<Daemon.Input>.Continuation
     private let http: CurlHTTPClient
     /// The SQLite store in the state directory: client state, alerts, notification log, outbox.
-    private let store: StateStore
+    let store: StateStore
     /// Group commit: what changed since the last write, and the writer that writes it.
     private let writer: StateWriter
     private var batch = StateBatch()

@@ -3,8 +3,10 @@ import Foundation
 import Logging
 
 /// The query API's side of the daemon's loop: the server starts after the loop opens and stops
-/// before it shuts down; every request arrives as a `Daemon.Input.api` and is answered here, in the
-/// loop's own task, from the engine and the pipeline.
+/// before it shuts down. Pages of client states are read from the store on a reader connection, off
+/// the loop, so a query never holds up ingestion whatever the fleet's size; every other request
+/// arrives as a `Daemon.Input.api` and is answered here, in the loop's own task, from the engine and
+/// the pipeline.
 extension DaemonLoop {
     /// What the loop keeps for the API.
     struct APIState {
@@ -37,9 +39,14 @@ extension DaemonLoop {
             }
         }
         let input = self.input
+        let store = self.store
         let server = APIServer(address: settings.listen, port: settings.port, token: token, logger: logger) {
             request,
             reply in
+            if Self.isClientPage(request) {
+                DispatchQueue.global().async { reply(Self.clientPage(request, store: store)) }
+                return true
+            }
             if case .terminated = input.yield(.api(request, reply: reply)) { return false }
             return true
         }
@@ -51,6 +58,27 @@ extension DaemonLoop {
                 "address": "\(settings.listen)", "port": "\(settings.port)", "bearer_token": "\(token != nil)",
             ]
         )
+    }
+
+    /// Whether `request` asks for a page of client states.
+    static func isClientPage(_ request: APIRequest) -> Bool {
+        if case .clientStates = try? APIRoute.resolve(method: request.method, path: request.path) { return true }
+        return false
+    }
+
+    /// A page of client states from the store's last commit: O(page + log n) for the id order and
+    /// a status filter (an index), never a copy or sort of the whole table.
+    static func clientPage(_ request: APIRequest, store: StateStore) -> APIResponse {
+        do throws(APIError) {
+            let query = try ClientStateQuery(try QueryParameters(parsing: request.query))
+            do {
+                return ClientStateJSON.page(try store.clientPage(query))
+            } catch {
+                throw APIError(status: 503, message: "the state store cannot be read now: \(error)")
+            }
+        } catch {
+            return error.response
+        }
     }
 
     /// Stops the API server (requests still waiting are answered 503).
@@ -66,7 +94,8 @@ extension DaemonLoop {
             let parameters = try QueryParameters(parsing: request.query)
             switch route {
             case .clientStates:
-                return ClientStateJSON.page(try ClientStateQuery(parameters).run(over: engine.clients))
+                // Answered off the loop (`clientPage`); here only when asked directly.
+                return Self.clientPage(request, store: store)
             case .clientState(let id):
                 try parameters.requireKnown([])
                 return ClientStateJSON.single(engine.client(id), id: id)

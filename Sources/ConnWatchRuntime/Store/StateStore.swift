@@ -66,6 +66,7 @@ public final class StateStore: Sendable {
             }
         }
         registerStateMigrations(&migrator)
+        registerQueryMigrations(&migrator)
         return migrator
     }
 

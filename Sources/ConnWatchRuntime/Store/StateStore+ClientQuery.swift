@@ -1,0 +1,41 @@
+import ConnWatchCore
+import GRDB
+
+extension StateStore {
+    /// The columns a page reads: a row's connection log is not part of a page, so it is not read.
+    static let pageColumns = ClientRow.columns.replacingOccurrences(of: ", log", with: ", NULL")
+
+    /// Registers the index that keeps a page of one connection status O(page + log n).
+    static func registerQueryMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("3-clients-by-status") { db in
+            try db.execute(sql: "CREATE INDEX IF NOT EXISTS clients_by_status ON clients (status, id)")
+        }
+    }
+
+    /// One page of `GET /api/v0002/clientconnectionstates`, read on a reader connection: the
+    /// engine's loop is not involved, and the page sees the clients as last committed.
+    public func clientPage(_ query: ClientStateQuery) throws -> ClientStateQuery.Page {
+        let (sql, arguments) = query.sql(columns: Self.pageColumns)
+        return try pool.read { db in
+            let statement = try db.makeStatement(sql: sql)
+            statement.setUncheckedArguments(
+                StatementArguments(
+                    arguments.map { argument -> (any DatabaseValueConvertible)? in
+                        switch argument {
+                        case .text(let text): return text
+                        case .integer(let value): return value
+                        }
+                    }
+                )
+            )
+            let rows = try Row.fetchCursor(statement)
+            var reader = ClientRowReader(logCapacity: 1)
+            var clients: [ClientState] = []
+            clients.reserveCapacity(query.limit + 1)
+            while try rows.next() != nil {
+                clients.append(reader.client(from: statement.sqliteStatement))
+            }
+            return query.page(fromRows: clients)
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import ConnWatchCore
+import ConnWatchTestSupport
+import Foundation
+import GRDB
+import Testing
+
+@testable import ConnWatchRuntime
+
+/// Pages of client states read from the store (SQL with a keyset bookmark) against the same query
+/// run over the clients in memory: every filter, every sort key in both directions, followed page
+/// by page through the bookmarks.
+@Suite struct ClientPageTests {
+    /// A deterministic generator (SplitMix64).
+    private struct Generator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    private static let times: [Int64?] = [nil, 1_000, 2_000, 3_000, 4_000, 5_000]
+
+    private func clients(_ count: Int, _ random: inout Generator) -> [ClientState] {
+        // Ids in NFC (UTF-8 byte order is then Swift's order): ASCII, accented, CJK, emoji.
+        let names = ["s", "Z", "é", "東", "👩‍💻", "a b", "x\"y"]
+        return (0..<count).map { index in
+            let type = ["sensor", "pump", "gw"][Int.random(in: 0..<3, using: &random)]
+            let device = "\(names[Int.random(in: 0..<names.count, using: &random)])\(index)"
+            let event = StatusEvent(
+                action: .connect,
+                clientID: "d:org1:\(type):\(device)",
+                clientType: Bool.random(using: &random) ? .device : .gateway,
+                orgID: "org1",
+                typeID: type,
+                deviceID: device,
+                time: 1_000
+            )
+            var client = ClientState(event: event, broker: "main", logCapacity: 2)
+            client.status =
+                [ConnectionStatus.connected, .disconnected, .unknown][Int.random(in: 0..<3, using: &random)]
+            client.lastConnectTime = Self.times.randomElement(using: &random) ?? nil
+            client.lastDisconnectTime = Self.times.randomElement(using: &random) ?? nil
+            client.lastActivityTime = Self.times.randomElement(using: &random) ?? nil
+            return client
+        }
+    }
+
+    private func query(_ random: inout Generator) -> ClientStateQuery {
+        var query = ClientStateQuery()
+        query.limit = Int.random(in: 1...9, using: &random)
+        query.sort = ClientStateQuery.SortKey.allCases.randomElement(using: &random) ?? .id
+        query.descending = Bool.random(using: &random)
+        if Int.random(in: 0..<3, using: &random) == 0 {
+            query.connectionStatus = [ConnectionStatus.connected, .disconnected, .unknown].randomElement(using: &random)
+        }
+        if Int.random(in: 0..<5, using: &random) == 0 { query.typeID = "pump" }
+        if Int.random(in: 0..<6, using: &random) == 0 { query.clientType = .gateway }
+        if Int.random(in: 0..<5, using: &random) == 0 { query.lastConnectedAfter = 2_000 }
+        if Int.random(in: 0..<5, using: &random) == 0 { query.lastActivityBefore = 4_000 }
+        if Int.random(in: 0..<6, using: &random) == 0 {
+            query.lastDisconnectedAfter = 1_000
+            query.lastDisconnectedBefore = 5_000
+        }
+        return query
+    }
+
+    @Test func storePagesEqualTheInMemoryQueryForEveryFilterAndOrder() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try StateStore(directory: directory.path)
+        var random = Generator(state: 2026)
+        let all = clients(240, &random)
+        var batch = StateBatch()
+        batch.add(EngineChanges.with(clients: all))
+        try store.write(batch)
+        for _ in 0..<80 {
+            var query = query(&random)
+            var pages = 0
+            repeat {
+                let expected = query.run(over: all)
+                let actual = try store.clientPage(query)
+                #expect(
+                    actual.results.map(\.clientID) == expected.results.map(\.clientID),
+                    "\(query.sql(columns: "id").sql) page \(pages)"
+                )
+                #expect(actual.bookmark?.text == expected.bookmark?.text)
+                query.after = expected.bookmark
+                pages += 1
+            } while query.after != nil && pages < 400
+        }
+    }
+
+    @Test func aPageReadsEveryFieldTheAPIShows() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try StateStore(directory: directory.path)
+        var random = Generator(state: 7)
+        var client = clients(1, &random)[0]
+        client.status = .disconnected
+        client.reasonCode = 142
+        client.reasonText = "session taken over"
+        client.cause = .sessionTakeover
+        client.disconnectedBy = .server
+        client.protocolName = "mqtt5"
+        client.lastActivityEvent = .disconnect
+        var batch = StateBatch()
+        batch.add(EngineChanges.with(clients: [client]))
+        try store.write(batch)
+        let page = try store.clientPage(ClientStateQuery())
+        try #require(page.results.count == 1)
+        var fromStore = JSONWriter()
+        ClientStateJSON.write(page.results[0], into: &fromStore)
+        var fromMemory = JSONWriter()
+        ClientStateJSON.write(client, into: &fromMemory)
+        #expect(fromStore.bytes == fromMemory.bytes)
+    }
+
+    @Test func aStatusPageUsesTheStatusIndex() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try StateStore(directory: directory.path)
+        var query = ClientStateQuery()
+        query.connectionStatus = .disconnected
+        query.after = ClientStateQuery.Bookmark(sort: .id, descending: false, value: .text("m"), id: "m")
+        let (sql, _) = query.sql(columns: StateStore.pageColumns)
+        let plan = try store.pool.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: ["disconnected", "m"])
+                .map { $0["detail"] as String? ?? "" }
+        }
+        #expect(plan.contains { $0.contains("clients_by_status") }, "\(plan)")
+        #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
+    }
+}
