@@ -82,7 +82,7 @@ func runRestart(directory: String, clients: Int) {
     figure("restart_database_mib", Double(size) / 1_048_576)
 }
 
-private func restartClient(_ client: Int, at start: Int64) -> ClientState {
+func restartClient(_ client: Int, at start: Int64) -> ClientState {
     let device = "dev\(client)"
     let connect = StatusEvent(
         action: .connect,

@@ -7,6 +7,7 @@
 //   connwatch-bench storm CLIENTS       CLIENTS disconnects within one second, fleet_offline rule
 //   connwatch-bench config PORT         the configuration of the storm (and of the idle daemon)
 //   connwatch-bench restart DIR CLIENTS reading CLIENTS clients back from a store (filled if needed)
+//   connwatch-bench api DIR CLIENTS     one API page from a store of CLIENTS clients (filled if needed)
 import ConnWatchCore
 import Foundation
 
@@ -44,9 +45,15 @@ case "restart":
         exit(2)
     }
     runRestart(directory: arguments[2], clients: argument(3, 1_000_000))
+case "api":
+    guard arguments.count > 2 else {
+        print("usage: connwatch-bench api DIR CLIENTS")
+        exit(2)
+    }
+    runAPIPages(directory: arguments[2], clients: argument(3, 1_000_000))
 case "engine":
     runEngine(clients: environmentInt("BENCH_CLIENTS", 100_000), rounds: environmentInt("BENCH_ROUNDS", 10))
 default:
-    print("unknown mode \(mode); modes: engine, gen, feed, memory, storm, config, restart")
+    print("unknown mode \(mode); modes: engine, gen, feed, memory, storm, config, restart, api")
     exit(2)
 }
