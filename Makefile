@@ -1,8 +1,11 @@
 # connwatch — build, test, demo and benchmark on Debian 12.
 SWIFT ?= swift
 DEB_PACKAGES := mosquitto mosquitto-clients libmosquitto-dev libcurl4-openssl-dev libsystemd-dev \
-	libsqlite3-dev pkg-config python3 python3-paho-mqtt ca-certificates openssl tzdata faketime \
+	libsqlite3-dev pkg-config python3 python3-pip python3-paho-mqtt ca-certificates openssl tzdata faketime \
 	prometheus-alertmanager
+# The platforms' own validators the renderer tests run (Slack's Block Kit models, JSON Schema for Adaptive Cards).
+PIP_PACKAGES := slack_sdk jsonschema
+PIP_MODULES := slack_sdk, jsonschema
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 PREFIX ?= /usr/local
@@ -15,13 +18,16 @@ FUZZ_SCRATCH ?= .build-fuzz
 
 .PHONY: deps build test lint format demo bench deb install test-systemd security clean fuzz
 
-## deps: install the Debian packages connwatch builds and tests with (only those missing)
+## deps: install the Debian and Python packages connwatch builds and tests with (only those missing)
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@python3 -c 'import $(PIP_MODULES)' 2>/dev/null || { echo "installing: $(PIP_PACKAGES)"; \
+		python3 -m pip install --quiet $(PIP_PACKAGES) 2>/dev/null \
+		|| python3 -m pip install --quiet --break-system-packages $(PIP_PACKAGES); }
 
 build: deps
 	$(SWIFT) build

@@ -174,6 +174,45 @@ private func render(
         #expect(object["priority"] as? Int == 4)
     }
 
+    @Test func ntfyKeepsTheQueryForItsAuthParameter() throws {
+        let (message, json) = try render(.ntfy, [alert("sensor-1")]) {
+            $0.url = "https://ntfy.example.com/connwatch-alerts?auth=QmFzaWMg#frag"
+        }
+        #expect(message.url == "https://ntfy.example.com/?auth=QmFzaWMg")
+        #expect((json as? [String: Any])?["topic"] as? String == "connwatch-alerts")
+        #expect(
+            MessageRenderer.endpointURL(.ntfy, "https://ntfy.example.com/a?auth=x&b=1")
+                == "https://ntfy.example.com/?auth=x&b=1"
+        )
+    }
+
+    @Test func limitsCountCodePointsNotCharacters() throws {
+        let hindi = String(repeating: "उपकरण-संवेदक-", count: 13)
+        #expect(hindi.count < 150 && hindi.unicodeScalars.count > 150)
+        let (_, slack) = try render(.slack, [alert(hindi)])
+        let blocks = try #require((slack as? [String: Any])?["blocks"] as? [[String: Any]])
+        let header = try #require((blocks.first?["text"] as? [String: Any])?["text"] as? String)
+        #expect(header.unicodeScalars.count <= 150)
+        #expect(header.hasSuffix(" more"))
+        let emoji = String(repeating: "👩‍👩‍👧‍👦", count: 300)
+        let (_, discord) = try render(.discord, [alert(emoji)])
+        let object = try #require(discord as? [String: Any])
+        #expect(((object["content"] as? String)?.unicodeScalars.count ?? .max) <= 2000)
+        let title = try #require((object["embeds"] as? [[String: Any]])?.first?["title"] as? String)
+        #expect(title.unicodeScalars.count <= 256)
+        // The cut falls between emoji sequences: the kept text is whole families.
+        let kept = title.replacing("device\\_offline: ", with: "").prefix { $0 != "…" }
+        #expect(kept.allSatisfy { $0 == "👩‍👩‍👧‍👦" })
+    }
+
+    @Test func oneAlertWithAHugeIdStillFitsTheByteCaps() throws {
+        let emoji = String(repeating: "👩‍👩‍👧‍👦", count: 400)
+        for type in [ReceiverType.teams, .googlechat, .ntfy] {
+            let (message, _) = try render(type, [alert(emoji, summary: String(repeating: emoji, count: 3))])
+            #expect(message.body.count <= MessageRenderer.maximumBodyBytes(type), "\(type) \(message.body.count)")
+        }
+    }
+
     @Test func pagerDutyTriggersAndResolvesWithOneDedupKey() throws {
         let long = String(repeating: "p", count: 3000)
         let (message, trigger) = try render(.pagerduty, [alert("sensor-1", summary: long)]) { $0.url = nil }
@@ -267,6 +306,18 @@ private func render(
             "import hmac,hashlib,sys,base64;"
             + "print('sha256='+hmac.new(b'plain',base64.b64decode(sys.argv[1]),hashlib.sha256).hexdigest())"
         #expect(try runPython(script2, [ByteText.base64(body)]) == github.first?.value)
+    }
+
+    /// GitHub-style verifiers use the secret text as the key, whatever it looks like.
+    @Test func githubSigningUsesAWhsecSecretAsWritten() throws {
+        let secret = "whsec_" + ByteText.base64(Array("a secret that is long enough!!".utf8))
+        let body = Array(#"{"a":1}"#.utf8)
+        let header = WebhookSigner(scheme: .github, secret: secret).headers(id: "x", timestamp: 0, body: body)
+        let script =
+            "import hmac,hashlib,sys,base64;"
+            + "print('sha256='+hmac.new(sys.argv[1].encode(),base64.b64decode(sys.argv[2]),hashlib.sha256).hexdigest())"
+        #expect(try runPython(script, [secret, ByteText.base64(body)]) == header.first?.value)
+        #expect(WebhookSigner(scheme: .standard, secret: secret).key == Array("a secret that is long enough!!".utf8))
     }
 
     private func runPython(_ script: String, _ arguments: [String]) throws -> String {

@@ -52,11 +52,44 @@ private func problems(_ receivers: String) -> [String] {
         #expect(receiver.effectiveRateLimit == 0.5)
     }
 
-    @Test func platformLimitsCapMaxAlerts() throws {
-        let loaded = try config(
-            "  - {name: a, type: discord, url: 'https://discord.com/api/webhooks/1/x', max_alerts: 50}"
+    @Test func maxAlertsAPlatformCannotShowIsRejectedWithItsPosition() throws {
+        let found = problems(
+            """
+              - {name: a, type: discord, url: 'https://discord.com/api/webhooks/1/x', max_alerts: 50}
+              - name: b
+                type: googlechat
+                url: https://chat.googleapis.com/v1/spaces/S/messages
+                max_alerts: 100
+            """
         )
-        #expect(loaded.receivers.first?.effectiveMaxAlerts == 10)
+        #expect(
+            found.contains {
+                $0.hasPrefix("rules.yaml:10:87: max_alerts 50 is more than a discord message can show: at most 10")
+            },
+            "\(found)"
+        )
+        #expect(found.contains { $0.hasPrefix("rules.yaml:14:17: max_alerts 100") && $0.contains("100 widgets") })
+        let loaded = try config(
+            "  - {name: a, type: googlechat, url: 'https://chat.googleapis.com/v1/spaces/S/messages', max_alerts: 49}"
+        )
+        #expect(loaded.receivers.first?.effectiveMaxAlerts == 49)
+    }
+
+    @Test func ntfyTokenFromAFileOrACredential() throws {
+        let loaded = try config(
+            """
+              - {name: a, type: ntfy, url: 'https://ntfy.example.com/alerts?auth=x', token_credential: ntfy-token}
+            """
+        )
+        #expect(loaded.receivers.first?.tokenCredential == "ntfy-token")
+        let found = problems(
+            """
+              - {name: a, type: slack, url: 'https://hooks.slack.com/services/x', token_credential: t}
+              - {name: b, type: ntfy, url: 'https://ntfy.example.com/a', token_credential: t, token_file: /dev/null}
+            """
+        )
+        #expect(found.contains { $0.contains("token_file and token_credential are only for type ntfy") }, "\(found)")
+        #expect(found.contains { $0.contains("at most one of token_file and token_credential") }, "\(found)")
     }
 
     @Test func problemsArePositioned() {

@@ -7,7 +7,7 @@ extension ConfigBuilder {
         "name", "type", "url", "url_file", "url_credential", "routing_key_file", "routing_key_credential",
         "timeout", "send_resolved",
         "headers", "max_retry_duration", "max_alerts", "title", "text", "body", "signing", "signing_secret_file",
-        "signing_secret_credential",
+        "signing_secret_credential", "token_file", "token_credential",
         "rate_limit", "resend_interval",
     ]
 
@@ -18,6 +18,8 @@ extension ConfigBuilder {
             guard let entries = reader.mapping(item, "a receiver", allowed: Self.receiverKeys) else { continue }
             var receiver = ReceiverConfig(name: "")
             var resendNode: Node?
+            var maxAlertsNode: Node?
+            var tokenNode: Node?
             for entry in entries {
                 let value = entry.value
                 switch entry.key {
@@ -47,7 +49,15 @@ extension ConfigBuilder {
                     receiver.routingKeyCredential = reader.nonEmptyString(value, "routing_key_credential")
                 case "signing_secret_credential":
                     receiver.signingSecretCredential = reader.nonEmptyString(value, "signing_secret_credential")
-                case "max_alerts": receiver.maxAlerts = reader.int(value, "max_alerts", range: 1...1000)
+                case "max_alerts":
+                    receiver.maxAlerts = reader.int(value, "max_alerts", range: 1...1000)
+                    maxAlertsNode = value
+                case "token_file":
+                    receiver.tokenFile = readablePath(value, "token_file")
+                    tokenNode = entry.keyNode
+                case "token_credential":
+                    receiver.tokenCredential = reader.nonEmptyString(value, "token_credential")
+                    tokenNode = entry.keyNode
                 case "title": receiver.title = template(value, "title")
                 case "text": receiver.text = template(value, "text")
                 case "body": receiver.body = template(value, "body")
@@ -117,6 +127,23 @@ extension ConfigBuilder {
             }
             if let resendNode, receiver.type != .alertmanager {
                 reader.report(resendNode, "receiver '\(receiver.name)': resend_interval is only for type alertmanager")
+            }
+            if let maxAlerts = receiver.maxAlerts, maxAlerts > receiver.type.maximumMaxAlerts {
+                let limits = PlatformLimits.of(receiver.type)
+                reader.report(
+                    maxAlertsNode,
+                    "max_alerts \(maxAlerts) is more than a \(receiver.type.rawValue) message can show: at most "
+                        + "\(limits.maximumAlerts) (\(limits.maximumAlertsReason))"
+                )
+            }
+            if receiver.tokenFile != nil && receiver.tokenCredential != nil {
+                reader.report(item, "receiver '\(receiver.name)' needs at most one of token_file and token_credential")
+            }
+            if let tokenNode, receiver.type != .ntfy {
+                reader.report(
+                    tokenNode,
+                    "receiver '\(receiver.name)': token_file and token_credential are only for type ntfy"
+                )
             }
             if receiver.body != nil && receiver.type != .webhook {
                 reader.report(item, "receiver '\(receiver.name)': body is only for type webhook")

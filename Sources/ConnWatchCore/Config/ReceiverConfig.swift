@@ -32,15 +32,8 @@ public enum ReceiverType: String, Sendable, CaseIterable {
         }
     }
 
-    /// The largest `max_alerts` the platform can show.
-    public var maximumMaxAlerts: Int {
-        switch self {
-        case .slack: return 45  // 50 blocks: header + alerts + context
-        case .discord: return 10  // 10 embeds
-        case .pagerduty: return 1
-        default: return 1000
-        }
-    }
+    /// The largest `max_alerts` the platform can show (`PlatformLimits.maximumAlerts`).
+    public var maximumMaxAlerts: Int { PlatformLimits.of(self).maximumAlerts }
 
     /// Requests per second the platform takes from one webhook (token bucket rate; burst is one).
     public var defaultRatePerSecond: Double {
@@ -89,6 +82,10 @@ public struct ReceiverConfig: Sendable, Equatable {
     public var signingSecretFile: String?
     /// The systemd credential holding the signing secret.
     public var signingSecretCredential: String?
+    /// ntfy: a file holding an access token, sent as `Authorization: Bearer <token>`.
+    public var tokenFile: String?
+    /// ntfy: the systemd credential holding the access token.
+    public var tokenCredential: String?
     /// Requests per second to this destination; `nil` takes the platform's default.
     public var rateLimit: Double?
     /// `alertmanager` only: how often every firing alert is posted again, each time with

@@ -2,10 +2,12 @@ extension MessageRenderer {
     // MARK: Slack
 
     /// Slack: `text` fallback, Block Kit header + one section per alert, a colour bar attachment.
-    /// Limits: header 150, section text 3000, 50 blocks.
+    /// Limits in code points: header 150, section and context text 3000, 50 blocks; all sections
+    /// together stay within the 40,000 of a message's text.
     static func slack(_ input: Input) -> RenderedMessage {
+        let sectionLimit = min(PlatformLimits.slackText, PlatformLimits.slackMessageText / max(input.alerts.count, 1))
         var json = JSONWriter()
-        let fallback = PlatformText.truncate(input.headline(.slack), maxCharacters: 3000)
+        let fallback = input.fit(input.headline(.slack), PlatformLimits.slackText)
         json.beginObject()
         json.field("text", fallback)
         json.key("blocks")
@@ -15,7 +17,7 @@ extension MessageRenderer {
         json.key("text")
         json.beginObject()
         json.field("type", "plain_text")
-        json.field("text", PlatformText.truncate(input.headline(.slack), maxCharacters: 150))
+        json.field("text", input.fit(input.headline(.slack), PlatformLimits.slackHeader))
         json.field("emoji", true)
         json.endObject()
         json.endObject()
@@ -28,7 +30,7 @@ extension MessageRenderer {
             json.key("text")
             json.beginObject()
             json.field("type", "mrkdwn")
-            json.field("text", PlatformText.truncate(text, maxCharacters: 3000))
+            json.field("text", input.fit(text, sectionLimit))
             json.endObject()
             json.endObject()
         }
@@ -58,9 +60,14 @@ extension MessageRenderer {
 
     // MARK: Microsoft Teams
 
-    /// Teams Workflows: a `message` envelope with one Adaptive Card; whole message ≤ 28 KB.
+    /// The Adaptive Card version the Teams card declares: the card validates against its official
+    /// schema (`TextBlock.style` is new in 1.5).
+    static let adaptiveCardVersion = "1.5"
+
+    /// Teams Workflows: a `message` envelope with one Adaptive Card; whole message ≤ 28 KB (bytes).
+    /// Every value is Markdown-escaped: TextBlock and FactSet text is Markdown.
     static func teams(_ input: Input) -> RenderedMessage {
-        let budget = max(200, 22_000 / max(input.alerts.count, 1))
+        let textLimit = max(200, 22_000 / max(input.alerts.count, 1))
         var json = JSONWriter()
         json.beginObject()
         json.field("type", "message")
@@ -74,14 +81,10 @@ extension MessageRenderer {
         json.beginObject()
         json.field("$schema", "http://adaptivecards.io/schemas/adaptive-card.json")
         json.field("type", "AdaptiveCard")
-        json.field("version", "1.4")
-        json.key("msteams")
-        json.beginObject()
-        json.field("width", "full")
-        json.endObject()
+        json.field("version", adaptiveCardVersion)
         json.key("body")
         json.beginArray()
-        teamsText(&json, PlatformText.truncate(input.headline(.plain), maxCharacters: 400)) {
+        teamsText(&json, input.fit(input.headline(.markdown), 400)) {
             $0.field("weight", "Bolder")
             $0.field("size", "Medium")
             $0.field("style", "heading")
@@ -89,12 +92,12 @@ extension MessageRenderer {
         }
         for alert in input.alerts {
             if input.alerts.count > 1 {
-                teamsText(&json, PlatformText.truncate(alert.marker + alert.title(.plain), maxCharacters: 400)) {
+                teamsText(&json, input.fit(alert.marker + alert.title(.markdown), 400)) {
                     $0.field("weight", "Bolder")
                 }
             }
-            let text = alert.text(.plain)
-            if !text.isEmpty { teamsText(&json, PlatformText.truncate(text, maxBytes: budget)) { _ in } }
+            let text = alert.text(.markdown)
+            if !text.isEmpty { teamsText(&json, input.fit(text, textLimit)) { _ in } }
             if input.alerts.count == 1 {
                 json.beginObject()
                 json.field("type", "FactSet")
@@ -103,8 +106,8 @@ extension MessageRenderer {
                 let labels = Array(alert.alert.labels)
                 for pair in labels.prefix(20) {
                     json.beginObject()
-                    json.field("title", PlatformText.truncate(pair.name, maxCharacters: 100))
-                    json.field("value", PlatformText.truncate(pair.value, maxCharacters: 500))
+                    json.field("title", input.fit(PlatformText.escape(pair.name, .markdown), 100))
+                    json.field("value", input.fit(PlatformText.escape(pair.value, .markdown), 300))
                     json.endObject()
                 }
                 if labels.count > 20 {
@@ -137,19 +140,24 @@ extension MessageRenderer {
 
     // MARK: Discord
 
-    /// Discord: `content` ≤ 2000, one embed per alert (≤ 10; title 256, description 4096, all embeds
-    /// together 6000 characters), mentions disabled, `?wait=true` for a delivery confirmation.
+    /// Discord: `content` ≤ 2000, one embed per alert (≤ 10; title 256, description 4096, footer 2048,
+    /// all embeds together 6000), counted in code points as Discord's API does; mentions disabled,
+    /// `?wait=true` for a delivery confirmation.
     static func discord(_ input: Input) -> RenderedMessage {
-        let titles = input.alerts.map { PlatformText.truncate($0.title(.discord), maxCharacters: 256) }
+        let count = max(input.alerts.count, 1)
         let footer = "connwatch"
-        let used = titles.reduce(0) { $0 + $1.count } + input.alerts.count * footer.count
-        let budget = min(4096, max(20, (5_900 - used) / max(input.alerts.count, 1)))
+        let total = PlatformLimits.discordEmbedsTotal - 100
+        let titles = input.alerts.map {
+            input.fit($0.title(.discord), min(PlatformLimits.discordTitle, total / count / 3))
+        }
+        let used = titles.reduce(0) { $0 + input.limits.length($1) } + count * input.limits.length(footer)
+        let descriptionLimit = min(PlatformLimits.discordDescription, max(0, total - used) / count)
         var content = input.headline(.discord)
         if let more = input.moreLine { content += "\n\(more)" }
         var json = JSONWriter()
         json.beginObject()
         json.field("username", "connwatch")
-        json.field("content", PlatformText.truncate(content, maxCharacters: 2000))
+        json.field("content", input.fit(content, PlatformLimits.discordContent))
         json.key("allowed_mentions")
         json.beginObject()
         json.key("parse")
@@ -161,8 +169,8 @@ extension MessageRenderer {
         for (alert, title) in zip(input.alerts, titles) {
             json.beginObject()
             json.field("title", title)
-            let text = alert.text(.discord)
-            if !text.isEmpty { json.field("description", PlatformText.truncate(text, maxCharacters: budget)) }
+            let text = input.fit(alert.text(.discord), descriptionLimit)
+            if !text.isEmpty { json.field("description", text) }
             json.field("color", alert.firing ? 10_038_562 : 3_066_993)
             json.field("timestamp", Timestamp.formatISO8601(milliseconds: alert.alert.endsAt ?? alert.alert.startsAt))
             json.key("footer")
@@ -179,9 +187,10 @@ extension MessageRenderer {
     // MARK: Google Chat
 
     /// Google Chat: cardsV2, `thread.threadKey` per alert so the resolved message replies in the
-    /// firing thread; whole message ≤ 32,000 bytes.
+    /// firing thread; whole message ≤ 32,000 bytes, at most 100 widgets per card (two per alert and
+    /// the "… N more" line: `PlatformLimits.maximumAlerts` is 49).
     static func googleChat(_ input: Input) -> RenderedMessage {
-        let budget = max(200, 26_000 / max(input.alerts.count, 1))
+        let textLimit = max(200, 26_000 / max(input.alerts.count, 1))
         let key = input.notification.alerts.first?.fingerprint ?? input.notification.id
         var json = JSONWriter()
         json.beginObject()
@@ -197,14 +206,14 @@ extension MessageRenderer {
         json.beginObject()
         json.key("header")
         json.beginObject()
-        json.field("title", PlatformText.truncate(input.headline(.plain), maxCharacters: 200))
+        json.field("title", input.fit(input.headline(.plain), 400))
         json.field("subtitle", "connwatch")
         json.endObject()
         json.key("sections")
         json.beginArray()
         for alert in input.alerts {
             json.beginObject()
-            json.field("header", PlatformText.truncate(alert.marker + alert.title(.html), maxCharacters: 400))
+            json.field("header", input.fit(alert.marker + alert.title(.html), 400))
             json.key("widgets")
             json.beginArray()
             let text = alert.text(.html)
@@ -212,7 +221,7 @@ extension MessageRenderer {
                 json.beginObject()
                 json.key("textParagraph")
                 json.beginObject()
-                json.field("text", PlatformText.truncate(text, maxBytes: budget))
+                json.field("text", input.fit(text, textLimit))
                 json.endObject()
                 json.endObject()
             }
@@ -221,7 +230,7 @@ extension MessageRenderer {
                 json.key("decoratedText")
                 json.beginObject()
                 json.field("topLabel", "Client")
-                json.field("text", PlatformText.truncate(PlatformText.escape(client, .html), maxCharacters: 500))
+                json.field("text", input.fit(PlatformText.escape(client, .html), 500))
                 json.endObject()
                 json.endObject()
             }
@@ -252,11 +261,11 @@ extension MessageRenderer {
 
     // MARK: Mattermost and Rocket.Chat
 
-    /// Mattermost: markdown `text` plus one coloured attachment per alert; posts ≤ 16,383 characters.
+    /// Mattermost: markdown `text` plus one coloured attachment per alert; posts ≤ 16,383 code points.
     static func mattermost(_ input: Input) -> RenderedMessage {
         attachmentsMessage(
             input,
-            totalCharacters: 15_000,
+            totalCharacters: PlatformLimits.mattermostMessage - 1_383,
             header: { json, text in
                 json.field("username", "connwatch")
                 json.field("text", "#### \(text)")
@@ -264,11 +273,11 @@ extension MessageRenderer {
         )
     }
 
-    /// Rocket.Chat incoming webhook: `text` plus coloured attachments; messages ≤ 5000 characters.
+    /// Rocket.Chat incoming webhook: `text` plus coloured attachments; messages ≤ 5000 code points.
     static func rocketChat(_ input: Input) -> RenderedMessage {
         attachmentsMessage(
             input,
-            totalCharacters: 4_500,
+            totalCharacters: PlatformLimits.rocketChatMessage - 500,
             header: { json, text in
                 json.field("alias", "connwatch")
                 json.field("emoji", ":rotating_light:")
@@ -277,25 +286,27 @@ extension MessageRenderer {
         )
     }
 
+    /// A header text and one attachment per alert, all together within `totalCharacters` code points.
     private static func attachmentsMessage(
         _ input: Input,
         totalCharacters: Int,
         header: (inout JSONWriter, String) -> Void
     ) -> RenderedMessage {
-        let budget = max(100, (totalCharacters - 600) / max(input.alerts.count, 1))
+        let share = (totalCharacters - 600) / max(input.alerts.count, 1)
+        let titleLimit = min(200, share / 4)
         var text = input.headline(.markdownMentions)
         if let more = input.moreLine { text += "\n\(more)" }
         var json = JSONWriter()
         json.beginObject()
-        header(&json, PlatformText.truncate(text, maxCharacters: 500))
+        header(&json, input.fit(text, 500))
         json.key("attachments")
         json.beginArray()
         for alert in input.alerts {
             json.beginObject()
-            json.field("fallback", PlatformText.truncate(alert.marker + alert.title(.mentionsOnly), maxCharacters: 200))
+            json.field("fallback", input.fit(alert.marker + alert.title(.mentionsOnly), titleLimit))
             json.field("color", alert.firing ? "#D00000" : "#2EB886")
-            json.field("title", PlatformText.truncate(alert.title(.markdownMentions), maxCharacters: 200))
-            json.field("text", PlatformText.truncate(alert.text(.markdownMentions), maxCharacters: budget))
+            json.field("title", input.fit(alert.title(.markdownMentions), titleLimit))
+            json.field("text", input.fit(alert.text(.markdownMentions), share - 2 * titleLimit))
             json.endObject()
         }
         json.endArray()

@@ -1,41 +1,4 @@
 extension MessageRenderer {
-    // MARK: ntfy
-
-    /// ntfy: JSON published to the server root with the topic taken from the URL's last path segment;
-    /// message ≤ 4096 bytes.
-    static func ntfy(_ input: Input) -> RenderedMessage {
-        let (root, topic) = ntfyTopic(input.context.url)
-        var message = input.alerts.map { alert in
-            let text = alert.text(.plain)
-            return input.alerts.count == 1
-                ? text : alert.marker + alert.title(.plain) + (text.isEmpty ? "" : "\n\(text)")
-        }.joined(separator: "\n\n")
-        if message.isEmpty { message = input.headline(.plain) }
-        if let more = input.moreLine { message += "\n\(more)" }
-        let critical = input.alerts.contains { $0.alert.labels["severity"] == "critical" }
-        var json = JSONWriter()
-        json.beginObject()
-        json.field("topic", topic)
-        json.field("title", PlatformText.truncate(input.headline(.plain), maxCharacters: 250))
-        json.field("message", PlatformText.truncate(message, maxBytes: 3_900))
-        json.field("priority", input.firing ? (critical ? 5 : 4) : 2)
-        json.key("tags")
-        json.beginArray()
-        json.string(input.firing ? "rotating_light" : "white_check_mark")
-        json.endArray()
-        json.endObject()
-        return RenderedMessage(url: root, body: json.bytes)
-    }
-
-    /// `https://ntfy.sh/alerts?x` → (`https://ntfy.sh/`, `alerts`).
-    static func ntfyTopic(_ url: String) -> (root: String, topic: String) {
-        let withoutQuery = String(url.prefix { $0 != "?" && $0 != "#" })
-        guard let schemeEnd = withoutQuery.range(of: "://"),
-            let slash = withoutQuery[schemeEnd.upperBound...].lastIndex(of: "/")
-        else { return (url, "") }
-        return (String(withoutQuery[...slash]), String(withoutQuery[withoutQuery.index(after: slash)...]))
-    }
-
     // MARK: PagerDuty
 
     /// The Events API v2 endpoint.
@@ -57,7 +20,7 @@ extension MessageRenderer {
             if !text.isEmpty { summary += " — \(text)" }
             json.key("payload")
             json.beginObject()
-            json.field("summary", PlatformText.truncate(summary, maxCharacters: 1024))
+            json.field("summary", input.limits.fit(summary, PlatformLimits.pagerDutySummary))
             json.field("source", alert.alert.labels["broker"] ?? "connwatch")
             json.field("severity", pagerDutySeverity(alert.alert.labels["severity"]))
             json.field("timestamp", Timestamp.formatISO8601(milliseconds: alert.alert.startsAt))

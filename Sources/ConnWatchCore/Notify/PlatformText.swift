@@ -12,81 +12,97 @@ public enum TextEscaping: Sendable, Equatable {
     case html
     /// Plain text where only `@` mentions are broken up (notification fallbacks).
     case mentionsOnly
+    /// CommonMark (Teams Adaptive Card text): every markup character gets a backslash, so
+    /// `[click](http://evil)` stays text even where a renderer ignores backslashes (`](` is broken).
+    case markdown
 }
 
 /// Escaping and truncation of message text for chat platforms.
 public enum PlatformText {
-    /// `value` escaped so the platform shows it literally.
+    /// `value` escaped so the platform shows it literally. Markup is found code point by code point
+    /// (as the platforms' parsers do), so a combining mark after `<` or `[` cannot hide it.
     public static func escape(_ value: String, _ escaping: TextEscaping) -> String {
-        switch escaping {
-        case .plain:
-            return value
-        case .mentionsOnly:
-            return value.replacing("@", with: "@\u{200B}")
-        case .slack, .html:
-            var out = ""
-            out.reserveCapacity(value.utf8.count)
-            for character in value {
-                switch character {
-                case "&": out += "&amp;"
-                case "<": out += "&lt;"
-                case ">": out += "&gt;"
-                default: out.append(character)
-                }
+        if escaping == .plain || !value.utf8.contains(where: { markup[Int($0)] }) { return value }
+        var out = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars {
+            switch (escaping, scalar) {
+            case (.mentionsOnly, "@"):
+                out.append(contentsOf: "@\u{200B}".unicodeScalars)
+            case (.slack, "&"), (.html, "&"): out.append(contentsOf: "&amp;".unicodeScalars)
+            case (.slack, "<"), (.html, "<"): out.append(contentsOf: "&lt;".unicodeScalars)
+            case (.slack, ">"), (.html, ">"): out.append(contentsOf: "&gt;".unicodeScalars)
+            case (.markdown, _):
+                if "\\*_~`|><#[]()-+!=".unicodeScalars.contains(scalar) { out.append("\\") }
+                out.append(scalar)
+            case (.discord, "@"), (.markdownMentions, "@"):
+                // A zero-width space after '@' stops @everyone/@here/@channel/@all and user mentions.
+                out.append(contentsOf: "@\u{200B}".unicodeScalars)
+            case (.discord, "<"):
+                // `<@id>`, `<#id>`, `<@&id>` are mention syntax on Discord.
+                out.append(contentsOf: "<\u{200B}".unicodeScalars)
+            case (.discord, _), (.markdownMentions, _):
+                if "\\*_~`|>#[]()-:".unicodeScalars.contains(scalar) { out.append("\\") }
+                out.append(scalar)
+            default:
+                out.append(scalar)
             }
-            return out
-        case .discord, .markdownMentions:
-            var out = ""
-            out.reserveCapacity(value.utf8.count)
-            for character in value {
-                switch character {
-                case "\\", "*", "_", "~", "`", "|", ">", "#", "[", "]", "(", ")", "-", ":":
-                    out.append("\\")
-                    out.append(character)
-                case "@":
-                    // A zero-width space after '@' stops @everyone/@here/@channel/@all and user mentions.
-                    out += "@\u{200B}"
-                case "<" where escaping == .discord:
-                    // `<@id>`, `<#id>`, `<@&id>` are mention syntax on Discord.
-                    out += "<\u{200B}"
-                default: out.append(character)
-                }
-            }
-            return out
         }
+        return String(out)
     }
 
-    /// `text` cut to at most `limit` characters; a cut text ends in `… N more` (N omitted characters).
-    public static func truncate(_ text: String, maxCharacters limit: Int) -> String {
-        let count = text.count
-        guard count > limit else { return text }
-        var keep = max(limit - marker(count).count, 0)
-        while keep > 0, keep + marker(count - keep).count > limit { keep -= 1 }
-        return String(text.prefix(keep)) + marker(count - keep)
+    /// ASCII bytes that some platform treats as markup (no other byte needs escaping anywhere).
+    private static let markup: [Bool] = (0..<256).map { byte in
+        byte < 128 && "&<>@\\*_~`|#[]()-+!=:".utf8.contains(UInt8(byte))
     }
 
-    /// `text` cut to at most `limit` UTF-8 bytes at a character boundary, ending in `… N more`.
-    public static func truncate(_ text: String, maxBytes limit: Int) -> String {
-        guard text.utf8.count > limit else { return text }
+    /// `text` cut to at most `limit` units of `unit`, ending in `… N more` (N omitted characters)
+    /// when it was cut. The cut falls between grapheme clusters, so it never splits a code point, a
+    /// surrogate pair or an emoji sequence; only a single cluster longer than the rest of the budget (a
+    /// letter with hundreds of combining marks) is cut between its code points.
+    public static func truncate(_ text: String, to limit: Int, in unit: TextUnit) -> String {
+        guard unit.length(text) > limit else { return text }
         let total = text.count
+        let budget = limit - unit.length(marker(total))
+        guard budget > 0 else { return unit.length("…") <= limit ? "…" : "" }
         var kept = ""
-        var keptBytes = 0
-        var keptCount = 0
-        let reserve = marker(total).utf8.count
+        var keptLength = 0
+        var keptCharacters = 0
         for character in text {
-            let size = character.utf8.count
-            if keptBytes + size + reserve > limit { break }
+            let size = unit.length(character)
+            if keptLength + size > budget {
+                if size > 16 {
+                    // One oversized cluster: keep the code points that fit.
+                    for scalar in character.unicodeScalars {
+                        let width = unit.length(scalar)
+                        if keptLength + width > budget { break }
+                        kept.unicodeScalars.append(scalar)
+                        keptLength += width
+                    }
+                }
+                break
+            }
             kept.append(character)
-            keptBytes += size
-            keptCount += 1
+            keptLength += size
+            keptCharacters += 1
         }
-        return kept + marker(total - keptCount)
+        return kept + marker(total - keptCharacters)
+    }
+
+    /// `text` cut to at most `limit` Unicode code points (see `truncate(_:to:in:)`).
+    public static func truncate(_ text: String, maxCharacters limit: Int) -> String {
+        truncate(text, to: limit, in: .codePoints)
+    }
+
+    /// `text` cut to at most `limit` UTF-8 bytes (see `truncate(_:to:in:)`).
+    public static func truncate(_ text: String, maxBytes limit: Int) -> String {
+        truncate(text, to: limit, in: .bytes)
     }
 
     private static func marker(_ omitted: Int) -> String { "… \(omitted) more" }
 
     /// The first line of `text` without CR/LF (for titles and HTTP headers).
     public static func singleLine(_ text: String) -> String {
-        String(text.map { $0 == "\n" || $0 == "\r" || $0 == "\r\n" ? " " : $0 })
+        if !text.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) { return text }
+        return String(text.map { $0 == "\n" || $0 == "\r" || $0 == "\r\n" ? " " : $0 })
     }
 }

@@ -87,25 +87,28 @@ struct AlertTexts {
 /// Renders a notification into the payload a receiver's platform expects, escaped and truncated to
 /// the platform's limits (ALERTING.md §4.1).
 public enum MessageRenderer {
-    /// The request for `notification` to `receiver`.
+    /// The request for `notification` to `receiver`, within the platform's limits (`PlatformLimits`):
+    /// every text is cut in the platform's unit, and while the body is over the platform's byte limit
+    /// the message shows half as many alerts (the rest as "… N more"), then, with one alert left,
+    /// shorter texts.
     public static func render(
         _ notification: Notification,
         receiver: ReceiverConfig,
         context: RenderContext
     ) -> RenderedMessage {
-        var shownCount = min(receiver.effectiveMaxAlerts, notification.alerts.count)
-        var message: RenderedMessage
-        var omitted: Int
-        repeat {
+        let limits = PlatformLimits.of(receiver.type)
+        func render(_ shownCount: Int, _ detail: Int) -> RenderedMessage {
             let shown = Array(notification.alerts.prefix(shownCount)).map { AlertTexts($0, receiver: receiver) }
-            omitted = notification.alerts.count - shown.count
             let input = Input(
                 notification: notification,
                 receiver: receiver,
                 context: context,
                 alerts: shown,
-                omitted: omitted
+                omitted: notification.alerts.count - shown.count,
+                limits: limits,
+                detail: detail
             )
+            var message: RenderedMessage
             switch receiver.type {
             case .slack: message = slack(input)
             case .teams: message = teams(input)
@@ -118,25 +121,38 @@ public enum MessageRenderer {
             case .webhook: message = webhook(input)
             case .alertmanager: message = alertmanager(input)
             }
-            // Per-field budgets keep most messages in bounds; if the whole body is still too big,
-            // show fewer alerts.
-            if message.body.count <= maximumBodyBytes(receiver.type) || shownCount <= 1 { break }
-            shownCount = max(1, shownCount / 2)
+            message.omittedAlerts = input.omitted
+            return message
+        }
+        var shownCount = min(receiver.effectiveMaxAlerts, notification.alerts.count)
+        let sample = 8
+        if shownCount > sample, limits.maximumBodyBytes < Int.max {
+            // Estimate from a few alerts how many fit, instead of rendering hundreds that cannot.
+            let size = render(sample, 1).body.count
+            shownCount = min(shownCount, max(sample, limits.maximumBodyBytes / max(size / sample, 1)))
+        }
+        var detail = 1
+        var message: RenderedMessage
+        repeat {
+            message = render(shownCount, detail)
+            if message.body.count <= limits.maximumBodyBytes { break }
+            if shownCount > 1 {
+                // Half as many, or fewer still when the body is many times too big.
+                let scaled = shownCount * limits.maximumBodyBytes / message.body.count
+                shownCount = max(1, min(shownCount / 2, scaled))
+            } else if detail < Input.maximumDetail {
+                detail *= 2
+            } else {
+                break
+            }
         } while true
-        message.omittedAlerts = omitted
         message.url = endpointURL(receiver.type, context.url)
         return message
     }
 
-    /// The largest request body a platform takes (ALERTING.md §4.1), with some headroom.
+    /// The largest request body a platform takes (`PlatformLimits.maximumBodyBytes`).
     static func maximumBodyBytes(_ type: ReceiverType) -> Int {
-        switch type {
-        case .teams: return 27_000  // ~28 KB
-        case .googlechat: return 31_000  // 32,000 bytes
-        case .mattermost: return 60_000  // post ≤ 16,383 characters (up to 4 bytes each)
-        case .pagerduty: return 500_000  // 512 KB
-        default: return Int.max
-        }
+        PlatformLimits.of(type).maximumBodyBytes
     }
 
     /// Where a receiver of `type` configured with `url` is posted to: Discord gets `wait=true`,
@@ -162,6 +178,13 @@ public enum MessageRenderer {
         var context: RenderContext
         var alerts: [AlertTexts]
         var omitted: Int
+        var limits: PlatformLimits
+        /// 1, or a power of two that every text budget is divided by (a body still too big with one alert).
+        var detail: Int
+
+        static let maximumDetail = 1024
+        /// No budget is cut below this many units.
+        static let minimumBudget = 24
 
         var firing: Bool { notification.status == .firing }
 
@@ -170,6 +193,16 @@ public enum MessageRenderer {
             let marker = firing ? "🔴 [FIRING] " : "✅ [RESOLVED] "
             if notification.alerts.count == 1, let only = alerts.first { return marker + only.title(escaping) }
             return marker + "\(notification.alerts.count) alerts"
+        }
+
+        /// `limit` (in the platform's unit) divided by `detail`.
+        func budget(_ limit: Int) -> Int {
+            detail == 1 ? limit : min(limit, max(Self.minimumBudget, limit / detail))
+        }
+
+        /// `text` cut to `budget(limit)` of the platform's units.
+        func fit(_ text: String, _ limit: Int) -> String {
+            limits.fit(text, budget(limit))
         }
 
         var moreLine: String? { omitted > 0 ? "… \(omitted) more alert\(omitted == 1 ? "" : "s")" : nil }

@@ -15,11 +15,14 @@ public struct WebhookSigner: Sendable, Equatable {
     /// The HMAC key bytes (for Standard Webhooks the base64 part of a `whsec_` secret, decoded).
     public var key: [UInt8]
 
-    /// A signer from the configured secret text: `whsec_<base64>` is decoded, anything else is used
-    /// as its UTF-8 bytes.
+    /// A signer from the configured secret text. Standard Webhooks decodes a `whsec_<base64>` secret
+    /// (its spec's format); GitHub style uses the secret exactly as written, as GitHub and its
+    /// verifiers do, whatever it starts with. Other secrets are used as their UTF-8 bytes.
     public init(scheme: SigningScheme, secret: String) {
         self.scheme = scheme
-        if secret.hasPrefix("whsec_"), let decoded = ByteText.decodeBase64(String(secret.dropFirst(6))) {
+        if scheme == .standard, secret.hasPrefix("whsec_"),
+            let decoded = ByteText.decodeBase64(String(secret.dropFirst(6)))
+        {
             key = decoded
         } else {
             key = Array(secret.utf8)

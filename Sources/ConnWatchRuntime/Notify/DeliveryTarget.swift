@@ -9,6 +9,8 @@ public struct DeliveryTarget: Sendable {
     public var url: String
     public var routingKey: String
     public var signer: WebhookSigner?
+    /// ntfy: the access token sent as `Authorization: Bearer <token>` (a secret); empty for none.
+    public var token: String = ""
 
     public var name: String { receiver.name }
     /// Where requests go (with the platform's query or path additions).
@@ -66,6 +68,15 @@ public struct DeliveryTarget: Sendable {
             if let name = receiver.routingKeyCredential {
                 target.routingKey = try credential(name, "routing_key_credential")
             }
+            if let file = receiver.tokenFile { target.token = try read(file, "token_file") }
+            if let name = receiver.tokenCredential { target.token = try credential(name, "token_credential") }
+            if target.token.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                throw ResolveError(
+                    receiver: receiver.name,
+                    what: "the ntfy token",
+                    reason: "it has a control character"
+                )
+            }
             if receiver.signing != .none {
                 var secret: String?
                 if let file = receiver.signingSecretFile { secret = try read(file, "signing_secret_file") }
@@ -100,7 +111,7 @@ extension DeliveryTarget {
     }
 
     /// The HTTP request for one notification: `Content-Type`, `webhook-id`, signature headers
-    /// (signed at `now`), then the receiver's own headers.
+    /// (signed at `now`), ntfy's `Authorization: Bearer` token, then the receiver's own headers.
     public func request(id: String, contentType: String, body: [UInt8], now: Int64) -> HTTPRequest {
         var headers = [
             HTTPHeader(name: "Content-Type", value: contentType),
@@ -111,6 +122,7 @@ extension DeliveryTarget {
                 headers.append(HTTPHeader(name: header.name, value: header.value))
             }
         }
+        if !token.isEmpty { headers.append(HTTPHeader(name: "Authorization", value: "Bearer \(token)")) }
         headers.append(contentsOf: receiver.headers.map { HTTPHeader(name: $0.name, value: $0.value) })
         return HTTPRequest(url: endpoint, headers: headers, body: body, timeout: .milliseconds(receiver.timeout))
     }
