@@ -80,6 +80,16 @@ import Testing
         #expect(result.stdout.hasSuffix("0 passed, 0 failed, 2 invalid files\n"))
     }
 
+    /// `check` on a file with duplicated plain and complex keys prints the same text in every
+    /// process (each has its own hash seed), as the config fuzzer's regression seed demands.
+    @Test func checkPrintsTheSameProblemsInEveryProcess() throws {
+        let file = "\(ConnWatchBinary.packageRoot)/Tests/Fuzz/Corpus/config/duplicate-complex-keys.yaml"
+        let runs = try (0..<6).map { _ in try runConnWatch(["check", "--config", file]) }
+        #expect(runs.allSatisfy { $0.status == 78 })
+        #expect(Set(runs.map(\.stderr)).count == 1, "\(Set(runs.map(\.stderr)))")
+        #expect(!(runs.first?.stderr.contains("uncovertable") ?? true))
+    }
+
     @Test func noFilesIsAUsageError() throws {
         let result = try runConnWatch(["test-rules"])
         #expect(result.status == 64, "\(result.stdout)\(result.stderr)")

@@ -49,17 +49,37 @@ final class NodeReader {
             .composer(_, let problem, let mark, _):
             return ConfigProblem(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
+            // Yams orders the keys with a comparison that is not total for complex (`? `) keys, and
+            // names those `<uncovertable>`: sort the names here and point at the first complex key.
+            let complex = duplicates.contains("<uncovertable>")
+            let names = Set(duplicates.map { $0 == "<uncovertable>" ? "a complex key (? …)" : "'\($0)'" }).sorted()
+            let position: (line: Int, column: Int) =
+                complex ? Self.firstComplexKey(in: context.text) : (context.mark.line, context.mark.column)
             return ConfigProblem(
                 file: file,
-                line: context.mark.line,
-                column: context.mark.column,
-                message: "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in mapping"
+                line: position.line,
+                column: position.column,
+                message: "duplicate key \(names.joined(separator: ", ")) in mapping"
             )
         case .reader(let problem, _, _, _):
             return ConfigProblem(file: file, line: 1, column: 1, message: "cannot read YAML: \(problem)")
         default:
             return ConfigProblem(file: file, line: 1, column: 1, message: "cannot parse YAML: \(yaml)")
         }
+    }
+
+    /// Where the first explicit (`? `) key of `text` starts (1-based), or 1:1.
+    static func firstComplexKey(in text: String) -> (line: Int, column: Int) {
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var rest = line.drop { $0 == " " }
+            var column = line.count - rest.count
+            while rest.hasPrefix("- ") {
+                rest = rest.dropFirst(2).drop { $0 == " " }
+                column = line.count - rest.count
+            }
+            if rest == "?" || rest.hasPrefix("? ") || rest.hasPrefix("?\t") { return (number + 1, column + 1) }
+        }
+        return (1, 1)
     }
 
     /// The entries of a mapping, with unknown keys reported (with a suggestion) and skipped.
