@@ -5,6 +5,7 @@
 # BENCH_FEED_MESSAGES (500000) and BENCH_FEED_CLIENTS (100000) for the feed and Python runs;
 # BENCH_MEMORY_CLIENTS ("100000 1000000"); BENCH_STORM_CLIENTS (100000);
 # BENCH_IDLE_CLIENTS (100000) and BENCH_IDLE_SECONDS (60); BENCH_RESTART_CLIENTS (1000000);
+# BENCH_GROWTH_EVENTS (1800000);
 # BENCH_RESULTS (bench/RESULTS.md).
 set -euo pipefail
 bench=${1:?usage: bench.sh PATH-TO-connwatch-bench PATH-TO-connwatch}
@@ -18,6 +19,7 @@ storm_clients=${BENCH_STORM_CLIENTS:-100000}
 idle_clients=${BENCH_IDLE_CLIENTS:-100000}
 idle_seconds=${BENCH_IDLE_SECONDS:-60}
 restart_clients=${BENCH_RESTART_CLIENTS:-1000000}
+growth_events=${BENCH_GROWTH_EVENTS:-1800000}
 results=${BENCH_RESULTS:-$(dirname "$here")/bench/RESULTS.md}
 work=$(mktemp -d /tmp/connwatch-bench.XXXXXX)
 pids=()
@@ -151,6 +153,13 @@ for clients in $memory_clients; do
     collect "$work/memory-$clients.txt"
 done
 
+# --- c2. growth with events --------------------------------------------------------------------
+echo "== growth: 10 clients, $growth_events events (RSS growth after warm-up; target <= 16 MiB)"
+for variant in flap scan; do
+    "$bench" growth "$variant" "$growth_events" | tee "$work/growth-$variant.txt"
+    collect "$work/growth-$variant.txt"
+done
+
 # --- d. storm --------------------------------------------------------------------------------
 echo "== storm: $storm_clients clients disconnect within one second (fleet_offline + offline rules)"
 "$bench" storm "$storm_clients" | tee "$work/storm.txt"
@@ -263,6 +272,16 @@ $(environment_clients=${BENCH_CLIENTS:-100000}; echo "$((environment_clients * $
 $(for clients in $memory_clients; do echo "| $clients | $(int "memory_bytes_per_client_$clients") | $(dec "memory_rss_mib_$clients") |"; done)
 
 Target: ≤ 300 bytes per client.
+
+### Growth with events (10 clients, $growth_events events, 10 ms apart)
+
+RSS growth from after a warm-up (a tenth of the events) to the end; memory should follow clients
+and armed deadlines, not events. Target: ≤ 16 MiB.
+
+| workload | RSS growth, MiB |
+|---|---|
+| flapping: offline \`for: 30m\`, inactive on activity \`for: 1d\`, disconnects 5 in 1d (firing) | $(dec growth_flap_rss_mib) |
+| scan: failed_connects by address (5 in 10m), a new source address per attempt | $(dec growth_scan_rss_mib) |
 
 ## d. Storm
 

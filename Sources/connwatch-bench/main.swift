@@ -8,6 +8,7 @@
 //   connwatch-bench config PORT         the configuration of the storm (and of the idle daemon)
 //   connwatch-bench restart DIR CLIENTS reading CLIENTS clients back from a store (filled if needed)
 //   connwatch-bench api DIR CLIENTS     one API page from a store of CLIENTS clients (filled if needed)
+//   connwatch-bench growth flap|scan [N] engine RSS growth over N events for 10 clients (1 800 000)
 import ConnWatchCore
 import Foundation
 
@@ -51,9 +52,11 @@ case "api":
         exit(2)
     }
     runAPIPages(directory: arguments[2], clients: argument(3, 1_000_000))
+case "growth":
+    runGrowth(variant: arguments.count > 2 ? arguments[2] : "flap", events: argument(3, 1_800_000))
 case "engine":
     runEngine(clients: environmentInt("BENCH_CLIENTS", 100_000), rounds: environmentInt("BENCH_ROUNDS", 10))
 default:
-    print("unknown mode \(mode); modes: engine, gen, feed, memory, storm, config, restart, api")
+    print("unknown mode \(mode); modes: engine, gen, feed, memory, storm, config, restart, api, growth")
     exit(2)
 }

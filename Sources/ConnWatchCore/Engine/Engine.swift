@@ -52,15 +52,17 @@ public final class Engine {
 
     /// One offline rule's state for one client.
     private struct Slot {
-        // Largest fields first: 32 bytes a slot.
+        // Largest fields first: 40 bytes a slot.
         var since: Int64 = 0
         /// Behind one reference: most slots never fire, and a slot stays a few words long.
         var box: AlertBox?
+        var timer = DeadlineState()
         var rule: Int32
-        var generation: UInt32 = 0
         var phase: Phase = .idle
         /// Whether people were told it fires (not if a fleet alert inhibited it).
         var notified = false
+        /// Whether it is in its feed's `paused` list (came due while the feed was down).
+        var paused = false
 
         var alert: Alert? {
             get { box?.alert }
@@ -75,13 +77,18 @@ public final class Engine {
         var times = EventTimes()
         /// Behind one reference: most slots never fire, and a slot stays a few words long.
         var box: AlertBox?
-        var generation: UInt32 = 0
+        /// While idle with times in the window: when the window empties and the slot is freed.
+        var timer = DeadlineState()
         /// The client of the last counted event (its reason goes into the annotations).
         var lastClient: Int32 = 0
         var phase: Phase = .idle
         var notified = false
         /// Changed since the store last saw it.
         var unsaved = false
+        /// The store holds a record of it (deleted when the slot is freed).
+        var saved = false
+        /// Freed: on its rule's free list, for the next new group.
+        var free = false
 
         var alert: Alert? {
             get { box?.alert }
@@ -96,7 +103,7 @@ public final class Engine {
         var offline = 0
         var phase: Phase = .idle
         var since: Int64 = 0
-        var generation: UInt32 = 0
+        var timer = DeadlineState()
         /// Behind one reference: most groups never fire.
         var box: AlertBox?
         var alert: Alert? {
@@ -148,28 +155,15 @@ public final class Engine {
         init(_ alert: Alert) { self.alert = alert }
     }
 
-    /// A deadline: for an offline slot (`client`, `slot`) or, when `counter` is set, for a
-    /// counter slot (`client` = rule, `slot` = group).
-    private struct TimerRef: Sendable {
-        var client: Int32
-        var slot: Int32
-        var generation: UInt32
-        var counter = false
-        /// A fleet group's deadline (`client` = rule, `slot` = group).
-        var fleet = false
-        /// A broker feed's deadline (`client` = feed).
-        var feed = false
-    }
-
     /// The health of one broker's feed.
     private struct Feed {
         var broker: String
         var up = true
         var since: Int64 = 0
         var reason = ""
-        var generation: UInt32 = 0
+        var timer = DeadlineState()
         var alert: Alert?
-        /// Offline deadlines that came due while the feed was down: (client, slot).
+        /// Offline deadlines that came due while the feed was down: (client, slot), each once.
         var paused: [(client: Int32, slot: Int32)] = []
     }
 
@@ -195,6 +189,10 @@ public final class Engine {
     /// Per counting rule: its groups' slots and the index from group key to slot.
     private var counterSlots: [[CounterSlot]] = []
     private var counterIndex: [[String: Int32]] = []
+    /// Per counting rule: its freed slots, taken again by new groups.
+    private var freeCounterSlots: [[Int32]] = []
+    /// Counter slots freed since the store last saw them, that it holds a record of: to delete.
+    private var freedCounters: [CounterRecord] = []
     /// Per fleet rule: its groups and the index from group key to group.
     private var fleetGroups: [[FleetGroup]] = []
     private var fleetIndex: [[String: Int32]] = []
@@ -212,9 +210,8 @@ public final class Engine {
     private var labels = SharedLabelsCache()
     private var feeds: [Feed] = []
     private var index: [String: Int32] = [:]
-    private var timers = TimerQueue<TimerRef>()
-    /// Stamps every scheduled deadline; a timer whose stamp no longer matches its slot is stale.
-    private var generationCounter: UInt32 = 0
+    /// Every slot's deadline, at most one queued entry of its own per slot.
+    private var deadlines = Deadlines()
     /// Clients changed since the store last saw them (flag per client, and their positions).
     private var unsavedClient: [Bool] = []
     /// Restored clients that no event has mentioned yet in this run (`unseen_is_offline`).
@@ -222,8 +219,6 @@ public final class Engine {
     private var unsavedClients: [Int32] = []
     /// Counter slots changed since the store last saw them: (rule, slot).
     private var unsavedCounters: [(rule: Int32, slot: Int32)] = []
-    /// Between `beginRestore` and `finishRestore`: timers are added unordered, ordered once at the end.
-    private var restoring = false
     /// A reload renumbered the counting rules: the store rewrites all of them.
     private var countersReplaced = false
     public private(set) var counters = EngineCounters()
@@ -236,6 +231,7 @@ public final class Engine {
         self.startTime = startTime
         counterSlots = Array(repeating: [], count: configuration.countingRules.count)
         counterIndex = Array(repeating: [:], count: configuration.countingRules.count)
+        freeCounterSlots = Array(repeating: [], count: configuration.countingRules.count)
         clientCounter = Array(repeating: [], count: configuration.countingRules.count)
         fleetGroups = Array(repeating: [], count: configuration.fleetRules.count)
         fleetIndex = Array(repeating: [:], count: configuration.fleetRules.count)
@@ -297,7 +293,17 @@ public final class Engine {
     }
 
     /// The earliest time at which `advance(to:)` has work to do, or `nil` if none is scheduled.
-    public var nextDeadline: Int64? { timers.nextDeadline }
+    public var nextDeadline: Int64? { deadlines.nextDeadline }
+
+    /// How many deadlines are queued: at most about two per slot that waits for one (an offline,
+    /// inactive or counting slot, a fleet group, a feed), however many events re-armed them.
+    public var queuedDeadlineCount: Int { deadlines.count }
+
+    /// How many counting-rule groups (clients, addresses, label values) have a window kept:
+    /// those with times in their window or an alert pending or firing.
+    public var counterGroupCount: Int {
+        counterSlots.reduce(0) { $0 + $1.count } - freeCounterSlots.reduce(0) { $0 + $1.count }
+    }
 
     // MARK: Input
 
@@ -305,6 +311,7 @@ public final class Engine {
     /// appends the alert changes it causes.
     public func handle(_ event: StatusEvent, broker: String, now: Int64, into changes: inout [AlertChange]) {
         counters.events += 1
+        defer { compactDeadlinesIfNeeded() }
         let position: Int
         let isNew: Bool
         if let existing = index[event.clientID] {
@@ -435,6 +442,9 @@ public final class Engine {
         let oldCounting = configuration.countingRules
         let oldFleet = configuration.fleetRules
         configuration = newConfiguration
+        // Slots are renumbered: their queued deadlines are dropped, and the kept ones armed anew.
+        for slot in slots.all { deadlines.forget(dropped: slot.timer) }
+        for feed in feeds.indices { feeds[feed].paused = [] }
         var rebuilt = SlotTable()
         for position in clientStates.indices {
             let client = clientStates[position]
@@ -448,6 +458,12 @@ public final class Engine {
                     kept.insert(old)
                     slot = oldSlots[old]
                     slot.rule = Int32(ruleIndex)
+                    slot.paused = false
+                    let timer = slot.timer
+                    slot.timer = DeadlineState()
+                    if slot.phase == .cooling && timer.isArmed {
+                        deadlines.arm(&slot.timer, at: timer.deadline, key: offlineKey(position, newSlots.count))
+                    }
                 } else {
                     slot = Slot(rule: Int32(ruleIndex))
                     let since: Int64?
@@ -480,11 +496,13 @@ public final class Engine {
         slots = rebuilt
         reconfigureCounters(oldRules: oldCounting, now: now, into: &changes)
         if oldFleet != newConfiguration.fleetRules { rebuildFleet(now: now, into: &changes) }
+        compactDeadlinesIfNeeded()
     }
 
     /// Fleet rules changed: resolve their alerts and count the groups anew from the client table.
     private func rebuildFleet(now: Int64, into changes: inout [AlertChange]) {
         for groups in fleetGroups {
+            for group in groups { deadlines.forget(dropped: group.timer) }
             for group in groups where group.phase == .firing {
                 if var alert = group.alert, group.notified {
                     alert.state = .resolved
@@ -518,12 +536,18 @@ public final class Engine {
     /// Counting rules that keep their name keep their counts and alerts; the rest resolve.
     private func reconfigureCounters(oldRules: [CountingRule], now: Int64, into changes: inout [AlertChange]) {
         countingMatches = clientStates.map { countingMask($0) }
+        // Rules are renumbered: their queued deadlines are dropped, and the kept ones armed anew.
+        for ruleCounters in counterSlots {
+            for slot in ruleCounters { deadlines.forget(dropped: slot.timer) }
+        }
         let oldCounters = counterSlots
         let oldIndex = counterIndex
         let oldClientCounter = clientCounter
+        let oldFree = freeCounterSlots
         counterSlots = []
         counterIndex = []
         clientCounter = []
+        freeCounterSlots = []
         var kept = Set<Int>()
         for rule in configuration.countingRules {
             if let old = oldRules.firstIndex(where: { $0.name == rule.name && $0.grouping == rule.grouping }) {
@@ -531,28 +555,36 @@ public final class Engine {
                 counterSlots.append(oldCounters[old])
                 counterIndex.append(oldIndex[old])
                 clientCounter.append(oldClientCounter[old])
+                freeCounterSlots.append(oldFree[old])
             } else {
                 counterSlots.append([])
                 counterIndex.append([:])
                 clientCounter.append([])
+                freeCounterSlots.append([])
             }
         }
         for (ruleIndex, ruleCounters) in counterSlots.enumerated() {
             let rule = configuration.countingRules[ruleIndex]
-            for position in ruleCounters.indices where ruleCounters[position].phase != .idle {
+            for position in ruleCounters.indices {
                 var slot = ruleCounters[position]
-                if slot.times.count > rule.count { slot.times.removeFirst(slot.times.count - rule.count) }
-                scheduleCounter(
-                    &slot,
-                    rule: ruleIndex,
-                    slot: position,
-                    at: max(now, slot.times.first.map { $0 + rule.window } ?? now)
-                )
+                slot.timer = DeadlineState()
+                if slot.phase != .idle {
+                    if slot.times.count > rule.count { slot.times.removeFirst(slot.times.count - rule.count) }
+                    scheduleCounter(
+                        &slot,
+                        rule: ruleIndex,
+                        slot: position,
+                        at: max(now, slot.times.first.map { $0 + rule.window } ?? now)
+                    )
+                } else {
+                    armExpiry(&slot, rule: ruleIndex, slot: position)
+                }
                 counterSlots[ruleIndex][position] = slot
             }
         }
         countersReplaced = true
         unsavedCounters = []
+        freedCounters = []
         for ruleIndex in counterSlots.indices {
             for position in counterSlots[ruleIndex].indices { counterSlots[ruleIndex][position].unsaved = false }
         }
@@ -570,36 +602,28 @@ public final class Engine {
 
     /// Fires every alert whose deadline is at or before `now`, appending the changes.
     public func advance(to now: Int64, into changes: inout [AlertChange]) {
-        while let entry = timers.popDue(now: now) {
-            let ref = entry.payload
-            if ref.fleet {
-                fleetDeadline(
-                    rule: Int(ref.client),
-                    group: Int(ref.slot),
-                    ref.generation,
-                    at: entry.deadline,
-                    into: &changes
-                )
+        defer { compactDeadlinesIfNeeded() }
+        while let entry = deadlines.popDue(now: now) {
+            let key = entry.key
+            switch key.kind {
+            case .fleet:
+                fleetDeadline(rule: Int(key.first), group: Int(key.second), entry, into: &changes)
                 continue
-            }
-            if ref.feed {
-                feedDeadline(Int(ref.client), ref.generation, at: entry.deadline, into: &changes)
+            case .feed:
+                feedDeadline(Int(key.first), entry, into: &changes)
                 continue
-            }
-            if ref.counter {
-                counterDeadline(
-                    rule: Int(ref.client),
-                    slot: Int(ref.slot),
-                    ref.generation,
-                    at: entry.deadline,
-                    into: &changes
-                )
+            case .counter:
+                counterDeadline(rule: Int(key.first), slot: Int(key.second), entry, into: &changes)
                 continue
+            case .offline:
+                break
             }
-            let clientPosition = Int(ref.client)
-            let slotPosition = Int(ref.slot)
+            let clientPosition = Int(key.first)
+            let slotPosition = Int(key.second)
+            guard clientPosition < clientStates.count, slotPosition < slots.indices(of: clientPosition).count,
+                deadlines.settle(entry, &slots[clientPosition, slotPosition].timer)
+            else { continue }
             let slot = slots[clientPosition, slotPosition]
-            guard slot.generation == ref.generation else { continue }
             if slot.phase == .cooling {
                 // `keep_firing_for` has passed with the client still back: now it resolves.
                 resolveSlot(clientPosition, slotPosition, at: entry.deadline, into: &changes)
@@ -609,7 +633,10 @@ public final class Engine {
             if let feed = feeds.firstIndex(where: { $0.broker == clientStates[clientPosition].broker }), !feeds[feed].up
             {
                 // No feed, no verdict: the client's status is unknown until the broker is back.
-                feeds[feed].paused.append((Int32(clientPosition), Int32(slotPosition)))
+                if !slot.paused {
+                    slots[clientPosition, slotPosition].paused = true
+                    feeds[feed].paused.append((Int32(clientPosition), Int32(slotPosition)))
+                }
                 continue
             }
             let alert = firingAlert(client: clientPosition, slot: slot, at: entry.deadline)
@@ -751,7 +778,7 @@ public final class Engine {
             resolveSlot(position, slotPosition, at: time, into: &changes)
             return
         }
-        slot.generation = nextGeneration()
+        deadlines.disarm(&slot.timer)
         slots[position, slotPosition] = slot
     }
 
@@ -767,7 +794,7 @@ public final class Engine {
         slot.phase = .idle
         slot.alert = nil
         slot.notified = false
-        slot.generation = nextGeneration()
+        deadlines.disarm(&slot.timer)
         slots[position, slotPosition] = slot
     }
 
@@ -795,9 +822,8 @@ public final class Engine {
         restartInactive(position, basis: .noActivity, at: time)
     }
 
-    private func nextGeneration() -> UInt32 {
-        generationCounter &+= 1
-        return generationCounter
+    private func offlineKey(_ position: Int, _ slotPosition: Int) -> DeadlineKey {
+        DeadlineKey(kind: .offline, first: Int32(position), second: Int32(slotPosition))
     }
 
     /// Starts the offline rules' clocks from the disconnect `time`; an event that arrives late
@@ -806,7 +832,7 @@ public final class Engine {
         for slotPosition in slots.indices(of: position) where slots[position, slotPosition].phase == .cooling {
             // Gone again within `keep_firing_for`: the same alert simply keeps firing.
             slots[position, slotPosition].phase = .firing
-            slots[position, slotPosition].generation = nextGeneration()
+            deadlines.disarm(&slots[position, slotPosition].timer)
         }
         for slotPosition in slots.indices(of: position) where slots[position, slotPosition].phase == .idle {
             let timing = offlineTiming[Int(slots[position, slotPosition].rule)]
@@ -819,14 +845,33 @@ public final class Engine {
         }
     }
 
-    /// Stamps `slot` with a new generation and schedules its deadline (never before the grace ends).
+    /// Arms `slot` for `deadline` (never before the grace ends).
     private func schedule(_ slot: inout Slot, client position: Int, slot slotPosition: Int, deadline: Int64) {
-        slot.generation = nextGeneration()
-        let ref = TimerRef(client: Int32(position), slot: Int32(slotPosition), generation: slot.generation)
-        if restoring {
-            timers.scheduleUnordered(at: max(deadline, graceEnd), ref)
-        } else {
-            timers.schedule(at: max(deadline, graceEnd), ref)
+        deadlines.arm(&slot.timer, at: max(deadline, graceEnd), key: offlineKey(position, slotPosition))
+    }
+
+    /// Rebuilds the deadline queue without its orphans once they outnumber the slots' own entries.
+    private func compactDeadlinesIfNeeded() {
+        guard deadlines.needsCompaction else { return }
+        deadlines.compact { entry in self.isOwnDeadline(entry) }
+    }
+
+    /// Whether `entry` is the queued entry of the slot it names.
+    private func isOwnDeadline(_ entry: Deadlines.Entry) -> Bool {
+        let first = Int(entry.key.first)
+        let second = Int(entry.key.second)
+        switch entry.key.kind {
+        case .offline:
+            guard first < clientStates.count, second < slots.indices(of: first).count else { return false }
+            return Deadlines.isOwn(entry, of: slots[first, second].timer)
+        case .counter:
+            guard first < counterSlots.count, second < counterSlots[first].count else { return false }
+            return Deadlines.isOwn(entry, of: counterSlots[first][second].timer)
+        case .fleet:
+            guard first < fleetGroups.count, second < fleetGroups[first].count else { return false }
+            return Deadlines.isOwn(entry, of: fleetGroups[first][second].timer)
+        case .feed:
+            return first < feeds.count && Deadlines.isOwn(entry, of: feeds[first].timer)
         }
     }
 
@@ -861,14 +906,12 @@ public final class Engine {
                 }
                 if rules[ruleIndex].grouping == .client {
                     // Found by the client's position, not by a key lookup.
-                    slotPosition = counterSlots[ruleIndex].count
-                    counterSlots[ruleIndex].append(CounterSlot(key: key))
+                    slotPosition = addCounterSlot(CounterSlot(key: key), rule: ruleIndex)
                     setCounterSlot(Int32(slotPosition), rule: ruleIndex, client: position)
                 } else if let existing = counterIndex[ruleIndex][key] {
                     slotPosition = Int(existing)
                 } else {
-                    slotPosition = counterSlots[ruleIndex].count
-                    counterSlots[ruleIndex].append(CounterSlot(key: key))
+                    slotPosition = addCounterSlot(CounterSlot(key: key), rule: ruleIndex)
                     counterIndex[ruleIndex][key] = Int32(slotPosition)
                 }
             }
@@ -885,7 +928,9 @@ public final class Engine {
             slot.lastClient = Int32(position)
             let holds = Self.threshold(slot, rules[ruleIndex], at: time)
             switch slot.phase {
-            case .idle where holds:
+            case .idle where !holds:
+                armExpiry(&slot, rule: ruleIndex, slot: slotPosition)
+            case .idle:
                 if time < graceEnd {
                     slot.phase = .pending
                     scheduleCounter(&slot, rule: ruleIndex, slot: slotPosition, at: graceEnd)
@@ -929,31 +974,99 @@ public final class Engine {
     }
 
     private func scheduleCounter(_ slot: inout CounterSlot, rule: Int, slot position: Int, at deadline: Int64) {
-        slot.generation = nextGeneration()
-        timers.schedule(
+        deadlines.arm(
+            &slot.timer,
             at: deadline,
-            TimerRef(client: Int32(rule), slot: Int32(position), generation: slot.generation, counter: true)
+            key: DeadlineKey(kind: .counter, first: Int32(rule), second: Int32(position))
         )
+    }
+
+    /// An idle slot with times waits for its window to empty (then it is freed).
+    private func armExpiry(_ slot: inout CounterSlot, rule ruleIndex: Int, slot position: Int) {
+        guard let last = slot.times.last else { return }
+        scheduleCounter(
+            &slot,
+            rule: ruleIndex,
+            slot: position,
+            at: last + configuration.countingRules[ruleIndex].window
+        )
+    }
+
+    /// Puts a new group's slot in a freed position of the rule, or at the end; returns its position.
+    private func addCounterSlot(_ slot: CounterSlot, rule ruleIndex: Int) -> Int {
+        guard let position = freeCounterSlots[ruleIndex].popLast().map(Int.init) else {
+            counterSlots[ruleIndex].append(slot)
+            return counterSlots[ruleIndex].count - 1
+        }
+        var reused = slot
+        // Still listed in `unsavedCounters` if it was before it was freed: listed once.
+        reused.unsaved = counterSlots[ruleIndex][position].unsaved
+        counterSlots[ruleIndex][position] = reused
+        return position
+    }
+
+    /// Frees an idle slot whose window is empty: its group is forgotten, the store deletes its
+    /// record, and its position goes to the rule's free list.
+    private func freeCounterSlot(rule ruleIndex: Int, slot position: Int) {
+        var slot = counterSlots[ruleIndex][position]
+        let rule = configuration.countingRules[ruleIndex]
+        if counterIndex[ruleIndex][slot.key] == Int32(position) {
+            counterIndex[ruleIndex][slot.key] = nil
+        } else if rule.grouping == .client, let client = index[slot.key],
+            existingCounterSlot(rule: ruleIndex, client: Int(client)) == Int32(position)
+        {
+            clientCounter[ruleIndex][Int(client)] = -1
+        }
+        if slot.saved && !countersReplaced {
+            freedCounters.append(
+                CounterRecord(
+                    rule: rule.name,
+                    key: slot.key,
+                    times: [],
+                    lastClient: "",
+                    alert: nil,
+                    notified: false,
+                    isLive: false
+                )
+            )
+        }
+        deadlines.forget(&slot.timer)
+        var empty = CounterSlot(key: "")
+        empty.unsaved = slot.unsaved
+        empty.free = true
+        counterSlots[ruleIndex][position] = empty
+        freeCounterSlots[ruleIndex].append(Int32(position))
     }
 
     private func counterDeadline(
         rule ruleIndex: Int,
         slot position: Int,
-        _ generation: UInt32,
-        at time: Int64,
+        _ entry: Deadlines.Entry,
         into changes: inout [AlertChange]
     ) {
-        guard ruleIndex < counterSlots.count, position < counterSlots[ruleIndex].count else { return }
+        guard ruleIndex < counterSlots.count, position < counterSlots[ruleIndex].count,
+            deadlines.settle(entry, &counterSlots[ruleIndex][position].timer)
+        else { return }
+        let time = entry.deadline
         var slot = counterSlots[ruleIndex][position]
-        guard slot.generation == generation else { return }
         let rule = configuration.countingRules[ruleIndex]
         switch slot.phase {
+        case .idle:
+            // The window's last time has left it.
+            if (slot.times.last ?? .min) + rule.window <= time {
+                freeCounterSlot(rule: ruleIndex, slot: position)
+            } else {
+                armExpiry(&slot, rule: ruleIndex, slot: position)
+                counterSlots[ruleIndex][position] = slot
+            }
+            return
         case .pending:
             if Self.threshold(slot, rule, at: time) {
                 fireCounter(&slot, rule: ruleIndex, at: time, into: &changes)
                 scheduleCounter(&slot, rule: ruleIndex, slot: position, at: Self.resolveDeadline(slot, rule))
             } else {
                 slot.phase = .idle
+                armExpiry(&slot, rule: ruleIndex, slot: position)
             }
         case .firing:
             if Self.stillHolds(slot, rule, at: time) {
@@ -968,6 +1081,7 @@ public final class Engine {
                 slot.alert = nil
                 slot.notified = false
                 firingCount -= 1
+                armExpiry(&slot, rule: ruleIndex, slot: position)
                 counterSlots[ruleIndex][position] = slot
                 markUnsaved(counterRule: ruleIndex, slot: position)
                 if rule.kind == .flapping, let client = index[slot.key] {
@@ -975,7 +1089,7 @@ public final class Engine {
                 }
                 return
             }
-        case .idle, .cooling:
+        case .cooling:
             break
         }
         counterSlots[ruleIndex][position] = slot
@@ -1054,12 +1168,14 @@ public final class Engine {
         feeds[position].up = false
         feeds[position].since = time
         feeds[position].reason = reason
-        feeds[position].generation = nextGeneration()
         if configuration.feedDownAfter > 0 {
-            timers.schedule(
+            deadlines.arm(
+                &feeds[position].timer,
                 at: time + configuration.feedDownAfter,
-                TimerRef(client: Int32(position), slot: 0, generation: feeds[position].generation, feed: true)
+                key: DeadlineKey(kind: .feed, first: Int32(position))
             )
+        } else {
+            deadlines.disarm(&feeds[position].timer)
         }
     }
 
@@ -1070,7 +1186,7 @@ public final class Engine {
         guard !feeds[position].up else { return }
         var feed = feeds[position]
         feed.up = true
-        feed.generation = nextGeneration()
+        deadlines.disarm(&feed.timer)
         if var alert = feed.alert {
             alert.state = .resolved
             alert.endsAt = max(time, alert.startsAt)
@@ -1085,6 +1201,8 @@ public final class Engine {
             let client = Int(entry.client)
             let slotPosition = Int(entry.slot)
             var slot = slots[client, slotPosition]
+            slot.paused = false
+            slots[client, slotPosition].paused = false
             guard slot.phase == .pending else { continue }
             schedule(&slot, client: client, slot: slotPosition, deadline: time + configuration.startupGrace)
             slots[client, slotPosition] = slot
@@ -1097,9 +1215,11 @@ public final class Engine {
         return feeds.count - 1
     }
 
-    private func feedDeadline(_ position: Int, _ generation: UInt32, at time: Int64, into changes: inout [AlertChange])
-    {
-        guard position < feeds.count, feeds[position].generation == generation, !feeds[position].up else { return }
+    private func feedDeadline(_ position: Int, _ entry: Deadlines.Entry, into changes: inout [AlertChange]) {
+        guard position < feeds.count, deadlines.settle(entry, &feeds[position].timer), !feeds[position].up else {
+            return
+        }
+        let time = entry.deadline
         let feed = feeds[position]
         var labels = LabelSet()
         labels["alertname"] = "feed_down"
@@ -1171,14 +1291,14 @@ public final class Engine {
         case .idle where holds:
             group.phase = .pending
             group.since = time
-            group.generation = nextGeneration()
-            timers.schedule(
+            deadlines.arm(
+                &group.timer,
                 at: max(time + rule.forDuration, graceEnd),
-                TimerRef(client: Int32(ruleIndex), slot: Int32(position), generation: group.generation, fleet: true)
+                key: DeadlineKey(kind: .fleet, first: Int32(ruleIndex), second: Int32(position))
             )
         case .pending where !holds:
             group.phase = .idle
-            group.generation = nextGeneration()
+            deadlines.disarm(&group.timer)
         case .firing where !holds:
             fleetGroups[ruleIndex][position] = group
             resolveFleet(rule: ruleIndex, group: position, at: time, into: &changes)
@@ -1192,13 +1312,15 @@ public final class Engine {
     private func fleetDeadline(
         rule ruleIndex: Int,
         group position: Int,
-        _ generation: UInt32,
-        at time: Int64,
+        _ entry: Deadlines.Entry,
         into changes: inout [AlertChange]
     ) {
-        guard ruleIndex < fleetGroups.count, position < fleetGroups[ruleIndex].count else { return }
+        guard ruleIndex < fleetGroups.count, position < fleetGroups[ruleIndex].count,
+            deadlines.settle(entry, &fleetGroups[ruleIndex][position].timer)
+        else { return }
+        let time = entry.deadline
         var group = fleetGroups[ruleIndex][position]
-        guard group.generation == generation, group.phase == .pending else { return }
+        guard group.phase == .pending else { return }
         let rule = configuration.fleetRules[ruleIndex]
         guard rule.holds(offline: group.offline, total: group.members.count) else {
             group.phase = .idle
@@ -1262,7 +1384,7 @@ public final class Engine {
         group.phase = .idle
         group.alert = nil
         group.notified = false
-        group.generation = nextGeneration()
+        deadlines.disarm(&group.timer)
         firingCount -= 1
         fleetGroups[ruleIndex][position] = group
         guard configuration.fleetRules[ruleIndex].inhibit else { return }
@@ -1355,7 +1477,7 @@ public final class Engine {
             let rule = configuration.offlineRules[Int(slots[position, slotPosition].rule)]
             guard rule.condition == .disconnected, rule.unseenIsOffline else { continue }
             slots[position, slotPosition].phase = .idle
-            slots[position, slotPosition].generation = nextGeneration()
+            deadlines.disarm(&slots[position, slotPosition].timer)
         }
     }
 
@@ -1373,7 +1495,7 @@ public final class Engine {
 
     /// Whether anything changed since the last `takeUnsaved(now:)`.
     public var hasUnsavedChanges: Bool {
-        !unsavedClients.isEmpty || !unsavedCounters.isEmpty || countersReplaced
+        !unsavedClients.isEmpty || !unsavedCounters.isEmpty || !freedCounters.isEmpty || countersReplaced
     }
 
     /// What changed since the last call, for the store: the clients an event touched and the
@@ -1389,18 +1511,27 @@ public final class Engine {
         if countersReplaced {
             result.replaceCounters = true
             for ruleIndex in counterSlots.indices {
-                for position in counterSlots[ruleIndex].indices {
+                for position in counterSlots[ruleIndex].indices where !counterSlots[ruleIndex][position].free {
                     let record = counterRecord(rule: ruleIndex, slot: position, now: now)
+                    counterSlots[ruleIndex][position].saved = record.isLive
                     if record.isLive { result.counters.append(record) }
                 }
             }
             countersReplaced = false
         } else {
+            // Deletions of freed groups first: a group freed and counted again is saved after.
+            result.counters = freedCounters
             for entry in unsavedCounters {
-                counterSlots[Int(entry.rule)][Int(entry.slot)].unsaved = false
-                result.counters.append(counterRecord(rule: Int(entry.rule), slot: Int(entry.slot), now: now))
+                let ruleIndex = Int(entry.rule)
+                let position = Int(entry.slot)
+                counterSlots[ruleIndex][position].unsaved = false
+                guard !counterSlots[ruleIndex][position].free else { continue }
+                let record = counterRecord(rule: ruleIndex, slot: position, now: now)
+                counterSlots[ruleIndex][position].saved = record.isLive
+                result.counters.append(record)
             }
         }
+        freedCounters.removeAll()
         unsavedCounters.removeAll(keepingCapacity: true)
         return result
     }
@@ -1459,7 +1590,7 @@ public final class Engine {
         countingMatches.reserveCapacity(total)
         clientFleet.reserveCapacity(total * configuration.fleetRules.count)
         index.reserveCapacity(total)
-        restoring = true
+        deadlines.deferOrder()
         return RestoreProgress(
             stored: Dictionary(notified.map { ($0.fingerprint, $0) }, uniquingKeysWith: { _, last in last }),
             fresh: index.isEmpty
@@ -1535,8 +1666,7 @@ public final class Engine {
         now: Int64,
         into changes: inout [AlertChange]
     ) -> [Alert] {
-        timers.restoreOrder()
-        restoring = false
+        deadlines.restoreOrder()
         var stored = progress.stored
         var restored = progress.restored
         restoreCounters(records, stored: &stored, restored: &restored, now: now)
@@ -1579,7 +1709,8 @@ public final class Engine {
             var slot = CounterSlot(key: record.key)
             slot.times = EventTimes(record.times.sorted().suffix(rule.count))
             slot.lastClient = lastClient
-            let position = counterSlots[ruleIndex].count
+            slot.saved = true
+            let position = freeCounterSlots[ruleIndex].last.map(Int.init) ?? counterSlots[ruleIndex].count
             if let alert = record.alert {
                 if record.notified { stored[alert.fingerprint] = nil }
                 slot.phase = .firing
@@ -1593,8 +1724,11 @@ public final class Engine {
                 scheduleCounter(&slot, rule: ruleIndex, slot: position, at: max(now, graceEnd))
             } else if (slot.times.last ?? .min) <= now - rule.window {
                 continue
+            } else {
+                armExpiry(&slot, rule: ruleIndex, slot: position)
             }
-            counterSlots[ruleIndex].append(slot)
+            let added = addCounterSlot(slot, rule: ruleIndex)
+            assert(added == position, "a restored counter slot goes where its deadline points")
             if byClient, let client = index[record.key] {
                 setCounterSlot(Int32(position), rule: ruleIndex, client: Int(client))
             } else {

@@ -1,0 +1,200 @@
+/// What a queued deadline belongs to: one of the engine's slots.
+struct DeadlineKey: Sendable, Equatable {
+    enum Kind: UInt8, Sendable {
+        /// An offline or inactive slot: `first` = client, `second` = slot.
+        case offline
+        /// A counting rule's group: `first` = rule, `second` = slot.
+        case counter
+        /// A fleet rule's group: `first` = rule, `second` = group.
+        case fleet
+        /// A broker feed's `feed_down`: `first` = feed.
+        case feed
+    }
+
+    var kind: Kind
+    var first: Int32
+    var second: Int32 = 0
+}
+
+/// A slot's deadline as the slot itself keeps it (13 bytes): the deadline it waits for while
+/// armed, and which queue entry, if any, is its own.
+struct DeadlineState: Sendable {
+    /// While armed: when the slot is due. Never earlier than its queued entry, if it has one.
+    fileprivate(set) var deadline: Int64 = 0
+    /// The stamp of the slot's queued entry (entries with another stamp are not its own).
+    fileprivate var stamp: UInt32 = 0
+    private var flags: UInt8 = 0
+
+    private static let armed: UInt8 = 1
+    private static let queued: UInt8 = 2
+
+    /// Whether the slot waits for `deadline`.
+    var isArmed: Bool {
+        get { flags & Self.armed != 0 }
+        set { flags = newValue ? flags | Self.armed : flags & ~Self.armed }
+    }
+
+    /// Whether one entry of the queue is the slot's own (due at or before `deadline`).
+    fileprivate(set) var isQueued: Bool {
+        get { flags & Self.queued != 0 }
+        set { flags = newValue ? flags | Self.queued : flags & ~Self.queued }
+    }
+}
+
+/// The engine's deadlines: a min-heap with at most one entry of its own per slot, so its size
+/// follows the slots that are armed (or were lately), never the events.
+///
+/// Arming a slot later than its queued entry pushes nothing: the slot keeps the deadline it
+/// wants, and when the earlier entry comes due `settle` sees the slot wants a later time and
+/// pushes it once (a lazy re-arm). Arming it earlier pushes a new entry, and the old one is left
+/// as an orphan; disarming pushes nothing. Orphans (and entries of slots that were freed) are
+/// counted, and once they outnumber the slots' own entries the heap is rebuilt without them, so
+/// the heap holds at most about two entries per slot with an entry of its own.
+///
+/// Ties are ordered by when the entries were pushed.
+struct Deadlines: Sendable {
+    struct Entry: Sendable {
+        var deadline: Int64
+        var stamp: UInt32
+        var key: DeadlineKey
+    }
+
+    private var heap: [Entry] = []
+    private var stamps: UInt32 = 0
+    /// Entries that are the own entry of their slot; the rest are orphans.
+    private(set) var ownEntries = 0
+    /// While set, entries are appended unordered (a restore), until `restoreOrder()`.
+    private var deferringOrder = false
+
+    init() {}
+
+    /// The entries queued, orphans included.
+    var count: Int { heap.count }
+
+    /// The earliest queued entry's deadline (possibly an orphan's, or one that will re-arm).
+    var nextDeadline: Int64? { heap.first?.deadline }
+
+    /// Whether enough orphans piled up that `compact` should run.
+    var needsCompaction: Bool { heap.count > 2 * ownEntries + 64 }
+
+    /// Arms the slot `key` (whose state is `state`) for `deadline`.
+    mutating func arm(_ state: inout DeadlineState, at deadline: Int64, key: DeadlineKey) {
+        // The queued entry is due no later than the deadline the slot wanted before.
+        let queuedInTime = state.isQueued && state.deadline <= deadline
+        state.deadline = deadline
+        state.isArmed = true
+        if !queuedInTime { push(&state, key) }
+    }
+
+    /// The slot no longer waits; its queued entry stays, and `settle` ignores it.
+    func disarm(_ state: inout DeadlineState) {
+        state.isArmed = false
+    }
+
+    /// The slot is freed or renumbered: its queued entry, if any, becomes an orphan. `state`
+    /// starts afresh (keeping nothing but what the caller copied out before).
+    mutating func forget(_ state: inout DeadlineState) {
+        if state.isQueued { ownEntries -= 1 }
+        state = DeadlineState()
+    }
+
+    /// Like `forget(_:)` for a slot that is dropped as a whole.
+    mutating func forget(dropped state: DeadlineState) {
+        if state.isQueued { ownEntries -= 1 }
+    }
+
+    /// Removes and returns the earliest entry if it is due at `now`; `settle` it with its slot.
+    mutating func popDue(now: Int64) -> Entry? {
+        guard let first = heap.first, first.deadline <= now else { return nil }
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            siftDown(0)
+        }
+        return first
+    }
+
+    /// Settles a popped entry with its slot's state: `true` if the slot is due at the entry's
+    /// deadline (it is disarmed then, and the caller acts). `false` if the entry was an orphan,
+    /// the slot no longer waits, or it waits for a later time (its entry is pushed again, once).
+    mutating func settle(_ entry: Entry, _ state: inout DeadlineState) -> Bool {
+        guard state.isQueued, state.stamp == entry.stamp else { return false }
+        state.isQueued = false
+        ownEntries -= 1
+        guard state.isArmed else { return false }
+        if state.deadline > entry.deadline {
+            push(&state, entry.key)
+            return false
+        }
+        state.isArmed = false
+        return true
+    }
+
+    /// Whether `entry` is the own entry of the slot whose state is `state`.
+    static func isOwn(_ entry: Entry, of state: DeadlineState) -> Bool {
+        state.isQueued && state.stamp == entry.stamp
+    }
+
+    /// Drops every entry `isOwn` rejects (orphans, entries of freed slots), in O(n).
+    mutating func compact(keeping isOwn: (Entry) -> Bool) {
+        heap.removeAll { !isOwn($0) }
+        ownEntries = heap.count
+        restoreOrder()
+    }
+
+    /// Appends entries unordered until `restoreOrder()` (for a restore: O(n) instead of O(n log n)).
+    mutating func deferOrder() {
+        deferringOrder = true
+    }
+
+    /// Puts the heap back in order.
+    mutating func restoreOrder() {
+        deferringOrder = false
+        guard heap.count > 1 else { return }
+        for parent in stride(from: heap.count / 2 - 1, through: 0, by: -1) {
+            siftDown(parent)
+        }
+    }
+
+    private mutating func push(_ state: inout DeadlineState, _ key: DeadlineKey) {
+        if state.isQueued {
+            ownEntries -= 1  // the older entry is an orphan now
+        }
+        stamps &+= 1
+        state.stamp = stamps
+        state.isQueued = true
+        ownEntries += 1
+        heap.append(Entry(deadline: state.deadline, stamp: stamps, key: key))
+        if !deferringOrder { siftUp(heap.count - 1) }
+    }
+
+    @inline(__always)
+    private static func before(_ lhs: Entry, _ rhs: Entry) -> Bool {
+        lhs.deadline < rhs.deadline || (lhs.deadline == rhs.deadline && lhs.stamp &- rhs.stamp > UInt32.max / 2)
+    }
+
+    private mutating func siftUp(_ start: Int) {
+        var child = start
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard Self.before(heap[child], heap[parent]) else { return }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var parent = start
+        let count = heap.count
+        while true {
+            let left = 2 * parent + 1
+            guard left < count else { return }
+            var smallest = left
+            let right = left + 1
+            if right < count && Self.before(heap[right], heap[left]) { smallest = right }
+            guard Self.before(heap[smallest], heap[parent]) else { return }
+            heap.swapAt(smallest, parent)
+            parent = smallest
+        }
+    }
+}
