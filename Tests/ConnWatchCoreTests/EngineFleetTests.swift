@@ -66,6 +66,29 @@ private final class Fleet {
         #expect(f.engine.firingCount == 0)
     }
 
+    /// A fleet alert tells the counts of the moment it is sent, and its resolve those of the
+    /// moment it resolved, not "3 of 10" from when it first fired.
+    @Test func fleetCountsAreThoseOfTheMomentOfSending() throws {
+        let f = Fleet(EngineConfiguration(offlineRules: [perClient], fleetRules: [fleet]))
+        for i in 0..<10 { f.send(status(.connect, i, type: "pump", at: t0)) }
+        for i in 0..<3 { f.send(status(.disconnect, i, type: "pump", at: t0 + 1000)) }
+        let fired = try #require(f.take().first?.alert)
+        #expect(fired.annotations["summary"] == "pump: 3 of 10 clients offline (30%)")
+        for i in 3..<10 { f.send(status(.disconnect, i, type: "pump", at: t0 + 2000)) }
+        let now = f.engine.current(fired, at: t0 + 3000)
+        #expect(now.annotations["summary"] == "pump: 10 of 10 clients offline (100%)")
+        #expect(now.fingerprint == fired.fingerprint && now.labels == fired.labels)
+        // Alerts of other rules, and alerts no longer firing, come back as they are.
+        var other = fired
+        other.rule = "device_offline"
+        #expect(f.engine.current(other, at: t0 + 3000) == other)
+        for i in 0..<8 { f.send(status(.connect, i, type: "pump", at: t0 + 4000)) }
+        let resolved = try #require(f.take().first { $0.alert.rule == "type_outage" }?.alert)
+        #expect(resolved.state == .resolved)
+        #expect(resolved.annotations["summary"] == "pump: 2 of 10 clients offline (20%)")
+        #expect(f.engine.current(fired, at: t0 + 5000) == fired)
+    }
+
     @Test func whenTheFleetRecoversTheStillOfflineClientsAreToldOneByOne() throws {
         let f = Fleet(EngineConfiguration(offlineRules: [perClient], fleetRules: [fleet]))
         for i in 0..<10 { f.send(status(.connect, i, type: "pump", at: t0)) }

@@ -1331,9 +1331,32 @@ public final class Engine {
         labels["alertname"] = rule.name
         labels["severity"] = rule.severity
         if let label = rule.groupBy { labels[label.rawValue] = group.key }
+        let alert = Alert(
+            labels: labels,
+            annotations: fleetAnnotations(rule: ruleIndex, group: group, labels: labels, at: time),
+            rule: rule.name,
+            state: .firing,
+            activeSince: group.since,
+            startsAt: time,
+            receivers: rule.receivers
+        )
+        group.phase = .firing
+        group.alert = alert
+        group.notified = true
+        firingCount += 1
+        fleetGroups[ruleIndex][position] = group
+        changes.append(AlertChange(alert: alert))
+    }
+
+    /// A fleet alert's annotations for the group's counts now (`offline_clients`, `total_clients`,
+    /// `offline_percent`): made when it fires, again for every notification, and when it resolves.
+    private func fleetAnnotations(rule ruleIndex: Int, group: FleetGroup, labels: LabelSet, at time: Int64) -> LabelSet
+    {
+        let rule = configuration.fleetRules[ruleIndex]
         let total = group.members.count
         let percent = total > 0 ? group.offline * 100 / total : 0
         let anyMember = Int(group.members.first ?? 0)
+        guard anyMember < clientStates.count else { return group.alert?.annotations ?? LabelSet() }
         let variables = AlertVariables(
             client: clientStates[anyMember],
             rule: rule.name,
@@ -1349,21 +1372,23 @@ public final class Engine {
         for annotation in rule.annotations {
             annotations[annotation.name] = annotation.template.render { variables.value(of: $0, labels: labels) }
         }
-        let alert = Alert(
-            labels: labels,
-            annotations: annotations,
-            rule: rule.name,
-            state: .firing,
-            activeSince: group.since,
-            startsAt: time,
-            receivers: rule.receivers
-        )
-        group.phase = .firing
-        group.alert = alert
-        group.notified = true
-        firingCount += 1
-        fleetGroups[ruleIndex][position] = group
-        changes.append(AlertChange(alert: alert))
+        return annotations
+    }
+
+    /// `alert` as it reads at `now`: a firing fleet alert's annotations carry the group's counts
+    /// now, not those of when it fired, so every notification about it tells the fleet as it is.
+    /// Any other alert is returned as it is.
+    public func current(_ alert: Alert, at now: Int64) -> Alert {
+        guard alert.state == .firing, !configuration.fleetRules.isEmpty,
+            let ruleIndex = configuration.fleetRules.firstIndex(where: { $0.name == alert.rule })
+        else { return alert }
+        for group in fleetGroups[ruleIndex] where group.phase == .firing {
+            guard let firing = group.alert, firing.fingerprint == alert.fingerprint else { continue }
+            var updated = alert
+            updated.annotations = fleetAnnotations(rule: ruleIndex, group: group, labels: alert.labels, at: now)
+            return updated
+        }
+        return alert
     }
 
     /// Resolves a fleet alert. The per-client alerts it held back go back to pending for a
@@ -1379,6 +1404,7 @@ public final class Engine {
         if var alert = group.alert, group.notified {
             alert.state = .resolved
             alert.endsAt = max(time, alert.startsAt)
+            alert.annotations = fleetAnnotations(rule: ruleIndex, group: group, labels: alert.labels, at: time)
             changes.append(AlertChange(alert: alert))
         }
         group.phase = .idle

@@ -324,7 +324,7 @@ final class DaemonLoop {
             changes.removeAll(keepingCapacity: true)
             notifier.status(statusLine())
         }
-        let flushes = pipeline.advance(to: now)
+        let flushes = pipeline.advance(to: now) { [engine] in engine.current($0, at: now) }
         if !flushes.isEmpty { batch.outbox += delivery.render(flushes.map(\.notification)) }
         if pipeline.apiSilences != savedAPISilences {
             savedAPISilences = pipeline.apiSilences

@@ -163,3 +163,23 @@ import Testing
         }
     }
 }
+
+/// The pipeline asks for every flushed alert as it reads at the flush.
+@Suite struct FlushTimeAlertTests {
+    @Test func flushedAlertsAreTheirCurrentVersions() {
+        var pipeline = NotificationPipeline(
+            options: GroupingOptions(groupWait: 0, groupInterval: 60_000, repeatInterval: 120_000),
+            routes: { _ in [ReceiverRoute(receiver: "ops")] }
+        )
+        pipeline.fire(["alertname": "type_outage", "type_id": "pump"], at: 0)
+        var calls = 0
+        let sent = pipeline.advance(to: 0) { alert in
+            calls += 1
+            var current = alert
+            current.annotations["summary"] = "10 of 10 offline"
+            return current
+        }
+        #expect(calls == 1)
+        #expect(sent.first?.notification.alerts.first?.annotations["summary"] == "10 of 10 offline")
+    }
+}

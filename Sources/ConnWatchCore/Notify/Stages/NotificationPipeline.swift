@@ -91,9 +91,16 @@ public struct NotificationPipeline: Sendable {
 
     /// Flushes the groups that are due and runs each flush through inhibit, maintenance, silence
     /// and dedup. Returns the notifications to render and enqueue, in flush order.
-    public mutating func advance(to now: Int64) -> [GroupNotification] {
-        let flushes = dispatcher.advance(to: now)
+    ///
+    /// `current` gives each flushed alert as it reads now (a fleet alert's counts), so a
+    /// notification never repeats what was true when the alert first fired.
+    public mutating func advance(
+        to now: Int64,
+        current: (Alert) -> Alert = { $0 }
+    ) -> [GroupNotification] {
+        var flushes = dispatcher.advance(to: now)
         guard !flushes.isEmpty else { return [] }
+        for index in flushes.indices { flushes[index].alerts = flushes[index].alerts.map(current) }
         log.prune(at: now)
         let inhibition = inhibitor.rules.isEmpty ? nil : inhibitor.index(firing: firing.values)
         let activeWindows = maintenance.filter { $0.isActive(at: now) }
