@@ -42,7 +42,7 @@ extension APIOptions {
     {
         try await withClient { client throws(APIClientError) in
             if json {
-                print(String(decoding: try await client.send("GET", path), as: UTF8.self))
+                printJSON(try await client.send("GET", path))
             } else {
                 print(render(try await client.get(type, path)), terminator: "")
             }
@@ -50,8 +50,21 @@ extension APIOptions {
     }
 }
 
+/// Writes `text` and a line break to standard error, control characters escaped (API error
+/// messages can quote client ids from the feed).
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    FileHandle.standardError.write(Data((TerminalText.escape(text, keepingLineBreaks: true) + "\n").utf8))
+}
+
+/// Prints the API's JSON as sent, except that control characters and bidi overrides inside its
+/// strings are written as JSON escapes: the same document, safe on a terminal.
+func printJSON(_ body: [UInt8]) {
+    printJSON(String(decoding: body, as: UTF8.self))
+}
+
+/// Prints JSON text with ``TerminalText/escapeJSON(_:)``.
+func printJSON(_ text: String) {
+    print(TerminalText.escapeJSON(text))
 }
 
 func nowMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
@@ -95,7 +108,7 @@ extension ConnWatchCommand {
                 if let clientID {
                     let path = "/api/v0002/clientconnectionstates/\(APIClient.encode(clientID))"
                     if json {
-                        print(String(decoding: try await client.send("GET", path), as: UTF8.self))
+                        printJSON(try await client.send("GET", path))
                     } else {
                         print(
                             CLIViews.statusDetails(try await client.get(ClientStateItem.self, path), now: now),
@@ -131,7 +144,7 @@ extension ConnWatchCommand {
                     bookmark = page.bookmark
                 } while bookmark != nil
                 if json {
-                    print("[" + raw.filter { !$0.isEmpty }.joined(separator: ",") + "]")
+                    printJSON("[" + raw.filter { !$0.isEmpty }.joined(separator: ",") + "]")
                 } else {
                     print(CLIViews.statusTable(items, now: now), terminator: "")
                 }

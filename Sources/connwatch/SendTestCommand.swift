@@ -33,7 +33,7 @@ extension ConnWatchCommand {
                 print(
                     "\(result.state.rawValue): \(verdict) — \(status) from \(result.endpoint) (webhook-id \(result.notificationID))"
                 )
-                if !result.detail.isEmpty { print("  \(result.detail)") }
+                if !result.detail.isEmpty { print("  \(TerminalText.escape(result.detail))") }
                 failed = failed || !result.succeeded
             }
             if failed { throw ExitCode(1) }

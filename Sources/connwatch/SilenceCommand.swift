@@ -72,7 +72,7 @@ extension ConnWatchCommand {
                             message: "unexpected answer: \(String(decoding: body, as: UTF8.self))"
                         )
                     }
-                    print(created.silenceID)
+                    print(TerminalText.escape(created.silenceID))
                 }
             }
         }
@@ -103,7 +103,7 @@ extension ConnWatchCommand {
             func run() async throws {
                 try await api.withClient { client throws(APIClientError) in
                     _ = try await client.send("DELETE", "/api/v1/silences/\(APIClient.encode(id))")
-                    print("expired \(id)")
+                    print("expired \(TerminalText.escape(id))")
                 }
             }
         }

@@ -35,13 +35,14 @@ import Testing
         _ method: String,
         _ target: String,
         token: String?,
-        body: [UInt8] = []
+        body: [UInt8] = [],
+        headers extra: [String: String] = [:]
     )
         async throws -> HTTPResponse
     {
         let http = CurlHTTPClient(workers: 1)
         defer { http.shutdown() }
-        var headers: [HTTPHeader] = []
+        var headers = extra.sorted { $0.key < $1.key }.map { HTTPHeader(name: $0.key, value: $0.value) }
         if let token { headers.append(HTTPHeader(name: "Authorization", value: "Bearer \(token)")) }
         return try await http.send(
             HTTPRequest(url: "http://127.0.0.1:\(port)\(target)", method: method, headers: headers, body: body)
@@ -80,6 +81,117 @@ import Testing
         }
         // Only the authorised, routable, small one reached the daemon's side.
         #expect(seen.withLock { $0.map(\.path) } == ["/api/v1/silences"])
+    }
+
+    typealias Forward = @Sendable (APIRequest, @escaping @Sendable (APIResponse) -> Void) -> Bool
+
+    @Test func crossSiteWritesAndForeignHostsNeverReachTheDaemon() async throws {
+        let seen = Mutex<[APIRequest]>([])
+        let record: Forward = { request, reply in
+            seen.withLock { $0.append(request) }
+            reply(.text("echo \(request.method) \(request.path)"))
+            return true
+        }
+        try await withServer(answer: record) { server, client in
+            let port = server.port
+            let silence = Array(#"{"matchers":[{"name":"client_id","value":"x","isRegex":false}]}"#.utf8)
+            // What a page can send cross-site without a CORS preflight: text/plain, a form, no type.
+            let plain = try await exchange(
+                port,
+                "POST",
+                "/api/v1/silences",
+                token: "t0k",
+                body: silence,
+                headers: ["Content-Type": "text/plain;charset=UTF-8"]
+            )
+            #expect(plain.status == 415)
+            #expect(plain.header("Content-Type") == "application/json")
+            #expect(String(decoding: plain.body, as: UTF8.self).contains(#""error":"#))
+            let form = try await exchange(port, "POST", "/api/v1/silences", token: "t0k", body: Array("a=b".utf8))
+            #expect(form.status == 415)
+            let foreign = try await exchange(
+                port,
+                "POST",
+                "/api/v1/silences",
+                token: "t0k",
+                body: silence,
+                headers: ["Content-Type": "application/json", "Origin": "https://evil.example"]
+            )
+            #expect(foreign.status == 403)
+            let localPage = try await exchange(
+                port,
+                "POST",
+                "/-/reload",
+                token: "t0k",
+                headers: ["Content-Type": "application/json", "Origin": "http://localhost:3000"]
+            )
+            #expect(localPage.status == 403)
+            // DNS rebinding: the attacker's name in Host, on reads too, before any routing.
+            for target in ["/api/v0002/clientconnectionstates", "/-/healthy", "/nowhere"] {
+                let rebound = try await exchange(
+                    port,
+                    "GET",
+                    target,
+                    token: "t0k",
+                    headers: ["Host": "evil.example:\(port)"]
+                )
+                #expect(rebound.status == 421, "\(target)")
+            }
+            #expect(seen.withLock { $0.isEmpty })
+
+            // curl-like requests still work: no Origin, JSON, or no body and no type at all.
+            let sameOrigin = try await exchange(
+                port,
+                "POST",
+                "/api/v1/silences",
+                token: "t0k",
+                body: silence,
+                headers: ["Content-Type": "application/json", "Origin": "http://127.0.0.1:\(port)"]
+            )
+            #expect(sameOrigin.status == 200)
+            #expect(try await client.send("POST", "/api/v1/silences", body: silence).isEmpty == false)
+            #expect(try await client.send("DELETE", "/api/v1/silences/abc").isEmpty == false)
+            #expect(try await client.send("POST", "/-/reload").isEmpty == false)
+            let named = try await exchange(
+                port,
+                "GET",
+                "/api/v1/alerts",
+                token: "t0k",
+                headers: ["Host": "localhost:\(port)"]
+            )
+            #expect(named.status == 200)
+        }
+        let reached = seen.withLock { $0 }
+        #expect(
+            reached.map { "\($0.method) \($0.path)" } == [
+                "POST /api/v1/silences", "POST /api/v1/silences", "DELETE /api/v1/silences/abc", "POST /-/reload",
+                "GET /api/v1/alerts",
+            ]
+        )
+        #expect(reached.first?.headers.contentType == "application/json")
+        #expect(reached.first?.headers.origin?.hasPrefix("http://127.0.0.1:") == true)
+    }
+
+    @Test func allowOn405AndHeadWhereverGet() async throws {
+        let metrics: Forward = { request, reply in
+            reply(.text("connwatch_up 1\n", contentType: "text/plain; version=0.0.4"))
+            return request.path == "/metrics"
+        }
+        try await withServer(answer: metrics) { server, _ in
+            let wrong = try await exchange(server.port, "DELETE", "/metrics", token: "t0k")
+            #expect(wrong.status == 405)
+            #expect(wrong.header("Allow") == "GET, HEAD")
+            let silences = try await exchange(server.port, "PUT", "/api/v1/silences", token: "t0k")
+            #expect(silences.header("Allow") == "GET, HEAD, POST")
+            let get = try await exchange(server.port, "GET", "/metrics", token: "t0k")
+            let head = try await exchange(server.port, "HEAD", "/metrics", token: "t0k")
+            #expect(head.status == 200)
+            #expect(head.body.isEmpty)
+            #expect(head.header("Content-Length") == String(get.body.count))
+            #expect(head.header("Content-Type") == "text/plain; version=0.0.4")
+            let healthy = try await exchange(server.port, "HEAD", "/-/healthy", token: nil)
+            #expect(healthy.status == 200 && healthy.body.isEmpty)
+        }
     }
 
     @Test func stopAnswersWaitingRequestsAnd503WhenTheDaemonIsGone() async throws {

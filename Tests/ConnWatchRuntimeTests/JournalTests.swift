@@ -1,3 +1,4 @@
+import ConnWatchCore
 import Foundation
 import Logging
 import Testing
@@ -196,6 +197,35 @@ struct JournalTests {
         )
         #expect(line == "<3>delivery failed\\nretrying attempt=2 empty=\"\" quote=\"a\\\"b\" receiver=\"ops slack\"\n")
         #expect(StderrLogHandler.formatLine(level: .info, message: "up", metadata: [:]) == "<6>up\n")
+    }
+
+    @Test("stderr lines escape control characters and bidi overrides from the feed")
+    func stderrEscapesTerminalControls() {
+        let id = "d:org1:sensor:\u{1b}]0;owned\u{07}\u{0}x\u{202e}y\u{9b}2J"
+        let escaped = #"d:org1:sensor:\u{1b}]0;owned\u{7}\u{0}x\u{202e}y\u{9b}2J"#
+        let line = StderrLogHandler.formatLine(
+            level: .notice,
+            message: "client \(id) connected",
+            metadata: ["client_id": "\(id)", "reason": "a b\u{1b}[2J", "key\u{7}": "v"]
+        )
+        #expect(line == "<5>client \(escaped) connected client_id=\(escaped) key\\u{7}=v reason=\"a b\\u{1b}[2J\"\n")
+        #expect(line.unicodeScalars.dropLast().allSatisfy { !TerminalText.isUnsafe($0) })
+    }
+
+    @Test("the journal's MESSAGE is escaped (journalctl -o cat prints it raw); other fields stay data")
+    func journalMessageEscaped() {
+        let event = LogEvent(
+            level: .info,
+            message: "client d:o:t:\u{1b}[2J\u{202e}x left\nsecond line",
+            metadata: nil,
+            source: "s",
+            file: "f",
+            function: "g",
+            line: 1
+        )
+        let entry = JournalLogHandler.entry(for: event, metadata: ["client_id": "d:o:t:\u{1b}"], identifier: "c")
+        #expect(entry.items.first == #"MESSAGE=client d:o:t:\u{1b}[2J\u{202e}x left"# + "\nsecond line")
+        #expect(entry.items.last == "CLIENT_ID=d:o:t:\u{1b}")
     }
 
     @Test("the stderr handler writes one line per entry to its descriptor")

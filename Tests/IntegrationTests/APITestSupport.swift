@@ -15,15 +15,28 @@ struct APIAnswer {
     }
 }
 
-/// Calls `method url` with curl; `token` adds a bearer header, `body` is sent as JSON.
-func callAPI(_ method: String, _ url: String, token: String? = nil, body: String? = nil) throws -> APIAnswer {
+/// Calls `method url` with curl, which sends `Host` from the URL and no `Origin`; `token` adds a
+/// bearer header, `body` is sent as JSON unless `headers` (`Name: value`) name another content type.
+func callAPI(
+    _ method: String,
+    _ url: String,
+    token: String? = nil,
+    body: String? = nil,
+    headers: [String] = []
+) throws -> APIAnswer {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
     var arguments = [
         "-sS", "-g", "-X", method, "--max-time", "20", "-o", "-", "-w", "\n%{http_code}\n%{content_type}", url,
     ]
     if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
-    if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }
+    for header in headers { arguments += ["-H", header] }
+    if let body {
+        if !headers.contains(where: { $0.lowercased().hasPrefix("content-type:") }) {
+            arguments += ["-H", "Content-Type: application/json"]
+        }
+        arguments += ["--data-binary", body]
+    }
     process.arguments = arguments
     let out = Pipe()
     process.standardOutput = out

@@ -13,17 +13,23 @@ public struct APIConfig: Sendable, Equatable {
     /// A file holding the bearer token every request except `/-/healthy` must carry (relative to
     /// the configuration file's folder); `nil`: no token.
     public var bearerTokenFile: String?
+    /// Further names the API answers to in `Host` and `Origin` (`connwatch.example`, or
+    /// `connwatch.example:443` behind a proxy), besides the listen address and `localhost`; anything
+    /// else is refused so a DNS-rebinding page cannot read the API (see ``APIRequestGuard``).
+    public var allowedHosts: [String]
 
     public init(
         enabled: Bool = true,
         listen: String = "127.0.0.1",
         port: Int = APIConfig.defaultPort,
-        bearerTokenFile: String? = nil
+        bearerTokenFile: String? = nil,
+        allowedHosts: [String] = []
     ) {
         self.enabled = enabled
         self.listen = listen
         self.port = port
         self.bearerTokenFile = bearerTokenFile
+        self.allowedHosts = allowedHosts
     }
 
     /// The base URL a client on this machine uses (`http://127.0.0.1:9467`); a wildcard listen

@@ -2,7 +2,7 @@ import Yams
 
 /// The `api:` section.
 extension ConfigBuilder {
-    static let apiKeys = ["enabled", "listen", "port", "bearer_token_file"]
+    static let apiKeys = ["enabled", "listen", "port", "bearer_token_file", "allowed_hosts"]
 
     func api(_ node: Node) -> APIConfig {
         var api = APIConfig()
@@ -22,6 +22,18 @@ extension ConfigBuilder {
                 }
             case "port": api.port = reader.int(entry.value, "api.port", range: 1...65_535) ?? api.port
             case "bearer_token_file": api.bearerTokenFile = readablePath(entry.value, "api.bearer_token_file")
+            case "allowed_hosts":
+                for name in reader.stringList(entry.value, "api.allowed_hosts") ?? [] {
+                    if APIRequestGuard.parseAuthority(name) == nil {
+                        reader.report(
+                            entry.value,
+                            "api.allowed_hosts '\(name)' is not a host name with an optional port "
+                                + "(e.g. connwatch.example or connwatch.example:443)"
+                        )
+                    } else {
+                        api.allowedHosts.append(name)
+                    }
+                }
             default: break
             }
         }

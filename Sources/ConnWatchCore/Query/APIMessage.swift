@@ -10,39 +10,52 @@ public struct APIRequest: Sendable, Equatable {
     public var query: String
     /// The request body (JSON for `POST /api/v1/silences`).
     public var body: [UInt8]
+    /// The headers ``APIRequestGuard`` checks.
+    public var headers: APIRequestHeaders
 
-    public init(method: String, path: String, query: String = "", body: [UInt8] = []) {
+    public init(
+        method: String,
+        path: String,
+        query: String = "",
+        body: [UInt8] = [],
+        headers: APIRequestHeaders = APIRequestHeaders()
+    ) {
         self.method = method
         self.path = path
         self.query = query
         self.body = body
+        self.headers = headers
     }
 
     /// A request from a target like `/api/v0002/clientconnectionstates?_limit=5`.
-    public init(method: String, target: String, body: [UInt8] = []) {
+    public init(method: String, target: String, body: [UInt8] = [], headers: APIRequestHeaders = APIRequestHeaders()) {
         if let mark = target.firstIndex(of: "?") {
             self.init(
                 method: method,
                 path: String(target[..<mark]),
                 query: String(target[target.index(after: mark)...]),
-                body: body
+                body: body,
+                headers: headers
             )
         } else {
-            self.init(method: method, path: target, body: body)
+            self.init(method: method, path: target, body: body, headers: headers)
         }
     }
 }
 
-/// What the query API answers: a status, a content type and a body.
+/// What the query API answers: a status, a content type, a body and any further headers.
 public struct APIResponse: Sendable, Equatable {
     public var status: Int
     public var contentType: String
     public var body: [UInt8]
+    /// Headers besides `Content-Type` (`Allow` on a 405, `WWW-Authenticate` on a 401), by name.
+    public var headers: [String: String]
 
-    public init(status: Int, contentType: String, body: [UInt8]) {
+    public init(status: Int, contentType: String, body: [UInt8], headers: [String: String] = [:]) {
         self.status = status
         self.contentType = contentType
         self.body = body
+        self.headers = headers
     }
 
     /// A JSON answer written by `writer`.
@@ -71,11 +84,14 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     /// The query parameter (or body field) at fault, if one is.
     public var parameter: String?
+    /// Headers the answer carries (`Allow` on a 405).
+    public var headers: [String: String]
 
-    public init(status: Int, message: String, parameter: String? = nil) {
+    public init(status: Int, message: String, parameter: String? = nil, headers: [String: String] = [:]) {
         self.status = status
         self.message = message
         self.parameter = parameter
+        self.headers = headers
     }
 
     /// 400 for a bad parameter.
@@ -99,7 +115,9 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         writer.field("error", message)
         if let parameter { writer.field("parameter", parameter) }
         writer.endObject()
-        return .json(writer, status: status)
+        var response = APIResponse.json(writer, status: status)
+        response.headers = headers
+        return response
     }
 }
 

@@ -28,14 +28,19 @@ public enum APIRoute: Sendable, Equatable {
     /// Whether the route answers without a bearer token.
     public var isPublic: Bool { self == .healthy }
 
-    /// The route for `method` and the (percent-encoded) `path`: 404 for an unknown path, 405 for a
-    /// known path with another method.
+    /// Whether the route reads a JSON body: then a state-changing request needs
+    /// `Content-Type: application/json`. The others (`POST /-/reload`, `DELETE /api/v1/silences/{id}`)
+    /// take no body and may omit the content type when they send none (see ``APIRequestGuard``).
+    public var takesBody: Bool { self == .createSilence }
+
+    /// The route for `method` and the (percent-encoded) `path`: 404 for an unknown path, 405 with an
+    /// `Allow` header for a known path with another method. `HEAD` is allowed wherever `GET` is.
     public static func resolve(method: String, path: String) throws(APIError) -> APIRoute {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         let options: [String: APIRoute]
         switch segments.count {
-        case 2 where segments == ["-", "healthy"]: options = ["GET": .healthy, "HEAD": .healthy]
-        case 2 where segments == ["-", "ready"]: options = ["GET": .ready, "HEAD": .ready]
+        case 2 where segments == ["-", "healthy"]: options = ["GET": .healthy]
+        case 2 where segments == ["-", "ready"]: options = ["GET": .ready]
         case 2 where segments == ["-", "reload"]: options = ["POST": .reload, "PUT": .reload]
         case 1 where segments == ["metrics"]: options = ["GET": .metrics]
         case 3 where segments == ["api", "v0002", "clientconnectionstates"]: options = ["GET": .clientStates]
@@ -55,9 +60,15 @@ public enum APIRoute: Sendable, Equatable {
         default:
             throw .notFound("no such route: \(path)")
         }
-        guard let route = options[method] else {
-            let allowed = options.keys.sorted().joined(separator: ", ")
-            throw APIError(status: 405, message: "method \(method) is not allowed here (allowed: \(allowed))")
+        var allowed = options
+        if let get = options["GET"] { allowed["HEAD"] = get }
+        guard let route = allowed[method] else {
+            let methods = allowed.keys.sorted().joined(separator: ", ")
+            throw APIError(
+                status: 405,
+                message: "method \(method) is not allowed here (allowed: \(methods))",
+                headers: ["Allow": methods]
+            )
         }
         return route
     }

@@ -68,9 +68,10 @@ public struct SilenceItem: Decodable, Sendable {
 
 /// The CLI's tables: pure text, so tests pin them down.
 public enum CLIViews {
-    /// Columns padded to their widest cell, two spaces apart; the last column is not padded.
+    /// Columns padded to their widest cell, two spaces apart; the last column is not padded. Every
+    /// cell goes through ``TerminalText/escape(_:keepingLineBreaks:)``: cells come from the feed.
     public static func table(_ header: [String], _ rows: [[String]]) -> String {
-        let all = [header] + rows
+        let all = ([header] + rows).map { $0.map { TerminalText.escape($0) } }
         var widths = Array(repeating: 0, count: header.count)
         for row in all {
             for (column, cell) in row.enumerated() where column < widths.count {
@@ -146,9 +147,9 @@ public enum CLIViews {
         return table(["FIELD", "VALUE"], rows).split(separator: "\n").dropFirst().joined(separator: "\n") + "\n"
     }
 
-    /// `connwatch logs CLIENT`: newest first.
+    /// `connwatch logs CLIENT`: newest first, one line per entry (control characters escaped).
     public static func logLines(_ entries: [ConnectionLogItem]) -> String {
-        entries.map { "\($0.timestamp)  \($0.message)\n" }.joined()
+        entries.map { TerminalText.escape("\($0.timestamp)  \($0.message)") + "\n" }.joined()
     }
 
     /// `connwatch alerts`.

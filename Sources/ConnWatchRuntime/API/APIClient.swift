@@ -57,10 +57,15 @@ public final class APIClient: Sendable {
     }
 
     /// Sends a request; answers the body of a 2xx response, else throws the API's error message.
+    /// Every request but a GET or HEAD is sent as `Content-Type: application/json`, body or not:
+    /// the API refuses state-changing requests of any other type (and libcurl would otherwise label
+    /// an empty body a form).
     public func send(_ method: String, _ target: String, body: [UInt8] = []) async throws(APIClientError) -> [UInt8] {
         var headers = [HTTPHeader(name: "Accept", value: "application/json")]
         if let token { headers.append(HTTPHeader(name: "Authorization", value: "Bearer \(token)")) }
-        if !body.isEmpty { headers.append(HTTPHeader(name: "Content-Type", value: "application/json")) }
+        if !body.isEmpty || !["GET", "HEAD"].contains(method.uppercased()) {
+            headers.append(HTTPHeader(name: "Content-Type", value: "application/json"))
+        }
         let response: HTTPResponse
         do {
             response = try await http.send(

@@ -31,6 +31,7 @@ final class APIServer: Sendable {
     let address: String
     let port: Int
     private let token: String?
+    private let requestGuard: APIRequestGuard
     private let forward: Forward
     private let logger: Logger
     private let running = Mutex<(task: Task<Void, Never>, group: ServiceGroup)?>(nil)
@@ -39,10 +40,19 @@ final class APIServer: Sendable {
         (0, [:])
     )
 
-    init(address: String, port: Int, token: String?, logger: Logger, forward: @escaping Forward) {
+    /// `allowedHosts`: names besides `address` and `localhost` that `Host` and `Origin` may carry.
+    init(
+        address: String,
+        port: Int,
+        token: String?,
+        allowedHosts: [String] = [],
+        logger: Logger,
+        forward: @escaping Forward
+    ) {
         self.address = address
         self.port = port
         self.token = token
+        self.requestGuard = APIRequestGuard(listen: address, port: port, allowedHosts: allowedHosts)
         self.logger = logger
         self.forward = forward
     }
@@ -121,24 +131,38 @@ final class APIServer: Sendable {
 
     static let unavailable = APIError(status: 503, message: "connwatch is shutting down").response
 
+    /// Answers one request: `Host` and `Origin` first (``APIRequestGuard``), then the route, the
+    /// token, the body and its content type; `HEAD` is answered as `GET` without the body.
     private func respond(to request: Request) async -> Response {
+        let response = await answer(request)
+        return request.method == .head ? response.createHeadResponse() : response
+    }
+
+    private func answer(_ request: Request) async -> Response {
+        let headers = APIRequestHeaders(
+            host: request.head.authority,
+            origin: request.headers[.origin],
+            contentType: request.headers[.contentType]
+        )
         let path = request.uri.path
         let route: APIRoute
         do {
+            try requestGuard.checkSource(headers)
             route = try APIRoute.resolve(method: request.method.rawValue, path: path)
         } catch {
             return Self.response(error.response)
         }
         if let token, !route.isPublic, !BearerToken.authorizes(header: request.headers[.authorization], token: token) {
-            var response = Self.response(
-                APIError(status: 401, message: "a bearer token is required (Authorization: Bearer …)").response
+            let error = APIError(
+                status: 401,
+                message: "a bearer token is required (Authorization: Bearer …)",
+                headers: ["WWW-Authenticate": "Bearer realm=\"connwatch\""]
             )
-            response.headers[.wwwAuthenticate] = "Bearer realm=\"connwatch\""
-            return response
+            return Self.response(error.response)
         }
         if route == .healthy { return Self.response(.text("connwatch is healthy\n")) }
         var body: [UInt8] = []
-        if request.method == .post || request.method == .put {
+        if APIRequestGuard.stateChangingMethods.contains(request.method.rawValue) {
             do {
                 let buffer = try await request.body.collect(upTo: Self.maximumBodySize)
                 body = Array(buffer.readableBytesView)
@@ -150,8 +174,14 @@ final class APIServer: Sendable {
             method: request.method.rawValue,
             path: path,
             query: request.uri.query ?? "",
-            body: body
+            body: body,
+            headers: headers
         )
+        do {
+            try APIRequestGuard.checkContentType(apiRequest, route: route)
+        } catch {
+            return Self.response(error.response)
+        }
         return Self.response(await dispatch(apiRequest))
     }
 
@@ -174,6 +204,9 @@ final class APIServer: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = response.contentType
         headers[.cacheControl] = "no-store"
+        for (name, value) in response.headers.sorted(by: { $0.key < $1.key }) {
+            if let field = HTTPFields.Element.Name(name) { headers[field] = value }
+        }
         return Response(
             status: .init(code: response.status),
             headers: headers,

@@ -40,7 +40,13 @@ extension DaemonLoop {
         }
         let input = self.input
         let store = self.store
-        let server = APIServer(address: settings.listen, port: settings.port, token: token, logger: logger) {
+        let server = APIServer(
+            address: settings.listen,
+            port: settings.port,
+            token: token,
+            allowedHosts: settings.allowedHosts,
+            logger: logger
+        ) {
             request,
             reply in
             if Self.isClientPage(request) {

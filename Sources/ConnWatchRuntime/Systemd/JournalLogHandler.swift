@@ -1,3 +1,4 @@
+import ConnWatchCore
 import Logging
 
 /// A swift-log handler that writes structured entries to the systemd journal with `sd_journal_sendv`.
@@ -70,7 +71,10 @@ public struct JournalLogHandler: LogHandler {
     /// `ERROR` (if any), then metadata sorted by original key.
     public static func entry(for event: LogEvent, metadata: Logger.Metadata, identifier: String) -> JournalEntry {
         var entry = JournalEntry()
-        entry.append("MESSAGE", event.message.description)
+        // MESSAGE is what `journalctl` prints (raw with `-o cat` or `--all`), so control characters
+        // and bidi overrides are escaped; line breaks stay (journalctl indents continuation lines).
+        // Metadata fields are stored as data, exactly as given.
+        entry.append("MESSAGE", TerminalText.escape(event.message.description, keepingLineBreaks: true))
         entry.append("PRIORITY", String(syslogPriority(event.level)))
         entry.append("SYSLOG_IDENTIFIER", identifier)
         entry.append("CODE_FILE", event.file)

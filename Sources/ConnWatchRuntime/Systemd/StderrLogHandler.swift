@@ -1,10 +1,11 @@
+import ConnWatchCore
 import Glibc
 import Logging
 
 /// A swift-log handler that writes one line per entry to standard error with `write(2)`:
 /// `<N>message key=value key2="value with spaces"`, where `N` is the syslog priority (journald's stream
-/// reader strips the prefix and uses it as `PRIORITY`). Metadata is sorted by key; newlines are escaped
-/// so every entry stays on one line.
+/// reader strips the prefix and uses it as `PRIORITY`). Metadata is sorted by key; control characters
+/// (newlines included) are escaped so every entry stays on one line and shows as text.
 public struct StderrLogHandler: LogHandler {
     /// The minimum level logged.
     public var logLevel: Logger.Level
@@ -48,32 +49,22 @@ public struct StderrLogHandler: LogHandler {
         Self.writeAll(Array(line.utf8), to: fileDescriptor)
     }
 
-    /// The line for one entry, including the trailing newline (pure).
+    /// The line for one entry, including the trailing newline (pure). The message, keys and values
+    /// go through ``TerminalText/escape(_:keepingLineBreaks:)`` (client ids and topics come from the
+    /// feed): control characters and bidi overrides are written as `\n`, `\u{1b}`, … so an entry is
+    /// one line and cannot rewrite the terminal showing it.
     public static func formatLine(level: Logger.Level, message: String, metadata: Logger.Metadata) -> String {
         var line = "<\(JournalLogHandler.syslogPriority(level))>"
-        line += escapeNewlines(message)
+        line += TerminalText.escape(message)
         for key in metadata.keys.sorted() {
             guard let value = metadata[key] else { continue }
-            line += " \(escapeNewlines(key))=\(quoteIfNeeded(value.description))"
+            line += " \(TerminalText.escape(key))=\(TerminalText.escape(quoteIfNeeded(value.description)))"
         }
         line += "\n"
         return line
     }
 
-    private static func escapeNewlines(_ text: String) -> String {
-        guard text.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else { return text }
-        var result = ""
-        for character in text {
-            switch character {
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\r\n": result += "\\r\\n"
-            default: result.append(character)
-            }
-        }
-        return result
-    }
-
+    /// `value`, or `"value"` with `"` and `\` escaped when it is empty or holds whitespace, `"` or `=`.
     private static func quoteIfNeeded(_ value: String) -> String {
         let needsQuotes = value.isEmpty || value.contains { $0.isWhitespace || $0 == "\"" || $0 == "=" }
         guard needsQuotes else { return value }
@@ -82,9 +73,6 @@ public struct StderrLogHandler: LogHandler {
             switch character {
             case "\"": result += "\\\""
             case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\r\n": result += "\\r\\n"
             default: result.append(character)
             }
         }

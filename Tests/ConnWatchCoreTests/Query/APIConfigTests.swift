@@ -40,6 +40,20 @@ private func load(_ api: String, readable: @escaping (String) -> Bool = { _ in t
         #expect(APIConfig(listen: "::1").localURL == "http://[::1]:9467")
     }
 
+    @Test func readsAllowedHosts() throws {
+        let api = try load("api:\n  allowed_hosts: [connwatch.example, 'proxy.example:443', '[fe80::1]']\n").get()
+        #expect(api.allowedHosts == ["connwatch.example", "proxy.example:443", "[fe80::1]"])
+        #expect(try load("api:\n  allowed_hosts: one.example\n").get().allowedHosts == ["one.example"])
+        #expect(try load("").get().allowedHosts == [])
+        for bad in ["http://connwatch.example", "a b", "host:port", "x.example/path"] {
+            switch load("api:\n  allowed_hosts: ['\(bad)']\n") {
+            case .success: Issue.record("accepted: \(bad)")
+            case .failure(let error):
+                #expect(error.problems.contains { $0.description.contains("api.allowed_hosts '\(bad)'") }, "\(error)")
+            }
+        }
+    }
+
     @Test func problemsArePositioned() {
         let cases: [(String, String)] = [
             ("api:\n  port: 70000\n", "rules.yaml:7:9: api.port must be between 1 and 65535, not 70000"),

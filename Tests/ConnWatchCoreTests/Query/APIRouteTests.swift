@@ -44,6 +44,32 @@ import Testing
         }
     }
 
+    @Test func headWhereverGetAnd405NamesTheAllowedMethods() {
+        #expect(route("HEAD", "/metrics") == .metrics)
+        #expect(route("HEAD", "/api/v0002/clientconnectionstates") == .clientStates)
+        #expect(route("HEAD", "/-/healthy") == .healthy)
+        #expect(route("HEAD", "/-/reload") == nil)
+        let cases: [(String, String, String)] = [
+            ("DELETE", "/metrics", "GET, HEAD"),
+            ("PUT", "/api/v1/silences", "GET, HEAD, POST"),
+            ("GET", "/api/v1/silences/abc", "DELETE"),
+            ("GET", "/-/reload", "POST, PUT"),
+            ("OPTIONS", "/api/v1/alerts", "GET, HEAD"),
+        ]
+        for (method, path, allowed) in cases {
+            do {
+                _ = try APIRoute.resolve(method: method, path: path)
+                Issue.record("\(method) \(path) resolved")
+            } catch {
+                #expect(error.status == 405)
+                #expect(error.response.headers["Allow"] == allowed, "\(method) \(path)")
+            }
+        }
+        #expect(
+            APIRoute.createSilence.takesBody && !APIRoute.reload.takesBody && !APIRoute.expireSilence("x").takesBody
+        )
+    }
+
     @Test func errorsRenderAsJSONWithTheParameter() throws {
         let response = APIError.badParameter("_limit", "too big").response
         #expect(response.status == 400)
