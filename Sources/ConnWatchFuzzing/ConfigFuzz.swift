@@ -88,7 +88,7 @@ enum TemplateFuzz {
         do throws(MessageTemplate.ParseError) {
             let template = try MessageTemplate(source)
             if template.source != source { problems.append("source not kept") }
-            let escape: (String) -> String = { "<\($0)>" }
+            let escape: @Sendable (String) -> String = { "<\($0)>" }
             let full = template.render({ "v-\($0)" }, escape: escape)
             if full != template.render({ "v-\($0)" }, escape: escape) {
                 problems.append("rendering is not deterministic")

@@ -6,7 +6,8 @@ extension ConfigBuilder {
     static let receiverKeys = [
         "name", "type", "url", "url_file", "url_credential", "routing_key_file", "routing_key_credential",
         "timeout", "send_resolved",
-        "headers", "max_retry_duration", "max_alerts", "title", "text", "body", "signing", "signing_secret_file",
+        "headers", "max_retry_duration", "max_alerts", "title", "text", "body", "partials", "signing",
+        "signing_secret_file",
         "signing_secret_credential", "token_file", "token_credential",
         "rate_limit", "resend_interval",
     ]
@@ -20,6 +21,8 @@ extension ConfigBuilder {
             var resendNode: Node?
             var maxAlertsNode: Node?
             var tokenNode: Node?
+            var templateNodes: [(key: String, node: Node)] = []
+            var partialsNode: Node?
             for entry in entries {
                 let value = entry.value
                 switch entry.key {
@@ -58,9 +61,8 @@ extension ConfigBuilder {
                 case "token_credential":
                     receiver.tokenCredential = reader.nonEmptyString(value, "token_credential")
                     tokenNode = entry.keyNode
-                case "title": receiver.title = template(value, "title")
-                case "text": receiver.text = template(value, "text")
-                case "body": receiver.body = template(value, "body")
+                case "title", "text", "body": templateNodes.append((entry.key, value))
+                case "partials": partialsNode = value
                 case "signing":
                     guard let text = reader.string(value, "signing") else { continue }
                     if let scheme = SigningScheme(rawValue: text) {
@@ -100,6 +102,15 @@ extension ConfigBuilder {
                         receiver.headers.append(HTTPHeaderConfig(name: pair.key, value: text))
                     }
                 default: break
+                }
+            }
+            let partials = partials(partialsNode)
+            for (key, node) in templateNodes {
+                let parsed = template(node, key, partials: partials)
+                switch key {
+                case "title": receiver.title = parsed
+                case "text": receiver.text = parsed
+                default: receiver.body = parsed
                 }
             }
             if receiver.name.isEmpty {
@@ -156,14 +167,40 @@ extension ConfigBuilder {
         return result
     }
 
-    func template(_ node: Node, _ what: String) -> MessageTemplate? {
+    /// A `title`, `text` or `body` template; a parse error is reported at the template with its
+    /// position inside it.
+    func template(_ node: Node, _ what: String, partials: [String: String]) -> MessageTemplate? {
         guard let text = reader.string(node, what) else { return nil }
         do {
-            return try MessageTemplate(text)
+            return try MessageTemplate(text, partials: partials)
         } catch {
-            reader.report(node, "\(what): \(error.message)")
+            reader.report(node, "\(what): \(error)")
             return nil
         }
+    }
+
+    /// A receiver's `partials` (name: template), each checked; one with a problem is reported and
+    /// kept as an empty partial, so the templates that include it are not reported as well.
+    func partials(_ node: Node?) -> [String: String] {
+        guard let node, let pairs = reader.mapping(node, "partials", allowed: headerNames(node)) else { return [:] }
+        var partials: [String: String] = [:]
+        for pair in pairs {
+            guard let text = reader.string(pair.value, "partial \(pair.key)") else { continue }
+            guard !pair.key.isEmpty,
+                pair.key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) })
+            else {
+                reader.report(pair.keyNode, "partial name '\(pair.key)' must be letters, digits, '_', '.' and '-'")
+                continue
+            }
+            do {
+                _ = try MessageTemplate.parsePartial(text)
+                partials[pair.key] = text
+            } catch {
+                reader.report(pair.value, "partial '\(pair.key)': \(error)")
+                partials[pair.key] = ""
+            }
+        }
+        return partials
     }
 
     /// `1/s`, `60/m`, `100/h` or a plain number per second.

@@ -9,13 +9,7 @@ public enum AlertmanagerWebhookPayload {
     public static func render(_ notification: Notification, externalURL: String, truncatedAlerts: Int = 0) -> [UInt8] {
         let alerts = notification.alerts
         let common = commonLabels(alerts.map(\.labels))
-        let groupLabels =
-            notification.groupLabels
-            ?? {
-                var labels = LabelSet()
-                labels["alertname"] = common["alertname"]
-                return labels
-            }()
+        let groupLabels = groupLabels(notification, common: common)
         var json = JSONWriter()
         json.beginObject()
         json.field("version", "4")
@@ -52,6 +46,15 @@ public enum AlertmanagerWebhookPayload {
     }
 
     /// The labels every set shares with the same value.
+    /// The notification's group labels; `alertname` from `common` (the alerts' common labels) for a
+    /// notification without a group (a preview).
+    static func groupLabels(_ notification: Notification, common: LabelSet) -> LabelSet {
+        if let labels = notification.groupLabels { return labels }
+        var labels = LabelSet()
+        labels["alertname"] = common["alertname"]
+        return labels
+    }
+
     static func commonLabels(_ sets: [LabelSet]) -> LabelSet {
         guard var common = sets.first else { return LabelSet() }
         for set in sets.dropFirst() {

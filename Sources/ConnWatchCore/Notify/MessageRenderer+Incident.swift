@@ -53,23 +53,10 @@ extension MessageRenderer {
     // MARK: Generic webhook
 
     /// Alertmanager webhook v4 JSON (`truncatedAlerts` counts alerts beyond `max_alerts`), or the
-    /// receiver's `body` template with JSON-escaped values.
+    /// receiver's `body` template with JSON-escaped values (`webhookBodyScope`).
     static func webhook(_ input: Input) -> RenderedMessage {
         if let template = input.receiver.body {
-            let first = input.alerts.first
-            let body = template.render(
-                { name in
-                    switch name {
-                    case "receiver": return input.notification.receiver
-                    case "id": return input.notification.id
-                    case "alerts_count": return "\(input.notification.alerts.count)"
-                    case "title": return first?.title(.plain)
-                    case "text": return first?.text(.plain)
-                    default: return first?.value(name)
-                    }
-                },
-                escape: JSONWriter.escaped
-            )
+            let body = template.render(webhookBodyScope(input), .json)
             return RenderedMessage(url: input.context.url, body: Array(body.utf8))
         }
         var shown = input.notification

@@ -39,51 +39,6 @@ public struct RenderContext: Sendable {
     }
 }
 
-/// Per-alert texts with a receiver's templates.
-struct AlertTexts {
-    static let defaultTitle = MessageTemplate(validated: "{{alertname}}{{#client_id}}: {{client_id}}{{/client_id}}")
-    static let defaultText = MessageTemplate(validated: "{{summary}}{{^summary}}{{description}}{{/summary}}")
-
-    let alert: Alert
-    let title: MessageTemplate
-    let text: MessageTemplate
-
-    init(_ alert: Alert, receiver: ReceiverConfig) {
-        self.alert = alert
-        self.title = receiver.title ?? Self.defaultTitle
-        self.text = receiver.text ?? Self.defaultText
-    }
-
-    var firing: Bool { alert.state == .firing }
-
-    /// The value of a template variable, unescaped.
-    func value(_ name: String) -> String? {
-        switch name {
-        case "status": return firing ? "firing" : "resolved"
-        case "STATUS": return firing ? "FIRING" : "RESOLVED"
-        case "fingerprint": return alert.fingerprint
-        case "rule": return alert.rule
-        case "starts_at": return Timestamp.formatISO8601(milliseconds: alert.startsAt)
-        case "ends_at": return alert.endsAt.map { Timestamp.formatISO8601(milliseconds: $0) }
-        default: return alert.labels[name] ?? alert.annotations[name]
-        }
-    }
-
-    /// The title with every substituted value escaped by `escaping`, on one line.
-    func title(_ escaping: TextEscaping) -> String {
-        let rendered = PlatformText.singleLine(title.render(value) { PlatformText.escape($0, escaping) })
-        if rendered.isEmpty || rendered.allSatisfy({ $0 == " " || $0 == ":" }) { return alert.rule }
-        return rendered
-    }
-
-    func text(_ escaping: TextEscaping) -> String {
-        text.render(value) { PlatformText.escape($0, escaping) }
-    }
-
-    /// `🔴 [FIRING] ` or `✅ [RESOLVED] `.
-    var marker: String { firing ? "🔴 [FIRING] " : "✅ [RESOLVED] " }
-}
-
 /// Renders a notification into the payload a receiver's platform expects, escaped and truncated to
 /// the platform's limits (ALERTING.md §4.1).
 public enum MessageRenderer {

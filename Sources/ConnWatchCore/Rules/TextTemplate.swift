@@ -1,4 +1,11 @@
-/// A text with `{{name}}` placeholders (the variable subset of Mustache), parsed once.
+/// A rule annotation: a text with `{{name}}` placeholders (the variable subset of Mustache), parsed once.
+///
+/// It stays a placeholder language rather than a swift-mustache template (as receiver templates are):
+/// the config loader checks every placeholder against the variables the rule's kind has
+/// (`variables`), which needs the list of names a template uses — swift-mustache does not expose
+/// its parsed tags, and with sections that list would depend on the values. The engine renders
+/// annotations for each alert with plain values and no escaping; the receiver's template escapes
+/// them when it substitutes an annotation, and can show or hide it with sections there.
 public struct TextTemplate: Sendable, Equatable, CustomStringConvertible {
     enum Part: Sendable, Equatable {
         case text(String)
