@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 import Testing
 
@@ -61,12 +62,15 @@ import Testing
     @Test func concurrentPutsLoseNothing() async {
         let inbox = FeedInbox {}
         let perThread = 20_000
-        await withTaskGroup(of: Void.self) { group in
-            for thread in 0..<2 {
-                group.addTask {
-                    for number in 0..<perThread { inbox.put(self.message("\(number)"), broker: "t\(thread)") }
-                }
+        // The producers are real threads, as the broker clients' are: tasks on the cooperative pool
+        // could be starved by other suites running beside this one.
+        let producers = DispatchGroup()
+        for thread in 0..<2 {
+            DispatchQueue.global().async(group: producers) {
+                for number in 0..<perThread { inbox.put(self.message("\(number)"), broker: "t\(thread)") }
             }
+        }
+        do {
             var received: [String: [Int]] = [:]
             var buffer: [FeedInbox.Item] = []
             // Bounded: a lost item must fail the test below, not keep this loop waiting for it.
@@ -84,5 +88,6 @@ import Testing
             #expect(received["t0"] == Array(0..<perThread))
             #expect(received["t1"] == Array(0..<perThread))
         }
+        _ = producers.wait(timeout: .now() + 30)
     }
 }
