@@ -98,6 +98,26 @@ private let refused = CountingRule(
         #expect(d.take().isEmpty)
     }
 
+    @Test func slotsStayPacked() {
+        // Every client pays for these: an offline slot per offline rule, a window per counting rule.
+        #expect(MemoryLayout<DeadlineState>.size == 12)
+        #expect(MemoryLayout<OfflineSlot>.stride == 32)
+        #expect(MemoryLayout<CounterSlot>.stride == 64)
+    }
+
+    @Test func offlineSlotsKeepTheirRuleAndFlagsApart() {
+        var slot = OfflineSlot(rule: Int32(OfflineSlot.maxRules - 1))
+        slot.phase = .cooling
+        slot.paused = true
+        #expect(slot.rule == Int32(OfflineSlot.maxRules - 1) && !slot.notified)
+        slot.rule = 3
+        slot.notified = true
+        slot.paused = false
+        #expect(slot.rule == 3 && slot.phase == .cooling && slot.notified && !slot.paused)
+        slot.phase = .idle
+        #expect(slot.rule == 3 && slot.phase == .idle && slot.notified)
+    }
+
     @Test func aGroupThatFiredIsFreedOnlyAfterItResolvesAndItsWindowEmpties() throws {
         let d = Driver(counting: [refused])
         for index in 0..<5 {

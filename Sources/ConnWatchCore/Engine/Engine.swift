@@ -42,59 +42,8 @@ public struct EngineCounters: Sendable, Equatable {
 /// lifecycle. Pure and deterministic: it never reads a clock — every call says what time it is —
 /// and does no I/O. Not thread-safe by design: one task owns it.
 public final class Engine {
-    private enum Phase: UInt8 {
-        case idle
-        case pending
-        case firing
-        /// Still firing after the client came back, until the rule's `keep_firing_for` passes.
-        case cooling
-    }
-
-    /// One offline rule's state for one client.
-    private struct Slot {
-        // Largest fields first: 40 bytes a slot.
-        var since: Int64 = 0
-        /// Behind one reference: most slots never fire, and a slot stays a few words long.
-        var box: AlertBox?
-        var timer = DeadlineState()
-        var rule: Int32
-        var phase: Phase = .idle
-        /// Whether people were told it fires (not if a fleet alert inhibited it).
-        var notified = false
-        /// Whether it is in its feed's `paused` list (came due while the feed was down).
-        var paused = false
-
-        var alert: Alert? {
-            get { box?.alert }
-            set { box = newValue.map(AlertBox.init) }
-        }
-    }
-
-    /// One counting rule's state for one group (a client, an address, a label value).
-    private struct CounterSlot {
-        var key: String
-        /// The most recent counted event times, oldest first; at most the rule's `count`.
-        var times = EventTimes()
-        /// Behind one reference: most slots never fire, and a slot stays a few words long.
-        var box: AlertBox?
-        /// While idle with times in the window: when the window empties and the slot is freed.
-        var timer = DeadlineState()
-        /// The client of the last counted event (its reason goes into the annotations).
-        var lastClient: Int32 = 0
-        var phase: Phase = .idle
-        var notified = false
-        /// Changed since the store last saw it.
-        var unsaved = false
-        /// The store holds a record of it (deleted when the slot is freed).
-        var saved = false
-        /// Freed: on its rule's free list, for the next new group.
-        var free = false
-
-        var alert: Alert? {
-            get { box?.alert }
-            set { box = newValue.map(AlertBox.init) }
-        }
-    }
+    private typealias Phase = SlotPhase
+    private typealias Slot = OfflineSlot
 
     /// One fleet rule's state for one group of clients.
     private struct FleetGroup {
@@ -147,12 +96,6 @@ public final class Engine {
         mutating func reserveCapacity(clients: Int) {
             start.reserveCapacity(clients + 1)
         }
-    }
-
-    /// A firing alert, shared by reference.
-    private final class AlertBox: Sendable {
-        let alert: Alert
-        init(_ alert: Alert) { self.alert = alert }
     }
 
     /// The health of one broker's feed.
