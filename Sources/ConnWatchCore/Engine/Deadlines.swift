@@ -9,6 +9,8 @@ struct DeadlineKey: Sendable, Equatable {
         case fleet
         /// A broker feed's `feed_down`: `first` = feed.
         case feed
+        /// A counting rule's sweep of its idle windows: `first` = rule.
+        case sweep
     }
 
     var kind: Kind

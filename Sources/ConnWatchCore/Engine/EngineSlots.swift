@@ -72,16 +72,24 @@ struct OfflineSlot {
     }
 }
 
-/// One counting rule's state for one group (a client, an address, a label value): 64 bytes.
+/// What a counting window keeps only while its alert is pending or firing (few windows at a
+/// time): the alert, once firing, and the deadline at which the window is checked again.
+final class CounterBox {
+    var alert: Alert?
+    var timer = DeadlineState()
+}
+
+/// One counting rule's state for one group (a client, an address, a label value): 48 bytes.
+///
+/// An idle window has no deadline of its own: its rule's sweep frees it once its newest time has
+/// left the window.
 struct CounterSlot {
     var key: String
     /// The most recent counted event times, oldest first; at most the rule's `count`.
     var times = EventTimes()
-    /// Behind one reference: most slots never fire, and a slot stays a few words long.
-    var box: AlertBox?
-    /// While idle with times in the window: when the window empties and the slot is freed.
-    var timer = DeadlineState()
-    /// The client of the last counted event (its reason goes into the annotations).
+    /// While pending or firing (`nil` while idle): the alert and the deadline.
+    private(set) var box: CounterBox?
+    /// The client of the last counted event (its reason goes into the annotations); -1 once freed.
     var lastClient: Int32 = 0
     var phase: SlotPhase = .idle
     var notified = false
@@ -89,11 +97,43 @@ struct CounterSlot {
     var unsaved = false
     /// The store holds a record of it (deleted when the slot is freed).
     var saved = false
-    /// Freed: on its rule's free list, for the next new group.
-    var free = false
+
+    init(key: String) { self.key = key }
+
+    /// A freed slot: on its rule's free list, for the next new group.
+    static func freed(unsaved: Bool) -> CounterSlot {
+        var slot = CounterSlot(key: "")
+        slot.lastClient = -1
+        slot.unsaved = unsaved
+        return slot
+    }
+
+    /// Whether the slot is freed (on its rule's free list).
+    var isFree: Bool { lastClient < 0 }
+
+    /// The box of a pending or firing window, made when first needed.
+    mutating func activeBox() -> CounterBox {
+        if let box { return box }
+        let made = CounterBox()
+        box = made
+        return made
+    }
+
+    /// The window went idle: its alert and deadline are dropped (the caller settled or forgot the
+    /// deadline first).
+    mutating func dropBox() { box = nil }
+
+    /// The deadline state, if the window is pending or firing.
+    var timer: DeadlineState? { box?.timer }
 
     var alert: Alert? {
         get { box?.alert }
-        set { box = newValue.map(AlertBox.init) }
+        set {
+            if let newValue {
+                activeBox().alert = newValue
+            } else {
+                box?.alert = nil
+            }
+        }
     }
 }
