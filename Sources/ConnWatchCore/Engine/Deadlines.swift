@@ -9,6 +9,8 @@ struct DeadlineKey: Sendable, Equatable {
         case fleet
         /// A broker feed's `feed_down`: `first` = feed.
         case feed
+        /// A counting rule's sweep of its idle windows: `first` = rule.
+        case sweep
     }
 
     var kind: Kind
@@ -16,28 +18,35 @@ struct DeadlineKey: Sendable, Equatable {
     var second: Int32 = 0
 }
 
-/// A slot's deadline as the slot itself keeps it (13 bytes): the deadline it waits for while
-/// armed, and which queue entry, if any, is its own.
+/// A slot's deadline as the slot itself keeps it (12 bytes, so a slot's own small fields fit in
+/// the rest of its last word): the deadline it waits for while armed, and which queue entry, if
+/// any, is its own.
 struct DeadlineState: Sendable {
     /// While armed: when the slot is due. Never earlier than its queued entry, if it has one.
     fileprivate(set) var deadline: Int64 = 0
-    /// The stamp of the slot's queued entry (entries with another stamp are not its own).
-    fileprivate var stamp: UInt32 = 0
-    private var flags: UInt8 = 0
+    /// The stamp of the slot's queued entry (low 30 bits; entries with another stamp are not its
+    /// own), and the flags `armed` and `queued` in the top two bits.
+    private var bits: UInt32 = 0
 
-    private static let armed: UInt8 = 1
-    private static let queued: UInt8 = 2
+    private static let armed: UInt32 = 1 << 31
+    private static let queued: UInt32 = 1 << 30
+
+    /// The stamp of the slot's queued entry.
+    fileprivate var stamp: UInt32 {
+        get { bits & Deadlines.stampMask }
+        set { bits = (bits & ~Deadlines.stampMask) | (newValue & Deadlines.stampMask) }
+    }
 
     /// Whether the slot waits for `deadline`.
     var isArmed: Bool {
-        get { flags & Self.armed != 0 }
-        set { flags = newValue ? flags | Self.armed : flags & ~Self.armed }
+        get { bits & Self.armed != 0 }
+        set { bits = newValue ? bits | Self.armed : bits & ~Self.armed }
     }
 
     /// Whether one entry of the queue is the slot's own (due at or before `deadline`).
     fileprivate(set) var isQueued: Bool {
-        get { flags & Self.queued != 0 }
-        set { flags = newValue ? flags | Self.queued : flags & ~Self.queued }
+        get { bits & Self.queued != 0 }
+        set { bits = newValue ? bits | Self.queued : bits & ~Self.queued }
     }
 }
 
@@ -58,6 +67,9 @@ struct Deadlines: Sendable {
         var stamp: UInt32
         var key: DeadlineKey
     }
+
+    /// Stamps are 30 bits (they wrap): the slots keep two flags beside theirs.
+    fileprivate static let stampMask: UInt32 = (1 << 30) - 1
 
     private var heap: [Entry] = []
     private var stamps: UInt32 = 0
@@ -160,7 +172,7 @@ struct Deadlines: Sendable {
         if state.isQueued {
             ownEntries -= 1  // the older entry is an orphan now
         }
-        stamps &+= 1
+        stamps = (stamps &+ 1) & Self.stampMask
         state.stamp = stamps
         state.isQueued = true
         ownEntries += 1
@@ -170,7 +182,8 @@ struct Deadlines: Sendable {
 
     @inline(__always)
     private static func before(_ lhs: Entry, _ rhs: Entry) -> Bool {
-        lhs.deadline < rhs.deadline || (lhs.deadline == rhs.deadline && lhs.stamp &- rhs.stamp > UInt32.max / 2)
+        lhs.deadline < rhs.deadline
+            || (lhs.deadline == rhs.deadline && (lhs.stamp &- rhs.stamp) & stampMask > stampMask / 2)
     }
 
     private mutating func siftUp(_ start: Int) {

@@ -42,59 +42,8 @@ public struct EngineCounters: Sendable, Equatable {
 /// lifecycle. Pure and deterministic: it never reads a clock — every call says what time it is —
 /// and does no I/O. Not thread-safe by design: one task owns it.
 public final class Engine {
-    private enum Phase: UInt8 {
-        case idle
-        case pending
-        case firing
-        /// Still firing after the client came back, until the rule's `keep_firing_for` passes.
-        case cooling
-    }
-
-    /// One offline rule's state for one client.
-    private struct Slot {
-        // Largest fields first: 40 bytes a slot.
-        var since: Int64 = 0
-        /// Behind one reference: most slots never fire, and a slot stays a few words long.
-        var box: AlertBox?
-        var timer = DeadlineState()
-        var rule: Int32
-        var phase: Phase = .idle
-        /// Whether people were told it fires (not if a fleet alert inhibited it).
-        var notified = false
-        /// Whether it is in its feed's `paused` list (came due while the feed was down).
-        var paused = false
-
-        var alert: Alert? {
-            get { box?.alert }
-            set { box = newValue.map(AlertBox.init) }
-        }
-    }
-
-    /// One counting rule's state for one group (a client, an address, a label value).
-    private struct CounterSlot {
-        var key: String
-        /// The most recent counted event times, oldest first; at most the rule's `count`.
-        var times = EventTimes()
-        /// Behind one reference: most slots never fire, and a slot stays a few words long.
-        var box: AlertBox?
-        /// While idle with times in the window: when the window empties and the slot is freed.
-        var timer = DeadlineState()
-        /// The client of the last counted event (its reason goes into the annotations).
-        var lastClient: Int32 = 0
-        var phase: Phase = .idle
-        var notified = false
-        /// Changed since the store last saw it.
-        var unsaved = false
-        /// The store holds a record of it (deleted when the slot is freed).
-        var saved = false
-        /// Freed: on its rule's free list, for the next new group.
-        var free = false
-
-        var alert: Alert? {
-            get { box?.alert }
-            set { box = newValue.map(AlertBox.init) }
-        }
-    }
+    private typealias Phase = SlotPhase
+    private typealias Slot = OfflineSlot
 
     /// One fleet rule's state for one group of clients.
     private struct FleetGroup {
@@ -149,12 +98,6 @@ public final class Engine {
         }
     }
 
-    /// A firing alert, shared by reference.
-    private final class AlertBox: Sendable {
-        let alert: Alert
-        init(_ alert: Alert) { self.alert = alert }
-    }
-
     /// The health of one broker's feed.
     private struct Feed {
         var broker: String
@@ -191,6 +134,10 @@ public final class Engine {
     private var counterIndex: [[String: Int32]] = []
     /// Per counting rule: its freed slots, taken again by new groups.
     private var freeCounterSlots: [[Int32]] = []
+    /// Per counting rule: the sweep that frees its idle windows once their newest time has left
+    /// the window (idle windows have no deadline of their own), and when it last ran.
+    private var counterSweeps: [DeadlineState] = []
+    private var lastCounterSweep: [Int64] = []
     /// Counter slots freed since the store last saw them, that it holds a record of: to delete.
     private var freedCounters: [CounterRecord] = []
     /// Per fleet rule: its groups and the index from group key to group.
@@ -232,6 +179,8 @@ public final class Engine {
         counterSlots = Array(repeating: [], count: configuration.countingRules.count)
         counterIndex = Array(repeating: [:], count: configuration.countingRules.count)
         freeCounterSlots = Array(repeating: [], count: configuration.countingRules.count)
+        counterSweeps = Array(repeating: DeadlineState(), count: configuration.countingRules.count)
+        lastCounterSweep = Array(repeating: .min, count: configuration.countingRules.count)
         clientCounter = Array(repeating: [], count: configuration.countingRules.count)
         fleetGroups = Array(repeating: [], count: configuration.fleetRules.count)
         fleetIndex = Array(repeating: [:], count: configuration.fleetRules.count)
@@ -538,8 +487,13 @@ public final class Engine {
         countingMatches = clientStates.map { countingMask($0) }
         // Rules are renumbered: their queued deadlines are dropped, and the kept ones armed anew.
         for ruleCounters in counterSlots {
-            for slot in ruleCounters { deadlines.forget(dropped: slot.timer) }
+            for slot in ruleCounters {
+                if let timer = slot.timer { deadlines.forget(dropped: timer) }
+            }
         }
+        for sweep in counterSweeps { deadlines.forget(dropped: sweep) }
+        counterSweeps = Array(repeating: DeadlineState(), count: configuration.countingRules.count)
+        lastCounterSweep = Array(repeating: .min, count: configuration.countingRules.count)
         let oldCounters = counterSlots
         let oldIndex = counterIndex
         let oldClientCounter = clientCounter
@@ -567,8 +521,9 @@ public final class Engine {
             let rule = configuration.countingRules[ruleIndex]
             for position in ruleCounters.indices {
                 var slot = ruleCounters[position]
-                slot.timer = DeadlineState()
+                guard !slot.isFree else { continue }
                 if slot.phase != .idle {
+                    slot.activeBox().timer = DeadlineState()
                     if slot.times.count > rule.count { slot.times.removeFirst(slot.times.count - rule.count) }
                     scheduleCounter(
                         &slot,
@@ -577,7 +532,7 @@ public final class Engine {
                         at: max(now, slot.times.first.map { $0 + rule.window } ?? now)
                     )
                 } else {
-                    armExpiry(&slot, rule: ruleIndex, slot: position)
+                    windowIdle(slot, rule: ruleIndex)
                 }
                 counterSlots[ruleIndex][position] = slot
             }
@@ -614,6 +569,9 @@ public final class Engine {
                 continue
             case .counter:
                 counterDeadline(rule: Int(key.first), slot: Int(key.second), entry, into: &changes)
+                continue
+            case .sweep:
+                sweepCounters(rule: Int(key.first), entry)
                 continue
             case .offline:
                 break
@@ -865,8 +823,12 @@ public final class Engine {
             guard first < clientStates.count, second < slots.indices(of: first).count else { return false }
             return Deadlines.isOwn(entry, of: slots[first, second].timer)
         case .counter:
-            guard first < counterSlots.count, second < counterSlots[first].count else { return false }
-            return Deadlines.isOwn(entry, of: counterSlots[first][second].timer)
+            guard first < counterSlots.count, second < counterSlots[first].count,
+                let timer = counterSlots[first][second].timer
+            else { return false }
+            return Deadlines.isOwn(entry, of: timer)
+        case .sweep:
+            return first < counterSweeps.count && Deadlines.isOwn(entry, of: counterSweeps[first])
         case .fleet:
             guard first < fleetGroups.count, second < fleetGroups[first].count else { return false }
             return Deadlines.isOwn(entry, of: fleetGroups[first][second].timer)
@@ -929,7 +891,7 @@ public final class Engine {
             let holds = Self.threshold(slot, rules[ruleIndex], at: time)
             switch slot.phase {
             case .idle where !holds:
-                armExpiry(&slot, rule: ruleIndex, slot: slotPosition)
+                windowIdle(slot, rule: ruleIndex)
             case .idle:
                 if time < graceEnd {
                     slot.phase = .pending
@@ -974,21 +936,69 @@ public final class Engine {
     }
 
     private func scheduleCounter(_ slot: inout CounterSlot, rule: Int, slot position: Int, at deadline: Int64) {
+        let box = slot.activeBox()
         deadlines.arm(
-            &slot.timer,
+            &box.timer,
             at: deadline,
             key: DeadlineKey(kind: .counter, first: Int32(rule), second: Int32(position))
         )
     }
 
-    /// An idle slot with times waits for its window to empty (then it is freed).
-    private func armExpiry(_ slot: inout CounterSlot, rule ruleIndex: Int, slot position: Int) {
+    /// A pending or firing window goes idle: its deadline (settled by the caller, or about to be
+    /// forgotten) and alert are dropped, and its rule's sweep frees it once its window empties.
+    private func goIdle(_ slot: inout CounterSlot, rule ruleIndex: Int) {
+        if let timer = slot.timer { deadlines.forget(dropped: timer) }
+        slot.phase = .idle
+        slot.notified = false
+        slot.dropBox()
+        windowIdle(slot, rule: ruleIndex)
+    }
+
+    /// An idle window with times: the rule's sweep is due no later than when they all leave the
+    /// window, or, for rules with many windows, up to a quarter window later (a sweep reads every
+    /// window of its rule, so that many are swept at most four times a window).
+    private func windowIdle(_ slot: CounterSlot, rule ruleIndex: Int) {
         guard let last = slot.times.last else { return }
-        scheduleCounter(
-            &slot,
-            rule: ruleIndex,
-            slot: position,
-            at: last + configuration.countingRules[ruleIndex].window
+        let expiry = last + configuration.countingRules[ruleIndex].window
+        let sweep = counterSweeps[ruleIndex]
+        var due = expiry
+        if sweep.isArmed {
+            guard expiry < sweep.deadline else { return }
+            due = max(expiry, sweepSpacing(rule: ruleIndex, after: lastCounterSweep[ruleIndex]))
+            guard due < sweep.deadline else { return }
+        }
+        deadlines.arm(&counterSweeps[ruleIndex], at: due, key: DeadlineKey(kind: .sweep, first: Int32(ruleIndex)))
+    }
+
+    /// The earliest time the rule's next sweep may run after one at `time`: at once for rules with
+    /// few windows, else a quarter window later (sweeps are then amortised over the windows freed).
+    private func sweepSpacing(rule ruleIndex: Int, after time: Int64) -> Int64 {
+        guard counterSlots[ruleIndex].count > 64, time != .min else { return .min }
+        return time + configuration.countingRules[ruleIndex].window / 4
+    }
+
+    /// The rule's sweep: frees every idle window whose newest time has left it, and is armed again
+    /// while idle windows remain.
+    private func sweepCounters(rule ruleIndex: Int, _ entry: Deadlines.Entry) {
+        guard ruleIndex < counterSweeps.count, deadlines.settle(entry, &counterSweeps[ruleIndex]) else { return }
+        let now = entry.deadline
+        lastCounterSweep[ruleIndex] = now
+        let window = configuration.countingRules[ruleIndex].window
+        var next = Int64.max
+        for position in counterSlots[ruleIndex].indices
+        where counterSlots[ruleIndex][position].phase == .idle && !counterSlots[ruleIndex][position].isFree {
+            guard let last = counterSlots[ruleIndex][position].times.last else { continue }
+            if last + window <= now {
+                freeCounterSlot(rule: ruleIndex, slot: position)
+            } else {
+                next = min(next, last + window)
+            }
+        }
+        guard next != .max else { return }
+        deadlines.arm(
+            &counterSweeps[ruleIndex],
+            at: max(next, sweepSpacing(rule: ruleIndex, after: now)),
+            key: DeadlineKey(kind: .sweep, first: Int32(ruleIndex))
         )
     }
 
@@ -1008,7 +1018,7 @@ public final class Engine {
     /// Frees an idle slot whose window is empty: its group is forgotten, the store deletes its
     /// record, and its position goes to the rule's free list.
     private func freeCounterSlot(rule ruleIndex: Int, slot position: Int) {
-        var slot = counterSlots[ruleIndex][position]
+        let slot = counterSlots[ruleIndex][position]
         let rule = configuration.countingRules[ruleIndex]
         if counterIndex[ruleIndex][slot.key] == Int32(position) {
             counterIndex[ruleIndex][slot.key] = nil
@@ -1030,11 +1040,8 @@ public final class Engine {
                 )
             )
         }
-        deadlines.forget(&slot.timer)
-        var empty = CounterSlot(key: "")
-        empty.unsaved = slot.unsaved
-        empty.free = true
-        counterSlots[ruleIndex][position] = empty
+        if let timer = slot.timer { deadlines.forget(dropped: timer) }
+        counterSlots[ruleIndex][position] = CounterSlot.freed(unsaved: slot.unsaved)
         freeCounterSlots[ruleIndex].append(Int32(position))
     }
 
@@ -1045,28 +1052,20 @@ public final class Engine {
         into changes: inout [AlertChange]
     ) {
         guard ruleIndex < counterSlots.count, position < counterSlots[ruleIndex].count,
-            deadlines.settle(entry, &counterSlots[ruleIndex][position].timer)
+            let box = counterSlots[ruleIndex][position].box, deadlines.settle(entry, &box.timer)
         else { return }
         let time = entry.deadline
         var slot = counterSlots[ruleIndex][position]
         let rule = configuration.countingRules[ruleIndex]
         switch slot.phase {
         case .idle:
-            // The window's last time has left it.
-            if (slot.times.last ?? .min) + rule.window <= time {
-                freeCounterSlot(rule: ruleIndex, slot: position)
-            } else {
-                armExpiry(&slot, rule: ruleIndex, slot: position)
-                counterSlots[ruleIndex][position] = slot
-            }
-            return
+            return  // idle windows have no deadline of their own
         case .pending:
             if Self.threshold(slot, rule, at: time) {
                 fireCounter(&slot, rule: ruleIndex, at: time, into: &changes)
                 scheduleCounter(&slot, rule: ruleIndex, slot: position, at: Self.resolveDeadline(slot, rule))
             } else {
-                slot.phase = .idle
-                armExpiry(&slot, rule: ruleIndex, slot: position)
+                goIdle(&slot, rule: ruleIndex)
             }
         case .firing:
             if Self.stillHolds(slot, rule, at: time) {
@@ -1077,11 +1076,8 @@ public final class Engine {
                     alert.endsAt = max(time, alert.startsAt)
                     changes.append(AlertChange(alert: alert))
                 }
-                slot.phase = .idle
-                slot.alert = nil
-                slot.notified = false
                 firingCount -= 1
-                armExpiry(&slot, rule: ruleIndex, slot: position)
+                goIdle(&slot, rule: ruleIndex)
                 counterSlots[ruleIndex][position] = slot
                 markUnsaved(counterRule: ruleIndex, slot: position)
                 if rule.kind == .flapping, let client = index[slot.key] {
@@ -1537,7 +1533,7 @@ public final class Engine {
         if countersReplaced {
             result.replaceCounters = true
             for ruleIndex in counterSlots.indices {
-                for position in counterSlots[ruleIndex].indices where !counterSlots[ruleIndex][position].free {
+                for position in counterSlots[ruleIndex].indices where !counterSlots[ruleIndex][position].isFree {
                     let record = counterRecord(rule: ruleIndex, slot: position, now: now)
                     counterSlots[ruleIndex][position].saved = record.isLive
                     if record.isLive { result.counters.append(record) }
@@ -1551,7 +1547,7 @@ public final class Engine {
                 let ruleIndex = Int(entry.rule)
                 let position = Int(entry.slot)
                 counterSlots[ruleIndex][position].unsaved = false
-                guard !counterSlots[ruleIndex][position].free else { continue }
+                guard !counterSlots[ruleIndex][position].isFree else { continue }
                 let record = counterRecord(rule: ruleIndex, slot: position, now: now)
                 counterSlots[ruleIndex][position].saved = record.isLive
                 result.counters.append(record)
@@ -1750,10 +1746,9 @@ public final class Engine {
                 scheduleCounter(&slot, rule: ruleIndex, slot: position, at: max(now, graceEnd))
             } else if (slot.times.last ?? .min) <= now - rule.window {
                 continue
-            } else {
-                armExpiry(&slot, rule: ruleIndex, slot: position)
             }
             let added = addCounterSlot(slot, rule: ruleIndex)
+            if slot.phase == .idle { windowIdle(slot, rule: ruleIndex) }
             assert(added == position, "a restored counter slot goes where its deadline points")
             if byClient, let client = index[record.key] {
                 setCounterSlot(Int32(position), rule: ruleIndex, client: Int(client))
