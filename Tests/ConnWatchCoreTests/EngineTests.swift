@@ -339,22 +339,39 @@ private final class Harness {
     }
 }
 
-@Suite struct TimerQueueTests {
+/// The engine's deadline heap (swift-collections' `Heap`): order, what is not due, deferred order.
+@Suite struct DeadlineHeapTests {
+    /// Arms one fresh slot per deadline, in the given order.
+    private func armed(_ deadlines: [Int64], into queue: inout Deadlines) -> [DeadlineState] {
+        deadlines.enumerated().map { index, deadline in
+            var state = DeadlineState()
+            queue.arm(&state, at: deadline, key: DeadlineKey(kind: .offline, first: Int32(index)))
+            return state
+        }
+    }
+
     @Test func popsInDeadlineOrder() {
-        var queue = TimerQueue<Int>()
+        var queue = Deadlines()
         let deadlines: [Int64] = [50, 10, 40, 10, 30, 20, 60, 5]
-        for (i, d) in deadlines.enumerated() { queue.schedule(at: d, i) }
+        _ = armed(deadlines, into: &queue)
         var popped: [Int64] = []
         while let entry = queue.popDue(now: 1000) { popped.append(entry.deadline) }
         #expect(popped == deadlines.sorted())
     }
 
+    @Test func equalDeadlinesPopInTheOrderTheyWereArmed() {
+        var queue = Deadlines()
+        _ = armed([7, 7, 3, 7, 7], into: &queue)
+        var popped: [Int32] = []
+        while let entry = queue.popDue(now: 100) { popped.append(entry.key.first) }
+        #expect(popped == [2, 0, 1, 3, 4])
+    }
+
     @Test func keepsEntriesThatAreNotDue() {
-        var queue = TimerQueue<Int>()
-        queue.schedule(at: 100, 1)
-        queue.schedule(at: 200, 2)
+        var queue = Deadlines()
+        _ = armed([100, 200], into: &queue)
         #expect(queue.popDue(now: 99) == nil)
-        #expect(queue.popDue(now: 150)?.payload == 1)
+        #expect(queue.popDue(now: 150)?.key.first == 0)
         #expect(queue.nextDeadline == 200)
         #expect(queue.count == 1)
     }
@@ -362,17 +379,17 @@ private final class Harness {
     @Test func entriesAddedUnorderedPopInOrderOnceOrderIsRestored() {
         var generator = SystemRandomNumberGenerator()
         for size in [0, 1, 2, 3, 7, 64, 1000] {
-            var queue = TimerQueue<Int>()
-            queue.schedule(at: 500, -1)
+            var queue = Deadlines()
             var deadlines: [Int64] = [500]
-            for index in 0..<size {
-                let deadline = Int64.random(in: 0..<1000, using: &generator)
-                deadlines.append(deadline)
-                queue.scheduleUnordered(at: deadline, index)
-            }
+            _ = armed([500], into: &queue)
+            queue.deferOrder()
+            let unordered = (0..<size).map { _ in Int64.random(in: 0..<1000, using: &generator) }
+            _ = armed(unordered, into: &queue)
+            deadlines += unordered
             queue.restoreOrder()
-            queue.schedule(at: 250, -2)
+            _ = armed([250], into: &queue)
             deadlines.append(250)
+            #expect(queue.count == deadlines.count)
             var popped: [Int64] = []
             while let entry = queue.popDue(now: 2000) { popped.append(entry.deadline) }
             #expect(popped == deadlines.sorted(), "\(size) unordered entries")

@@ -1,3 +1,5 @@
+import HeapModule
+
 /// What a queued deadline belongs to: one of the engine's slots.
 struct DeadlineKey: Sendable, Equatable {
     enum Kind: UInt8, Sendable {
@@ -62,16 +64,29 @@ struct DeadlineState: Sendable {
 ///
 /// Ties are ordered by when the entries were pushed.
 struct Deadlines: Sendable {
-    struct Entry: Sendable {
+    struct Entry: Sendable, Comparable {
         var deadline: Int64
         var stamp: UInt32
         var key: DeadlineKey
+
+        /// Earlier deadline first; equal deadlines in the order they were pushed (stamps wrap).
+        static func < (lhs: Entry, rhs: Entry) -> Bool {
+            lhs.deadline < rhs.deadline
+                || (lhs.deadline == rhs.deadline
+                    && (lhs.stamp &- rhs.stamp) & Deadlines.stampMask > Deadlines.stampMask / 2)
+        }
+
+        static func == (lhs: Entry, rhs: Entry) -> Bool {
+            lhs.deadline == rhs.deadline && lhs.stamp == rhs.stamp
+        }
     }
 
     /// Stamps are 30 bits (they wrap): the slots keep two flags beside theirs.
     fileprivate static let stampMask: UInt32 = (1 << 30) - 1
 
-    private var heap: [Entry] = []
+    private var heap = Heap<Entry>()
+    /// Entries pushed while the order is deferred (a restore), heapified at once by `restoreOrder()`.
+    private var unordered: [Entry] = []
     private var stamps: UInt32 = 0
     /// Entries that are the own entry of their slot; the rest are orphans.
     private(set) var ownEntries = 0
@@ -81,13 +96,13 @@ struct Deadlines: Sendable {
     init() {}
 
     /// The entries queued, orphans included.
-    var count: Int { heap.count }
+    var count: Int { heap.count + unordered.count }
 
     /// The earliest queued entry's deadline (possibly an orphan's, or one that will re-arm).
-    var nextDeadline: Int64? { heap.first?.deadline }
+    var nextDeadline: Int64? { heap.min?.deadline }
 
     /// Whether enough orphans piled up that `compact` should run.
-    var needsCompaction: Bool { heap.count > 2 * ownEntries + 64 }
+    var needsCompaction: Bool { count > 2 * ownEntries + 64 }
 
     /// Arms the slot `key` (whose state is `state`) for `deadline`.
     mutating func arm(_ state: inout DeadlineState, at deadline: Int64, key: DeadlineKey) {
@@ -117,13 +132,8 @@ struct Deadlines: Sendable {
 
     /// Removes and returns the earliest entry if it is due at `now`; `settle` it with its slot.
     mutating func popDue(now: Int64) -> Entry? {
-        guard let first = heap.first, first.deadline <= now else { return nil }
-        let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
-            siftDown(0)
-        }
-        return first
+        guard let first = heap.min, first.deadline <= now else { return nil }
+        return heap.removeMin()
     }
 
     /// Settles a popped entry with its slot's state: `true` if the slot is due at the entry's
@@ -149,9 +159,11 @@ struct Deadlines: Sendable {
 
     /// Drops every entry `isOwn` rejects (orphans, entries of freed slots), in O(n).
     mutating func compact(keeping isOwn: (Entry) -> Bool) {
-        heap.removeAll { !isOwn($0) }
-        ownEntries = heap.count
-        restoreOrder()
+        let kept = (heap.unordered + unordered).filter(isOwn)
+        unordered = []
+        deferringOrder = false
+        heap = Heap(kept)
+        ownEntries = kept.count
     }
 
     /// Appends entries unordered until `restoreOrder()` (for a restore: O(n) instead of O(n log n)).
@@ -162,10 +174,9 @@ struct Deadlines: Sendable {
     /// Puts the heap back in order.
     mutating func restoreOrder() {
         deferringOrder = false
-        guard heap.count > 1 else { return }
-        for parent in stride(from: heap.count / 2 - 1, through: 0, by: -1) {
-            siftDown(parent)
-        }
+        guard !unordered.isEmpty else { return }
+        heap = Heap(heap.unordered + unordered)
+        unordered = []
     }
 
     private mutating func push(_ state: inout DeadlineState, _ key: DeadlineKey) {
@@ -176,38 +187,7 @@ struct Deadlines: Sendable {
         state.stamp = stamps
         state.isQueued = true
         ownEntries += 1
-        heap.append(Entry(deadline: state.deadline, stamp: stamps, key: key))
-        if !deferringOrder { siftUp(heap.count - 1) }
-    }
-
-    @inline(__always)
-    private static func before(_ lhs: Entry, _ rhs: Entry) -> Bool {
-        lhs.deadline < rhs.deadline
-            || (lhs.deadline == rhs.deadline && (lhs.stamp &- rhs.stamp) & stampMask > stampMask / 2)
-    }
-
-    private mutating func siftUp(_ start: Int) {
-        var child = start
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard Self.before(heap[child], heap[parent]) else { return }
-            heap.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    private mutating func siftDown(_ start: Int) {
-        var parent = start
-        let count = heap.count
-        while true {
-            let left = 2 * parent + 1
-            guard left < count else { return }
-            var smallest = left
-            let right = left + 1
-            if right < count && Self.before(heap[right], heap[left]) { smallest = right }
-            guard Self.before(heap[smallest], heap[parent]) else { return }
-            heap.swapAt(smallest, parent)
-            parent = smallest
-        }
+        let entry = Entry(deadline: state.deadline, stamp: stamps, key: key)
+        if deferringOrder { unordered.append(entry) } else { heap.insert(entry) }
     }
 }
