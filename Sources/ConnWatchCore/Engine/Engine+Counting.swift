@@ -1,0 +1,388 @@
+/// Counting rules (`disconnects`, `failed_connects`, `flapping`): windows per group, their
+/// deadlines and sweeps, and what a reload keeps of them.
+extension Engine {
+    /// Counting rules that keep their name keep their counts and alerts; the rest resolve.
+    func reconfigureCounters(oldRules: [CountingRule], now: Int64, into changes: inout [AlertChange]) {
+        countingMatches = clientStates.map { countingMask($0) }
+        // Rules are renumbered: their queued deadlines are dropped, and the kept ones armed anew.
+        for ruleCounters in counterSlots {
+            for slot in ruleCounters {
+                if let timer = slot.timer { deadlines.forget(dropped: timer) }
+            }
+        }
+        for sweep in counterSweeps { deadlines.forget(dropped: sweep) }
+        counterSweeps = Array(repeating: DeadlineState(), count: configuration.countingRules.count)
+        lastCounterSweep = Array(repeating: .min, count: configuration.countingRules.count)
+        let oldCounters = counterSlots
+        let oldIndex = counterIndex
+        let oldClientCounter = clientCounter
+        let oldFree = freeCounterSlots
+        counterSlots = []
+        counterIndex = []
+        clientCounter = []
+        freeCounterSlots = []
+        var kept = Set<Int>()
+        for rule in configuration.countingRules {
+            if let old = oldRules.firstIndex(where: { $0.name == rule.name && $0.grouping == rule.grouping }) {
+                kept.insert(old)
+                counterSlots.append(oldCounters[old])
+                counterIndex.append(oldIndex[old])
+                clientCounter.append(oldClientCounter[old])
+                freeCounterSlots.append(oldFree[old])
+            } else {
+                counterSlots.append([])
+                counterIndex.append([:])
+                clientCounter.append([])
+                freeCounterSlots.append([])
+            }
+        }
+        for (ruleIndex, ruleCounters) in counterSlots.enumerated() {
+            let rule = configuration.countingRules[ruleIndex]
+            for position in ruleCounters.indices {
+                var slot = ruleCounters[position]
+                guard !slot.isFree else { continue }
+                if slot.phase != .idle {
+                    slot.activeBox().timer = DeadlineState()
+                    if slot.times.count > rule.count { slot.times.removeFirst(slot.times.count - rule.count) }
+                    scheduleCounter(
+                        &slot,
+                        rule: ruleIndex,
+                        slot: position,
+                        at: max(now, slot.times.first.map { $0 + rule.window } ?? now)
+                    )
+                } else {
+                    windowIdle(slot, rule: ruleIndex)
+                }
+                counterSlots[ruleIndex][position] = slot
+            }
+        }
+        countersReplaced = true
+        unsavedCounters = []
+        freedCounters = []
+        for ruleIndex in counterSlots.indices {
+            for position in counterSlots[ruleIndex].indices { counterSlots[ruleIndex][position].unsaved = false }
+        }
+        for (old, ruleCounters) in oldCounters.enumerated() where !kept.contains(old) {
+            for slot in ruleCounters where slot.phase == .firing {
+                if var alert = slot.alert, slot.notified {
+                    alert.state = .resolved
+                    alert.endsAt = max(now, alert.startsAt)
+                    changes.append(AlertChange(alert: alert))
+                }
+                firingCount -= 1
+            }
+        }
+    }
+
+    // MARK: Counting rules
+
+    /// Counts `event` for every counting rule it matches.
+    func count(
+        _ event: StatusEvent,
+        client position: Int,
+        at time: Int64,
+        transition: Bool,
+        into changes: inout [AlertChange]
+    ) {
+        // Rules are read in place: copying one would retain and release each of its texts and lists.
+        let rules = configuration.countingRules
+        for ruleIndex in rules.indices where countingRuleMatches(ruleIndex, client: position) {
+            guard rules[ruleIndex].counts(event) else { continue }
+            if rules[ruleIndex].kind == .flapping && !transition { continue }
+            let slotPosition: Int
+            if rules[ruleIndex].grouping == .client,
+                let existing = existingCounterSlot(rule: ruleIndex, client: position)
+            {
+                slotPosition = Int(existing)
+            } else {
+                let key: String
+                switch rules[ruleIndex].grouping {
+                case .client: key = clientStates[position].clientID
+                case .address:
+                    guard let address = event.clientAddress, !address.isEmpty else { continue }
+                    key = address
+                case .label(let label): key = label.value(of: clientStates[position])
+                }
+                if rules[ruleIndex].grouping == .client {
+                    // Found by the client's position, not by a key lookup.
+                    slotPosition = addCounterSlot(CounterSlot(key: key), rule: ruleIndex)
+                    setCounterSlot(Int32(slotPosition), rule: ruleIndex, client: position)
+                } else if let existing = counterIndex[ruleIndex][key] {
+                    slotPosition = Int(existing)
+                } else {
+                    slotPosition = addCounterSlot(CounterSlot(key: key), rule: ruleIndex)
+                    counterIndex[ruleIndex][key] = Int32(slotPosition)
+                }
+            }
+            // Taken out by a swap: no reference counting, and `slot.times` is not copied on write.
+            // Meanwhile the table holds an empty slot; nothing below reads this rule's slots
+            // (firing checks inhibition by flapping only for the other rules).
+            var slot = CounterSlot(key: "")
+            swap(&slot, &counterSlots[ruleIndex][slotPosition])
+            let insertAt = slot.times.lastIndex { $0 <= time }.map { $0 + 1 } ?? 0
+            slot.times.insert(time, at: insertAt)
+            if slot.times.count > rules[ruleIndex].count {
+                slot.times.removeFirst(slot.times.count - rules[ruleIndex].count)
+            }
+            slot.lastClient = Int32(position)
+            let holds = Self.threshold(slot, rules[ruleIndex], at: time)
+            switch slot.phase {
+            case .idle where !holds:
+                windowIdle(slot, rule: ruleIndex)
+            case .idle:
+                if time < graceEnd {
+                    slot.phase = .pending
+                    scheduleCounter(&slot, rule: ruleIndex, slot: slotPosition, at: graceEnd)
+                } else {
+                    fireCounter(&slot, rule: ruleIndex, at: time, into: &changes)
+                    scheduleCounter(
+                        &slot,
+                        rule: ruleIndex,
+                        slot: slotPosition,
+                        at: Self.resolveDeadline(slot, rules[ruleIndex])
+                    )
+                }
+            case .firing:
+                scheduleCounter(
+                    &slot,
+                    rule: ruleIndex,
+                    slot: slotPosition,
+                    at: Self.resolveDeadline(slot, rules[ruleIndex])
+                )
+            default:
+                break
+            }
+            swap(&slot, &counterSlots[ruleIndex][slotPosition])
+            markUnsaved(counterRule: ruleIndex, slot: slotPosition)
+        }
+    }
+
+    /// Whether the last `count` events of `slot` all lie within the window ending at `time`.
+    static func threshold(_ slot: CounterSlot, _ rule: CountingRule, at time: Int64) -> Bool {
+        slot.times.count >= rule.count && slot.times[slot.times.count - rule.count] + rule.window > time
+    }
+
+    /// Whether a firing counter still holds at `time`: at least `resolveBelow` events in the window.
+    static func stillHolds(_ slot: CounterSlot, _ rule: CountingRule, at time: Int64) -> Bool {
+        slot.times.count >= rule.resolveBelow && slot.times[slot.times.count - rule.resolveBelow] + rule.window > time
+    }
+
+    /// When a firing counter stops holding unless more events come.
+    static func resolveDeadline(_ slot: CounterSlot, _ rule: CountingRule) -> Int64 {
+        slot.times[max(slot.times.count - rule.resolveBelow, 0)] + rule.window
+    }
+
+    func scheduleCounter(_ slot: inout CounterSlot, rule: Int, slot position: Int, at deadline: Int64) {
+        let box = slot.activeBox()
+        deadlines.arm(
+            &box.timer,
+            at: deadline,
+            key: DeadlineKey(kind: .counter, first: Int32(rule), second: Int32(position))
+        )
+    }
+
+    /// A pending or firing window goes idle: its deadline (settled by the caller, or about to be
+    /// forgotten) and alert are dropped, and its rule's sweep frees it once its window empties.
+    func goIdle(_ slot: inout CounterSlot, rule ruleIndex: Int) {
+        if let timer = slot.timer { deadlines.forget(dropped: timer) }
+        slot.phase = .idle
+        slot.notified = false
+        slot.dropBox()
+        windowIdle(slot, rule: ruleIndex)
+    }
+
+    /// An idle window with times: the rule's sweep is due no later than when they all leave the
+    /// window, or, for rules with many windows, up to a quarter window later (a sweep reads every
+    /// window of its rule, so that many are swept at most four times a window).
+    func windowIdle(_ slot: CounterSlot, rule ruleIndex: Int) {
+        guard let last = slot.times.last else { return }
+        let expiry = last + configuration.countingRules[ruleIndex].window
+        let sweep = counterSweeps[ruleIndex]
+        var due = expiry
+        if sweep.isArmed {
+            guard expiry < sweep.deadline else { return }
+            due = max(expiry, sweepSpacing(rule: ruleIndex, after: lastCounterSweep[ruleIndex]))
+            guard due < sweep.deadline else { return }
+        }
+        deadlines.arm(&counterSweeps[ruleIndex], at: due, key: DeadlineKey(kind: .sweep, first: Int32(ruleIndex)))
+    }
+
+    /// The earliest time the rule's next sweep may run after one at `time`: at once for rules with
+    /// few windows, else a quarter window later (sweeps are then amortised over the windows freed).
+    func sweepSpacing(rule ruleIndex: Int, after time: Int64) -> Int64 {
+        guard counterSlots[ruleIndex].count > 64, time != .min else { return .min }
+        return time + configuration.countingRules[ruleIndex].window / 4
+    }
+
+    /// The rule's sweep: frees every idle window whose newest time has left it, and is armed again
+    /// while idle windows remain.
+    func sweepCounters(rule ruleIndex: Int, _ entry: Deadlines.Entry) {
+        guard ruleIndex < counterSweeps.count, deadlines.settle(entry, &counterSweeps[ruleIndex]) else { return }
+        let now = entry.deadline
+        lastCounterSweep[ruleIndex] = now
+        let window = configuration.countingRules[ruleIndex].window
+        var next = Int64.max
+        for position in counterSlots[ruleIndex].indices
+        where counterSlots[ruleIndex][position].phase == .idle && !counterSlots[ruleIndex][position].isFree {
+            guard let last = counterSlots[ruleIndex][position].times.last else { continue }
+            if last + window <= now {
+                freeCounterSlot(rule: ruleIndex, slot: position)
+            } else {
+                next = min(next, last + window)
+            }
+        }
+        guard next != .max else { return }
+        deadlines.arm(
+            &counterSweeps[ruleIndex],
+            at: max(next, sweepSpacing(rule: ruleIndex, after: now)),
+            key: DeadlineKey(kind: .sweep, first: Int32(ruleIndex))
+        )
+    }
+
+    /// Puts a new group's slot in a freed position of the rule, or at the end; returns its position.
+    func addCounterSlot(_ slot: CounterSlot, rule ruleIndex: Int) -> Int {
+        guard let position = freeCounterSlots[ruleIndex].popLast().map(Int.init) else {
+            counterSlots[ruleIndex].append(slot)
+            return counterSlots[ruleIndex].count - 1
+        }
+        var reused = slot
+        // Still listed in `unsavedCounters` if it was before it was freed: listed once.
+        reused.unsaved = counterSlots[ruleIndex][position].unsaved
+        counterSlots[ruleIndex][position] = reused
+        return position
+    }
+
+    /// Frees an idle slot whose window is empty: its group is forgotten, the store deletes its
+    /// record, and its position goes to the rule's free list.
+    func freeCounterSlot(rule ruleIndex: Int, slot position: Int) {
+        let slot = counterSlots[ruleIndex][position]
+        let rule = configuration.countingRules[ruleIndex]
+        if counterIndex[ruleIndex][slot.key] == Int32(position) {
+            counterIndex[ruleIndex][slot.key] = nil
+        } else if rule.grouping == .client, let client = index[slot.key],
+            existingCounterSlot(rule: ruleIndex, client: Int(client)) == Int32(position)
+        {
+            clientCounter[ruleIndex][Int(client)] = -1
+        }
+        if slot.saved && !countersReplaced {
+            freedCounters.append(
+                CounterRecord(
+                    rule: rule.name,
+                    key: slot.key,
+                    times: [],
+                    lastClient: "",
+                    alert: nil,
+                    notified: false,
+                    isLive: false
+                )
+            )
+        }
+        if let timer = slot.timer { deadlines.forget(dropped: timer) }
+        counterSlots[ruleIndex][position] = CounterSlot.freed(unsaved: slot.unsaved)
+        freeCounterSlots[ruleIndex].append(Int32(position))
+    }
+
+    func counterDeadline(
+        rule ruleIndex: Int,
+        slot position: Int,
+        _ entry: Deadlines.Entry,
+        into changes: inout [AlertChange]
+    ) {
+        guard ruleIndex < counterSlots.count, position < counterSlots[ruleIndex].count,
+            let box = counterSlots[ruleIndex][position].box, deadlines.settle(entry, &box.timer)
+        else { return }
+        let time = entry.deadline
+        var slot = counterSlots[ruleIndex][position]
+        let rule = configuration.countingRules[ruleIndex]
+        switch slot.phase {
+        case .idle:
+            return  // idle windows have no deadline of their own
+        case .pending:
+            if Self.threshold(slot, rule, at: time) {
+                fireCounter(&slot, rule: ruleIndex, at: time, into: &changes)
+                scheduleCounter(&slot, rule: ruleIndex, slot: position, at: Self.resolveDeadline(slot, rule))
+            } else {
+                goIdle(&slot, rule: ruleIndex)
+            }
+        case .firing:
+            if Self.stillHolds(slot, rule, at: time) {
+                scheduleCounter(&slot, rule: ruleIndex, slot: position, at: Self.resolveDeadline(slot, rule))
+            } else {
+                if var alert = slot.alert, slot.notified {
+                    alert.state = .resolved
+                    alert.endsAt = max(time, alert.startsAt)
+                    changes.append(AlertChange(alert: alert))
+                }
+                firingCount -= 1
+                goIdle(&slot, rule: ruleIndex)
+                counterSlots[ruleIndex][position] = slot
+                markUnsaved(counterRule: ruleIndex, slot: position)
+                if rule.kind == .flapping, let client = index[slot.key] {
+                    releaseHeldBack(Int(client), at: time, holdDown: 60_000)
+                }
+                return
+            }
+        case .cooling:
+            break
+        }
+        counterSlots[ruleIndex][position] = slot
+        markUnsaved(counterRule: ruleIndex, slot: position)
+    }
+
+    func fireCounter(
+        _ slot: inout CounterSlot,
+        rule ruleIndex: Int,
+        at time: Int64,
+        into changes: inout [AlertChange]
+    ) {
+        let rule = configuration.countingRules[ruleIndex]
+        let client = clientStates[Int(slot.lastClient)]
+        var labels = rule.labels
+        labels["alertname"] = rule.name
+        labels["severity"] = rule.severity
+        switch rule.grouping {
+        case .client:
+            for label in ClientLabel.allCases {
+                let value = label.value(of: client)
+                if !value.isEmpty { labels[label.rawValue] = value }
+            }
+        case .address:
+            labels["client_address"] = slot.key
+        case .label(let label):
+            labels[label.rawValue] = slot.key
+        }
+        let variables = AlertVariables(
+            client: client,
+            rule: rule.name,
+            severity: rule.severity,
+            since: slot.times.first ?? time,
+            now: time,
+            extra: [
+                "group": slot.key, "count": String(slot.times.count),
+                "window": DurationText.format(milliseconds: rule.window),
+            ]
+        )
+        var annotations = LabelSet()
+        for annotation in rule.annotations {
+            annotations[annotation.name] = annotation.template.render { variables.value(of: $0, labels: labels) }
+        }
+        let alert = Alert(
+            labels: labels,
+            annotations: annotations,
+            rule: rule.name,
+            state: .firing,
+            activeSince: slot.times.first ?? time,
+            startsAt: time,
+            receivers: rule.receivers
+        )
+        slot.phase = .firing
+        slot.alert = alert
+        firingCount += 1
+        // Per-client counts are inhibited like offline alerts (a flapping alert is not held back
+        // by flapping); group counts speak for many clients.
+        slot.notified =
+            !(rule.grouping == .client
+            && isInhibited(Int(slot.lastClient), byFlapping: rule.kind != .flapping))
+        if slot.notified { changes.append(AlertChange(alert: alert)) }
+    }
+}

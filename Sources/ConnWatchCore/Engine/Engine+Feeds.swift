@@ -1,0 +1,92 @@
+/// The health of each broker's feed and the built-in `feed_down` alert.
+extension Engine {
+    // MARK: Feed health
+
+    /// Whether a broker's feed is up (`true` for brokers never reported down).
+    public func isFeedUp(_ broker: String) -> Bool {
+        feeds.first { $0.broker == broker }?.up ?? true
+    }
+
+    /// The connection to `broker` is lost (or not there yet): offline alerts of its clients pause,
+    /// and after `feedDownAfter` the built-in `feed_down` alert fires.
+    public func feedDown(_ broker: String, reason: String, at time: Int64) {
+        let position = feedIndex(broker)
+        guard feeds[position].up else { return }
+        feeds[position].up = false
+        feeds[position].since = time
+        feeds[position].reason = reason
+        if configuration.feedDownAfter > 0 {
+            deadlines.arm(
+                &feeds[position].timer,
+                at: time + configuration.feedDownAfter,
+                key: DeadlineKey(kind: .feed, first: Int32(position))
+            )
+        } else {
+            deadlines.disarm(&feeds[position].timer)
+        }
+    }
+
+    /// The connection to `broker` is back: `feed_down` resolves, and offline alerts that came due
+    /// meanwhile are re-timed to `startup_grace` from now, so retained states can arrive first.
+    public func feedUp(_ broker: String, at time: Int64, into changes: inout [AlertChange]) {
+        let position = feedIndex(broker)
+        guard !feeds[position].up else { return }
+        var feed = feeds[position]
+        feed.up = true
+        deadlines.disarm(&feed.timer)
+        if var alert = feed.alert {
+            alert.state = .resolved
+            alert.endsAt = max(time, alert.startsAt)
+            changes.append(AlertChange(alert: alert))
+            firingCount -= 1
+            feed.alert = nil
+        }
+        let paused = feed.paused
+        feed.paused = []
+        feeds[position] = feed
+        for entry in paused {
+            let client = Int(entry.client)
+            let slotPosition = Int(entry.slot)
+            var slot = slots[client, slotPosition]
+            slot.paused = false
+            slots[client, slotPosition].paused = false
+            guard slot.phase == .pending else { continue }
+            schedule(&slot, client: client, slot: slotPosition, deadline: time + configuration.startupGrace)
+            slots[client, slotPosition] = slot
+        }
+    }
+
+    func feedIndex(_ broker: String) -> Int {
+        if let position = feeds.firstIndex(where: { $0.broker == broker }) { return position }
+        feeds.append(Feed(broker: broker))
+        return feeds.count - 1
+    }
+
+    func feedDeadline(_ position: Int, _ entry: Deadlines.Entry, into changes: inout [AlertChange]) {
+        guard position < feeds.count, deadlines.settle(entry, &feeds[position].timer), !feeds[position].up else {
+            return
+        }
+        let time = entry.deadline
+        let feed = feeds[position]
+        var labels = LabelSet()
+        labels["alertname"] = "feed_down"
+        labels["severity"] = "critical"
+        labels["broker"] = feed.broker
+        var annotations = LabelSet()
+        annotations["summary"] =
+            "broker \(feed.broker) unreachable for \(DurationText.format(milliseconds: time - feed.since)): "
+            + "client alerts are paused"
+        annotations["description"] = feed.reason
+        let alert = Alert(
+            labels: labels,
+            annotations: annotations,
+            rule: "feed_down",
+            state: .firing,
+            activeSince: feed.since,
+            startsAt: time
+        )
+        feeds[position].alert = alert
+        firingCount += 1
+        changes.append(AlertChange(alert: alert))
+    }
+}

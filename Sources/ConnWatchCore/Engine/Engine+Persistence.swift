@@ -1,0 +1,304 @@
+/// What the store saves of the engine, and bringing it back on start.
+extension Engine {
+    // MARK: Persistence
+
+    /// The first event of a restored client in this run: the clocks its silence started (rules
+    /// with `unseen_is_offline`) stop; the event then counts as usual.
+    func clientSeen(_ position: Int) {
+        unseen[position] = false
+        for slotPosition in slots.indices(of: position) where slots[position, slotPosition].phase == .pending {
+            let rule = configuration.offlineRules[Int(slots[position, slotPosition].rule)]
+            guard rule.condition == .disconnected, rule.unseenIsOffline else { continue }
+            slots[position, slotPosition].phase = .idle
+            deadlines.disarm(&slots[position, slotPosition].timer)
+        }
+    }
+
+    func markUnsaved(client position: Int) {
+        guard !unsavedClient[position] else { return }
+        unsavedClient[position] = true
+        unsavedClients.append(Int32(position))
+    }
+
+    func markUnsaved(counterRule ruleIndex: Int, slot position: Int) {
+        guard !countersReplaced, !counterSlots[ruleIndex][position].unsaved else { return }
+        counterSlots[ruleIndex][position].unsaved = true
+        unsavedCounters.append((Int32(ruleIndex), Int32(position)))
+    }
+
+    /// Whether anything changed since the last `takeUnsaved(now:)`.
+    public var hasUnsavedChanges: Bool {
+        !unsavedClients.isEmpty || !unsavedCounters.isEmpty || !freedCounters.isEmpty || countersReplaced
+    }
+
+    /// What changed since the last call, for the store: the clients an event touched and the
+    /// counting rules' windows. Marks everything saved.
+    public func takeUnsaved(now: Int64) -> EngineChanges {
+        var result = EngineChanges()
+        result.clients.reserveCapacity(unsavedClients.count)
+        for position in unsavedClients {
+            unsavedClient[Int(position)] = false
+            result.clients.append(clientStates[Int(position)])
+        }
+        unsavedClients.removeAll(keepingCapacity: true)
+        if countersReplaced {
+            result.replaceCounters = true
+            for ruleIndex in counterSlots.indices {
+                for position in counterSlots[ruleIndex].indices where !counterSlots[ruleIndex][position].isFree {
+                    let record = counterRecord(rule: ruleIndex, slot: position, now: now)
+                    counterSlots[ruleIndex][position].saved = record.isLive
+                    if record.isLive { result.counters.append(record) }
+                }
+            }
+            countersReplaced = false
+        } else {
+            // Deletions of freed groups first: a group freed and counted again is saved after.
+            result.counters = freedCounters
+            for entry in unsavedCounters {
+                let ruleIndex = Int(entry.rule)
+                let position = Int(entry.slot)
+                counterSlots[ruleIndex][position].unsaved = false
+                guard !counterSlots[ruleIndex][position].isFree else { continue }
+                let record = counterRecord(rule: ruleIndex, slot: position, now: now)
+                counterSlots[ruleIndex][position].saved = record.isLive
+                result.counters.append(record)
+            }
+        }
+        freedCounters.removeAll()
+        unsavedCounters.removeAll(keepingCapacity: true)
+        return result
+    }
+
+    func counterRecord(rule ruleIndex: Int, slot position: Int, now: Int64) -> CounterRecord {
+        let rule = configuration.countingRules[ruleIndex]
+        let slot = counterSlots[ruleIndex][position]
+        let lastClient = Int(slot.lastClient) < clientStates.count ? clientStates[Int(slot.lastClient)].clientID : ""
+        return CounterRecord(
+            rule: rule.name,
+            key: slot.key,
+            times: Array(slot.times),
+            lastClient: lastClient,
+            alert: slot.phase == .firing ? slot.alert : nil,
+            notified: slot.notified,
+            isLive: slot.phase != .idle || (slot.times.last ?? .min) > now - rule.window
+        )
+    }
+
+    /// Brings back what a previous run saved, before any event of this run: the clients (their
+    /// offline, inactive and fleet rules start timing from their saved times), the counting rules'
+    /// windows, and the alerts that were notified as firing (`notified`, by fingerprint). An alert
+    /// that still holds stays firing without a new notification; one that no longer holds (its
+    /// rule is gone, or no longer matches) is appended to `changes` as resolved.
+    ///
+    /// Returns every alert that is firing after the restore and was notified, so the notifier can
+    /// learn them again (its log then keeps it from repeating them).
+    @discardableResult
+    public func restore(
+        clients: [ClientState],
+        counters records: [CounterRecord],
+        notified: [Alert],
+        now: Int64,
+        into changes: inout [AlertChange]
+    ) -> [Alert] {
+        var progress = beginRestore(notified: notified, clients: clients.count)
+        var all = clients
+        restore(clients: &all, now: now, into: &progress)
+        return finishRestore(progress, counters: records, now: now, into: &changes)
+    }
+
+    /// A restore in steps (`beginRestore`, `restore(clients:now:into:)` once per chunk,
+    /// `finishRestore`), so that clients can be restored while the store is still read.
+    public struct RestoreProgress: Sendable {
+        fileprivate var stored: [String: Alert]
+        fileprivate var restored: [Alert] = []
+        fileprivate let fresh: Bool
+    }
+
+    /// Starts a restore of about `expected` clients; `notified` as for `restore`.
+    public func beginRestore(notified: [Alert], clients expected: Int) -> RestoreProgress {
+        let total = clientStates.count + expected
+        clientStates.reserveCapacity(total)
+        slots.reserveCapacity(clients: total)
+        unsavedClient.reserveCapacity(total)
+        countingMatches.reserveCapacity(total)
+        clientFleet.reserveCapacity(total * configuration.fleetRules.count)
+        index.reserveCapacity(total)
+        deadlines.deferOrder()
+        return RestoreProgress(
+            stored: Dictionary(notified.map { ($0.fingerprint, $0) }, uniquingKeysWith: { _, last in last }),
+            fresh: index.isEmpty
+        )
+    }
+
+    /// Restores `clients` (one chunk of a restore begun with `beginRestore`).
+    ///
+    /// Leaves `clients` empty: each client is moved into the engine, not copied.
+    public func restore(clients: inout [ClientState], now: Int64, into progress: inout RestoreProgress) {
+        // Taken from the back of the reversed chunk. Swapped out first, so nothing else holds the
+        // chunk and neither the reversal nor the taking copies a client.
+        var pending: [ClientState] = []
+        swap(&pending, &clients)
+        pending.reverse()
+        // A fresh engine takes every saved client; otherwise clients it knows already are skipped.
+        while var state = pending.popLast() {
+            guard progress.fresh || index[state.clientID] == nil else { continue }
+            if state.log.capacity != configuration.logCapacity {
+                var log = ConnectionLog(capacity: configuration.logCapacity)
+                for entry in state.log.entries { log.append(entry) }
+                state.log = log
+            }
+            // What the slots need, read before the client is moved into the table.
+            let status = state.status
+            let lastDisconnect = state.lastDisconnectTime
+            let lastConnect = state.lastConnectTime ?? state.log.oldestTime
+            let lastActivity = state.lastActivityTime
+            let position = addClient(state)
+            for slotPosition in slots.indices(of: position) {
+                var slot = slots[position, slotPosition]
+                let ruleIndex = Int(slot.rule)
+                let timing = offlineTiming[ruleIndex]
+                let since: Int64?
+                switch timing.condition {
+                case .disconnected where status == .disconnected: since = lastDisconnect
+                case .disconnected where configuration.offlineRules[ruleIndex].unseenIsOffline:
+                    // Offline unless the feed mentions it before the grace ends (its retained status).
+                    since = graceEnd
+                    unseen[position] = true
+                case .disconnected: since = nil
+                case .noConnect: since = lastConnect ?? now
+                case .noActivity: since = lastActivity ?? now
+                }
+                if let since {
+                    slot.phase = .pending
+                    slot.since = since
+                    if !progress.stored.isEmpty,
+                        let alert = progress.stored.removeValue(
+                            forKey: offlineLabels(configuration.offlineRules[ruleIndex], client: clientStates[position])
+                                .fingerprint
+                        )
+                    {
+                        slot.phase = .firing
+                        slot.alert = alert
+                        slot.notified = true
+                        firingCount += 1
+                        progress.restored.append(alert)
+                    } else {
+                        schedule(&slot, client: position, slot: slotPosition, deadline: since + timing.forDuration)
+                    }
+                }
+                slots[position, slotPosition] = slot
+            }
+        }
+    }
+
+    /// Ends a restore: counting windows, fleet groups, and the notified alerts no client took (see
+    /// `restore`). Returns what `restore` returns.
+    public func finishRestore(
+        _ progress: RestoreProgress,
+        counters records: [CounterRecord],
+        now: Int64,
+        into changes: inout [AlertChange]
+    ) -> [Alert] {
+        deadlines.restoreOrder()
+        var stored = progress.stored
+        var restored = progress.restored
+        restoreCounters(records, stored: &stored, restored: &restored, now: now)
+        restoreFleet(stored: &stored, restored: &restored, now: now, into: &changes)
+        for alert in stored.values.sorted(by: { $0.startsAt < $1.startsAt }) {
+            if alert.rule == "feed_down", let broker = alert.labels["broker"] {
+                let position = feedIndex(broker)
+                feeds[position].up = false
+                feeds[position].since = alert.activeSince
+                feeds[position].alert = alert
+                firingCount += 1
+                restored.append(alert)
+                continue
+            }
+            var resolved = alert
+            resolved.state = .resolved
+            resolved.endsAt = max(now, alert.startsAt)
+            changes.append(AlertChange(alert: resolved))
+        }
+        return restored
+    }
+
+    func restoreCounters(
+        _ records: [CounterRecord],
+        stored: inout [String: Alert],
+        restored: inout [Alert],
+        now: Int64
+    ) {
+        for record in records {
+            guard let ruleIndex = configuration.countingRules.firstIndex(where: { $0.name == record.rule }),
+                let lastClient = index[record.lastClient]
+            else { continue }
+            let rule = configuration.countingRules[ruleIndex]
+            let byClient = rule.grouping == .client
+            if byClient, let client = index[record.key] {
+                if existingCounterSlot(rule: ruleIndex, client: Int(client)) != nil { continue }
+            } else if byClient || counterIndex[ruleIndex][record.key] != nil {
+                continue
+            }
+            var slot = CounterSlot(key: record.key)
+            slot.times = EventTimes(record.times.sorted().suffix(rule.count))
+            slot.lastClient = lastClient
+            slot.saved = true
+            let position = freeCounterSlots[ruleIndex].last.map(Int.init) ?? counterSlots[ruleIndex].count
+            if let alert = record.alert {
+                if record.notified { stored[alert.fingerprint] = nil }
+                slot.phase = .firing
+                slot.alert = alert
+                slot.notified = record.notified
+                firingCount += 1
+                if record.notified { restored.append(alert) }
+                scheduleCounter(&slot, rule: ruleIndex, slot: position, at: max(now, Self.resolveDeadline(slot, rule)))
+            } else if Self.threshold(slot, rule, at: now) {
+                slot.phase = .pending
+                scheduleCounter(&slot, rule: ruleIndex, slot: position, at: max(now, graceEnd))
+            } else if (slot.times.last ?? .min) <= now - rule.window {
+                continue
+            }
+            let added = addCounterSlot(slot, rule: ruleIndex)
+            if slot.phase == .idle { windowIdle(slot, rule: ruleIndex) }
+            assert(added == position, "a restored counter slot goes where its deadline points")
+            if byClient, let client = index[record.key] {
+                setCounterSlot(Int32(position), rule: ruleIndex, client: Int(client))
+            } else {
+                counterIndex[ruleIndex][record.key] = Int32(position)
+            }
+        }
+    }
+
+    /// Fleet groups were rebuilt from the restored clients: one that holds and was notified keeps
+    /// firing; one that holds and was not starts pending from now; one notified that no longer
+    /// holds resolves.
+    func restoreFleet(
+        stored: inout [String: Alert],
+        restored: inout [Alert],
+        now: Int64,
+        into changes: inout [AlertChange]
+    ) {
+        for (ruleIndex, rule) in configuration.fleetRules.enumerated() {
+            for position in fleetGroups[ruleIndex].indices {
+                var group = fleetGroups[ruleIndex][position]
+                var labels = rule.labels
+                labels["alertname"] = rule.name
+                labels["severity"] = rule.severity
+                if let label = rule.groupBy { labels[label.rawValue] = group.key }
+                let saved = stored.removeValue(forKey: labels.fingerprint)
+                if rule.holds(offline: group.offline, total: group.members.count), let saved {
+                    group.phase = .firing
+                    group.alert = saved
+                    group.since = saved.activeSince
+                    group.notified = true
+                    firingCount += 1
+                    restored.append(saved)
+                    fleetGroups[ruleIndex][position] = group
+                } else {
+                    if let saved { stored[saved.fingerprint] = saved }
+                    evaluateFleet(rule: ruleIndex, group: position, at: now, into: &changes)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+/// A change in an alert's state that people may need to hear about.
+public struct AlertChange: Sendable, Equatable {
+    public var alert: Alert
+    public init(alert: Alert) { self.alert = alert }
+}
+
+/// What the engine changed since the store last saved it.
+public struct EngineChanges: Sendable {
+    /// Clients an event touched (their state and log as they are now).
+    public var clients: [ClientState] = []
+    /// Counting-rule windows that changed; records that are no longer live are to be deleted.
+    public var counters: [CounterRecord] = []
+    /// A reload renumbered the counting rules: `counters` holds all of them, replacing what is saved.
+    public var replaceCounters = false
+
+    public init() {}
+}
+
+/// One counting rule's window for one group, as saved.
+public struct CounterRecord: Sendable, Equatable {
+    public var rule: String
+    public var key: String
+    /// The counted events' times, oldest first.
+    public var times: [Int64]
+    /// The client of the last counted event.
+    public var lastClient: String
+    /// The alert while firing.
+    public var alert: Alert?
+    /// Whether people were told the alert fires.
+    public var notified: Bool
+    /// `false` when the window is empty and no alert fires: the record can be deleted.
+    public var isLive: Bool
+
+    public init(
+        rule: String,
+        key: String,
+        times: [Int64],
+        lastClient: String,
+        alert: Alert?,
+        notified: Bool,
+        isLive: Bool = true
+    ) {
+        self.rule = rule
+        self.key = key
+        self.times = times
+        self.lastClient = lastClient
+        self.alert = alert
+        self.notified = notified
+        self.isLive = isLive
+    }
+}
