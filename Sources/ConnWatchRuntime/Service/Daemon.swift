@@ -100,43 +100,43 @@ public final class Daemon: Sendable {
 final class DaemonLoop {
     private(set) var config: ConnWatchConfig
     let configPath: String
-    private let stateDirectory: String
+    let stateDirectory: String
     let logger: Logger
-    private let notifier: ServiceNotifier
+    let notifier: ServiceNotifier
     let input: AsyncStream<Daemon.Input>.Continuation
-    private let http: CurlHTTPClient
+    let http: CurlHTTPClient
     /// The SQLite store in the state directory: client state, alerts, notification log, outbox.
     let store: StateStore
     /// Group commit: what changed since the last write, and the writer that writes it.
-    private let writer: StateWriter
-    private var batch = StateBatch()
+    let writer: StateWriter
+    var batch = StateBatch()
     /// When to hand what changed to the writer (`commitDelay` after the first change).
-    private var persistAt: Int64?
+    var persistAt: Int64?
     /// A write runs; its end sends `.persist`.
-    private var awaitingWriter = false
+    var awaitingWriter = false
     /// The silences created through the API as last handed to the store.
-    private var savedAPISilences: [Silence] = []
+    var savedAPISilences: [Silence] = []
     /// The deliverer to wake after a write (it changes on reload, a write may end after that).
-    private let deliveryWake: DeliveryWake
-    private var delivery: NotificationDelivery
-    private(set) var brokers: [BrokerFeed] = []
+    let deliveryWake: DeliveryWake
+    var delivery: NotificationDelivery
+    var brokers: [BrokerFeed] = []
     let engine: Engine
     /// Route → group → inhibit → maintenance → silences → dedup, between the engine and the outbox.
     var pipeline: NotificationPipeline
     /// The query API's server and bookkeeping (`DaemonLoop+API.swift`).
     var api = APIState()
-    private var timer: DeadlineTimer
-    private var decodeErrors = RateLimitedCounter(interval: 10_000)
+    var timer: DeadlineTimer
+    var decodeErrors = RateLimitedCounter(interval: 10_000)
     /// Real elapsed time for rules, whatever the wall clock does.
-    private let clock: ServiceClock
+    let clock: ServiceClock
     /// The wall clock's distance from `clock` last reported (a jump is logged once).
-    private var reportedSkew: Int64 = 0
+    var reportedSkew: Int64 = 0
     /// When the wall clock was last compared with `clock` (at most once a second, on any input).
-    private var wallCheckedAt: Int64 = 0
-    private var changes: [AlertChange] = []
+    var wallCheckedAt: Int64 = 0
+    var changes: [AlertChange] = []
     /// Where the broker clients leave messages and connection events (`.feed` wakes the loop).
-    private let inbox: FeedInbox
-    private var inboxBuffer: [FeedInbox.Item] = []
+    let inbox: FeedInbox
+    var inboxBuffer: [FeedInbox.Item] = []
 
     /// One watched broker: its client (which leaves its events in `inbox`), its decoder, and the
     /// health of its connection.
@@ -199,7 +199,7 @@ final class DaemonLoop {
     }
 
     /// The store and the engine restored from it, handed from the opening thread to the loop.
-    private struct OpenedState: @unchecked Sendable {
+    struct OpenedState: @unchecked Sendable {
         // @unchecked: the engine passes from the thread that restored it to the loop, which owns it.
         var store: StateStore
         var engine: Engine
@@ -207,7 +207,7 @@ final class DaemonLoop {
         var changes: [AlertChange]
     }
 
-    private init(
+    init(
         config: ConnWatchConfig,
         configPath: String,
         stateDirectory: String,
@@ -311,7 +311,7 @@ final class DaemonLoop {
 
     /// After every input: fire what is due, run alert changes through the notifier, queue what
     /// changed for the store, and set the timer for the next deadline.
-    private func settle(now: Int64) {
+    func settle(now: Int64) {
         if now - wallCheckedAt >= 1000 {
             wallCheckedAt = now
             checkWallClock()
@@ -343,7 +343,7 @@ final class DaemonLoop {
     static let commitDelay: Int64 = 50
 
     /// Hands what changed to the writer; its end sends `.persist`.
-    private func persist(now: Int64) {
+    func persist(now: Int64) {
         persistAt = nil
         takeUnsaved(now: now)
         guard !batch.isEmpty || writer.hasFailedBatch else { return }
@@ -358,7 +358,7 @@ final class DaemonLoop {
         batch = StateBatch()
     }
 
-    private func takeUnsaved(now: Int64) {
+    func takeUnsaved(now: Int64) {
         if engine.hasUnsavedChanges { batch.add(engine.takeUnsaved(now: now)) }
         batch.notificationLog.merge(pipeline.takeUnsavedLog()) { _, new in new }
         batch.now = now
@@ -390,128 +390,6 @@ final class DaemonLoop {
         await delivery.finish(timeout: .seconds(5))
         http.shutdown()
         logger.notice("connwatch stopped")
-    }
-
-    // MARK: Messages
-
-    /// Handles what the broker clients left in the inbox (a bounded batch), in order; returns how
-    /// many items that was. Each message is handled at its own "now", after the deadlines due by
-    /// then, as if it had come alone.
-    @discardableResult
-    private func handleFeedInbox() -> Int {
-        inbox.take(into: &inboxBuffer)
-        defer { inboxBuffer.removeAll(keepingCapacity: true) }
-        for item in inboxBuffer {
-            let now = clock.now()
-            if let deadline = engine.nextDeadline, deadline <= now { engine.advance(to: now, into: &changes) }
-            switch item.event {
-            case .message(let message):
-                handleMessage(message, broker: item.broker, now: now)
-            case .connected, .disconnected, .connectFailed:
-                handleFeedEvent(item.event, broker: item.broker, now: now)
-            }
-        }
-        return inboxBuffer.count
-    }
-
-    private func handleFeedEvent(_ event: MQTTEvent, broker: String, now: Int64) {
-        if let position = brokers.firstIndex(where: { $0.config.name == broker }) {
-            _ = brokers[position].connection.apply(event, at: now)
-        }
-        switch event {
-        case .connected: engine.feedUp(broker, at: now, into: &changes)
-        case .disconnected(_, let reason), .connectFailed(_, let reason):
-            engine.feedDown(broker, reason: reason, at: now)
-        case .message: break
-        }
-        logFeedEvent(event, broker: broker)
-        notifier.status(statusLine())
-    }
-
-    private func handleMessage(_ message: MQTTMessage, broker: String, now: Int64) {
-        guard let feed = brokers.first(where: { $0.config.name == broker }) else { return }
-        do {
-            switch try feed.decoder.decode(message) {
-            case .event(let event):
-                engine.handle(event, broker: broker, now: now, into: &changes)
-                logger.debug(
-                    "status event",
-                    metadata: [
-                        "broker": "\(broker)", "client_id": "\(event.clientID)",
-                        "action": "\(event.action.name)", "retained": "\(event.retained)",
-                    ]
-                )
-            case .topicCleared(let topic):
-                logger.debug("retained status cleared", metadata: ["broker": "\(broker)", "topic": "\(topic)"])
-            }
-        } catch {
-            if let suppressed = decodeErrors.record(now: now) {
-                logger.warning(
-                    "undecodable status message skipped: \(error)",
-                    metadata: [
-                        "broker": "\(broker)", "topic": "\(message.topic)",
-                        "subscription": "\(feed.decoder.subscriptionLabel(for: message.topic) ?? "none")",
-                        "kind": "\(error.code == .unknownTopic ? "unknown_topic" : "undecodable")",
-                        "bytes": "\(message.payload.count)", "suppressed": "\(suppressed)",
-                    ]
-                )
-            }
-        }
-    }
-
-    private func announce(_ change: AlertChange) {
-        let alert = change.alert
-        var metadata: Logger.Metadata = [
-            "rule": "\(alert.rule)", "alert_fingerprint": "\(alert.fingerprint)",
-            "alert_state": "\(alert.state.rawValue)",
-        ]
-        if let client = alert.labels["client_id"] { metadata["client_id"] = "\(client)" }
-        let summary = alert.annotations["summary"] ?? alert.rule
-        logger.notice("alert \(alert.state.rawValue): \(summary)", metadata: metadata)
-    }
-
-    private func logFeedEvent(_ event: MQTTEvent, broker: String) {
-        switch event {
-        case .connected(let sessionPresent):
-            logger.notice(
-                "broker connected",
-                metadata: ["broker": "\(broker)", "session_present": "\(sessionPresent)"]
-            )
-        case .connectFailed(let code, let reason):
-            logger.error(
-                "broker refused the connection: \(reason)",
-                metadata: ["broker": "\(broker)", "code": "\(code)"]
-            )
-        case .disconnected(let code, let reason):
-            logger.warning(
-                "broker connection lost: \(reason); reconnecting",
-                metadata: ["broker": "\(broker)", "code": "\(code)"]
-            )
-        case .message:
-            break
-        }
-    }
-
-    /// Logs (once per jump) when the wall clock moved away from the daemon's own time by more
-    /// than two seconds: timers keep real elapsed time; times shown stay on the start's clock.
-    private func checkWallClock() {
-        let skew = clock.skew()
-        let moved = skew - reportedSkew
-        guard abs(moved) > 2000 else { return }
-        reportedSkew = skew
-        let direction = moved > 0 ? "forward" : "back"
-        let distance = DurationText.format(milliseconds: abs(moved))
-        logger.warning(
-            "the wall clock moved \(direction) by \(distance); rules keep measuring real elapsed time",
-            metadata: ["skew_ms": "\(skew)"]
-        )
-    }
-
-    private func statusLine() -> String {
-        let connected = brokers.filter { $0.client.isConnected }.count
-        return
-            "\(engine.clientCount) clients, \(engine.disconnectedCount) offline, \(engine.firingCount) alerts firing, "
-            + "\(connected)/\(brokers.count) brokers connected"
     }
 
     // MARK: Reload
@@ -578,7 +456,7 @@ final class DaemonLoop {
 
     // MARK: Brokers and receivers
 
-    private func startFeed(_ broker: BrokerConfig) throws -> BrokerFeed {
+    func startFeed(_ broker: BrokerConfig) throws -> BrokerFeed {
         let name = broker.name
         let inbox = self.inbox
         let client = try MosquittoClient(options: try Self.mqttOptions(for: broker, configPath: configPath)) {
@@ -600,7 +478,7 @@ final class DaemonLoop {
         )
     }
 
-    private func stopFeed(_ feed: BrokerFeed) {
+    func stopFeed(_ feed: BrokerFeed) {
         feed.client.shutdown()
         for (subscription, counters) in feed.decoder.counters {
             logger.info(
@@ -614,7 +492,7 @@ final class DaemonLoop {
         }
     }
 
-    private static func mqttOptions(for broker: BrokerConfig, configPath: String) throws -> MQTTClientOptions {
+    static func mqttOptions(for broker: BrokerConfig, configPath: String) throws -> MQTTClientOptions {
         let base = (configPath as NSString).deletingLastPathComponent
         var options = MQTTClientOptions(host: broker.host, port: broker.port)
         options.clientID = broker.clientID
@@ -641,68 +519,4 @@ final class DaemonLoop {
 /// The version `connwatch --version` prints.
 public enum ConnWatchVersion {
     public static let current = "0.1.0"
-}
-
-/// Lets one log line through per interval and counts what it held back.
-struct RateLimitedCounter {
-    let interval: Int64
-    private var lastReport: Int64 = .min
-    private var suppressed = 0
-    private(set) var total = 0
-
-    init(interval: Int64) {
-        self.interval = interval
-    }
-
-    /// Records one occurrence; returns how many were suppressed since the last report when this
-    /// one should be reported, or `nil` when it should stay quiet.
-    mutating func record(now: Int64) -> Int? {
-        total += 1
-        if lastReport == .min || now - lastReport >= interval {
-            let held = suppressed
-            suppressed = 0
-            lastReport = now
-            return held
-        }
-        suppressed += 1
-        return nil
-    }
-}
-
-/// Turns POSIX signals into callbacks (on a Dispatch queue, never in a signal handler).
-final class SignalWatcher: @unchecked Sendable {
-    private let sources: [any DispatchSourceSignal]
-
-    init(signals: [Int32], handler: @escaping @Sendable (Int32) -> Void) {
-        let queue = DispatchQueue(label: "connwatch.signals")
-        sources = signals.map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { handler(number) }
-            source.resume()
-            return source
-        }
-    }
-
-    func cancel() {
-        for source in sources { source.cancel() }
-    }
-}
-
-/// The current deliverer, for the state writer to wake after it wrote notifications.
-final class DeliveryWake: Sendable {
-    private let current: Mutex<NotificationDelivery>
-
-    init(_ delivery: NotificationDelivery) {
-        current = Mutex(delivery)
-    }
-
-    func set(_ delivery: NotificationDelivery) {
-        current.withLock { $0 = delivery }
-    }
-
-    func wake(_ receivers: [String]) {
-        guard !receivers.isEmpty else { return }
-        current.withLock { $0 }.wake(receivers)
-    }
 }
