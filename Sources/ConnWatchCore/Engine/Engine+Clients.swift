@@ -137,12 +137,7 @@ extension Engine {
     /// A firing (or cooling) slot resolves at `time`.
     func resolveSlot(_ position: Int, _ slotPosition: Int, at time: Int64, into changes: inout [AlertChange]) {
         var slot = slots[position, slotPosition]
-        if var alert = slot.alert, slot.notified {
-            alert.state = .resolved
-            alert.endsAt = max(time, alert.startsAt)
-            changes.append(AlertChange(alert: alert))
-        }
-        firingCount -= 1
+        endFiring(slot.alert, notified: slot.notified, at: time, into: &changes)
         slot.phase = .idle
         slot.alert = nil
         slot.notified = false

@@ -64,12 +64,7 @@ extension Engine {
         }
         for (old, ruleCounters) in oldCounters.enumerated() where !kept.contains(old) {
             for slot in ruleCounters where slot.phase == .firing {
-                if var alert = slot.alert, slot.notified {
-                    alert.state = .resolved
-                    alert.endsAt = max(now, alert.startsAt)
-                    changes.append(AlertChange(alert: alert))
-                }
-                firingCount -= 1
+                endFiring(slot.alert, notified: slot.notified, at: now, into: &changes)
             }
         }
     }
@@ -308,12 +303,7 @@ extension Engine {
             if Self.stillHolds(slot, rule, at: time) {
                 scheduleCounter(&slot, rule: ruleIndex, slot: position, at: Self.resolveDeadline(slot, rule))
             } else {
-                if var alert = slot.alert, slot.notified {
-                    alert.state = .resolved
-                    alert.endsAt = max(time, alert.startsAt)
-                    changes.append(AlertChange(alert: alert))
-                }
-                firingCount -= 1
+                endFiring(slot.alert, notified: slot.notified, at: time, into: &changes)
                 goIdle(&slot, rule: ruleIndex)
                 counterSlots[ruleIndex][position] = slot
                 markUnsaved(counterRule: ruleIndex, slot: position)

@@ -34,11 +34,8 @@ extension Engine {
         var feed = feeds[position]
         feed.up = true
         deadlines.disarm(&feed.timer)
-        if var alert = feed.alert {
-            alert.state = .resolved
-            alert.endsAt = max(time, alert.startsAt)
-            changes.append(AlertChange(alert: alert))
-            firingCount -= 1
+        if let alert = feed.alert {
+            endFiring(alert, notified: true, at: time, into: &changes)
             feed.alert = nil
         }
         let paused = feed.paused

@@ -5,12 +5,7 @@ extension Engine {
         for groups in fleetGroups {
             for group in groups { deadlines.forget(dropped: group.timer) }
             for group in groups where group.phase == .firing {
-                if var alert = group.alert, group.notified {
-                    alert.state = .resolved
-                    alert.endsAt = max(now, alert.startsAt)
-                    changes.append(AlertChange(alert: alert))
-                }
-                firingCount -= 1
+                endFiring(group.alert, notified: group.notified, at: now, into: &changes)
             }
         }
         fleetGroups = Array(repeating: [], count: configuration.fleetRules.count)
@@ -191,17 +186,18 @@ extension Engine {
         into changes: inout [AlertChange]
     ) {
         var group = fleetGroups[ruleIndex][position]
-        if var alert = group.alert, group.notified {
-            alert.state = .resolved
-            alert.endsAt = max(time, alert.startsAt)
-            alert.annotations = fleetAnnotations(rule: ruleIndex, group: group, labels: alert.labels, at: time)
-            changes.append(AlertChange(alert: alert))
-        }
+        var alert = group.alert
+        alert?.annotations = fleetAnnotations(
+            rule: ruleIndex,
+            group: group,
+            labels: group.alert?.labels ?? LabelSet(),
+            at: time
+        )
+        endFiring(alert, notified: group.notified, at: time, into: &changes)
         group.phase = .idle
         group.alert = nil
         group.notified = false
         deadlines.disarm(&group.timer)
-        firingCount -= 1
         fleetGroups[ruleIndex][position] = group
         guard configuration.fleetRules[ruleIndex].inhibit else { return }
         let holdDown = max(configuration.fleetRules[ruleIndex].forDuration, 60_000)

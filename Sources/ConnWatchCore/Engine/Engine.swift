@@ -433,12 +433,7 @@ public final class Engine {
             }
             for (index, old) in oldSlots.enumerated()
             where !kept.contains(index) && (old.phase == .firing || old.phase == .cooling) {
-                if var alert = old.alert, old.notified {
-                    alert.state = .resolved
-                    alert.endsAt = max(now, alert.startsAt)
-                    changes.append(AlertChange(alert: alert))
-                }
-                firingCount -= 1
+                endFiring(old.alert, notified: old.notified, at: now, into: &changes)
             }
             rebuilt.append(newSlots)
         }
@@ -446,6 +441,16 @@ public final class Engine {
         reconfigureCounters(oldRules: oldCounting, now: now, into: &changes)
         if oldFleet != newConfiguration.fleetRules { rebuildFleet(now: now, into: &changes) }
         compactDeadlinesIfNeeded()
+    }
+
+    /// A firing alert ends at `time`: it no longer counts as firing, and if people were told it
+    /// fires (`notified`), they are told it resolved. The one place an alert resolves.
+    func endFiring(_ alert: Alert?, notified: Bool, at time: Int64, into changes: inout [AlertChange]) {
+        firingCount -= 1
+        guard var alert, notified else { return }
+        alert.state = .resolved
+        alert.endsAt = max(time, alert.startsAt)
+        changes.append(AlertChange(alert: alert))
     }
 
     /// Fires every alert whose deadline is at or before `now`, appending the changes.
