@@ -65,7 +65,7 @@ let package = Package(
         .target(name: "ConnWatchFuzzing", dependencies: ["ConnWatchCore"]),
         .executableTarget(name: "connwatch-fuzz", dependencies: ["ConnWatchFuzzing"]),
         .target(name: "ConnWatchTestSupport", path: "Tests/Support"),
-        .testTarget(name: "ConnWatchCoreTests", dependencies: ["ConnWatchCore"]),
+        .testTarget(name: "ConnWatchCoreTests", dependencies: ["ConnWatchCore", "ConnWatchTestSupport"]),
         .testTarget(
             name: "ConnWatchRuntimeTests",
             dependencies: [

@@ -43,33 +43,26 @@ func runGrowth(variant: String, events: Int) {
         for index in range {
             let time = start + Int64(index) * 10
             let client = index % clientIDs.count
-            let event: StatusEvent
+            var event = StatusEvent(
+                action: .connect,
+                clientID: clientIDs[client],
+                clientType: .device,
+                orgID: "org1",
+                typeID: "sensor",
+                deviceID: "s-\(client)",
+                time: time
+            )
             if variant == "flap" {
                 // Each client alternates: connect, disconnect, connect, …
-                let connect = (index / clientIDs.count).isMultiple(of: 2)
-                event = StatusEvent(
-                    action: connect ? .connect : .disconnect,
-                    clientID: clientIDs[client],
-                    clientType: .device,
-                    orgID: "org1",
-                    typeID: "sensor",
-                    deviceID: "s-\(client)",
-                    time: time,
-                    initiator: connect ? nil : .network
-                )
+                if !(index / clientIDs.count).isMultiple(of: 2) {
+                    event.action = .disconnect
+                    event.initiator = .network
+                }
             } else {
                 let address = index % 1_000_000
-                event = StatusEvent(
-                    action: .failedConnect,
-                    clientID: clientIDs[client],
-                    clientType: .device,
-                    orgID: "org1",
-                    typeID: "sensor",
-                    deviceID: "s-\(client)",
-                    time: time,
-                    reasonCode: 5,
-                    clientAddress: "10.\(address >> 16).\((address >> 8) & 255).\(address & 255)"
-                )
+                event.action = .failedConnect
+                event.reasonCode = 5
+                event.clientAddress = "10.\(address >> 16).\((address >> 8) & 255).\(address & 255)"
             }
             engine.handle(event, broker: "bench", now: time, into: &changes)
             engine.advance(to: time, into: &changes)

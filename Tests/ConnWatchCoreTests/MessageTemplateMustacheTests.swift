@@ -43,22 +43,15 @@ private func webhookBody(
 
 /// A configuration whose one receiver, a webhook named `hook`, ends in `keys` (from line 13 of the file).
 private func loadWebhook(_ keys: String) throws(ConfigError) -> ConnWatchConfig {
-    let text = """
-        mqtt:
-          - name: main
-            url: mqtt://127.0.0.1:1883
-            subscriptions:
-              - topic: iot-2/type/+/id/+/mon
-                format: watson-iot
-        defaults:
-          receivers: [hook]
-        receivers:
+    try loadReceivers(
+        """
           - name: hook
             type: webhook
             url: https://example.com/hook
         \(keys)
-        """
-    return try ConfigLoader.load(text: text, file: "rules.yaml")
+        """,
+        defaultReceiver: "hook"
+    )
 }
 
 private let allEscapings: [TextEscaping] = [

@@ -1,3 +1,4 @@
+import ConnWatchTestSupport
 import Foundation
 import Testing
 

@@ -4,19 +4,7 @@ import Testing
 @testable import ConnWatchCore
 
 private func config(_ receivers: String) throws(ConfigError) -> ConnWatchConfig {
-    let text = """
-        mqtt:
-          - name: main
-            url: mqtt://127.0.0.1:1883
-            subscriptions:
-              - topic: iot-2/type/+/id/+/mon
-                format: watson-iot
-        defaults:
-          receivers: [a]
-        receivers:
-        \(receivers)
-        """
-    return try ConfigLoader.load(text: text, file: "rules.yaml")
+    try loadReceivers(receivers)
 }
 
 private func problems(_ receivers: String) -> [String] {

@@ -10,21 +10,9 @@ import Testing
 /// run over the clients in memory: every filter, every sort key in both directions, followed page
 /// by page through the bookmarks.
 @Suite struct ClientPageTests {
-    /// A deterministic generator (SplitMix64).
-    private struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     private static let times: [Int64?] = [nil, 1_000, 2_000, 3_000, 4_000, 5_000]
 
-    private func clients(_ count: Int, _ random: inout Generator) -> [ClientState] {
+    private func clients(_ count: Int, _ random: inout SeededGenerator) -> [ClientState] {
         // Ids in NFC (UTF-8 byte order is then Swift's order): ASCII, accented, CJK, emoji.
         let names = ["s", "Z", "é", "東", "👩‍💻", "a b", "x\"y"]
         return (0..<count).map { index in
@@ -49,7 +37,7 @@ import Testing
         }
     }
 
-    private func query(_ random: inout Generator) -> ClientStateQuery {
+    private func query(_ random: inout SeededGenerator) -> ClientStateQuery {
         var query = ClientStateQuery()
         query.limit = Int.random(in: 1...9, using: &random)
         query.sort = ClientStateQuery.SortKey.allCases.randomElement(using: &random) ?? .id
@@ -72,7 +60,7 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let store = try StateStore(directory: directory.path)
-        var random = Generator(state: 2026)
+        var random = SeededGenerator(state: 2026)
         let all = clients(240, &random)
         var batch = StateBatch()
         batch.add(EngineChanges.with(clients: all))
@@ -98,7 +86,7 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let store = try StateStore(directory: directory.path)
-        var random = Generator(state: 7)
+        var random = SeededGenerator(state: 7)
         var client = clients(1, &random)[0]
         client.status = .disconnected
         client.reasonCode = 142

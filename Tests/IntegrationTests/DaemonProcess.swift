@@ -154,41 +154,43 @@ func apiSection(port: Int?, extra: String = "") -> String {
     return "api:\n  listen: 127.0.0.1\n  port: \(port)\n" + extra
 }
 
-/// A configuration for one broker and one webhook receiver.
+/// A configuration for one broker and one receiver named `hook`: a webhook posting to
+/// `hookURL/alerts`, or what `receiver` says (the receiver's keys after its name, indented by four).
 func daemonConfig(
     brokerPort: Int,
     hookURL: String,
     forDuration: String = "2s",
     grace: String = "0",
-    apiPort: Int? = nil
+    apiPort: Int? = nil,
+    receiver: String? = nil
 ) -> String {
-    """
-    \(apiSection(port: apiPort))mqtt:
-      name: test
-      url: mqtt://127.0.0.1:\(brokerPort)
-      client_id: connwatch-test-\(UUID().uuidString.prefix(8))
-      keepalive: 5s
-      subscriptions:
-        - topic: iot-2/type/+/id/+/mon
-          format: watson-iot
-    defaults:
-      startup_grace: \(grace)
-      receivers: [hook]
-      group_by: ["..."]
-      group_wait: 0s
-      group_interval: 1s
-    receivers:
-      - name: hook
-        type: webhook
-        url: \(hookURL)/alerts
-        timeout: 5s
-    rules:
-      - name: sensor_offline
-        kind: offline
-        for: \(forDuration)
-        match:
-          client_type: device
-    """
+    let receiverKeys = receiver ?? "    type: webhook\n    url: \(hookURL)/alerts\n    timeout: 5s"
+    return
+        """
+        \(apiSection(port: apiPort))mqtt:
+          name: test
+          url: mqtt://127.0.0.1:\(brokerPort)
+          client_id: connwatch-test-\(UUID().uuidString.prefix(8))
+          keepalive: 5s
+          subscriptions:
+            - topic: iot-2/type/+/id/+/mon
+              format: watson-iot
+        defaults:
+          startup_grace: \(grace)
+          receivers: [hook]
+          group_by: ["..."]
+          group_wait: 0s
+          group_interval: 1s
+        receivers:
+          - name: hook
+        \(receiverKeys)
+        rules:
+          - name: sensor_offline
+            kind: offline
+            for: \(forDuration)
+            match:
+              client_type: device
+        """
 }
 
 /// The result of one SQL query (rows by line, columns by `|`), run by Python's sqlite3 so that it

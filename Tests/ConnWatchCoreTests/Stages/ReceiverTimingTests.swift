@@ -125,23 +125,7 @@ import Testing
     }
 
     @Test func resendIntervalIsReadAndCheckedFromTheRuleFile() throws {
-        func load(_ receiver: String) throws(ConfigError) -> ConnWatchConfig {
-            try ConfigLoader.load(
-                text: """
-                    mqtt:
-                      - name: main
-                        url: mqtt://127.0.0.1:1883
-                        subscriptions:
-                          - topic: iot-2/type/+/id/+/mon
-                            format: watson-iot
-                    defaults:
-                      receivers: [a]
-                    receivers:
-                    \(receiver)
-                    """,
-                file: "rules.yaml"
-            )
-        }
+        func load(_ receiver: String) throws(ConfigError) -> ConnWatchConfig { try loadReceivers(receiver) }
         let config = try load("  - {name: a, type: alertmanager, url: 'http://127.0.0.1:9093', resend_interval: 30s}")
         #expect(config.receivers.first?.resendInterval == 30_000)
         #expect(config.receivers.first?.effectiveMaxRetryDuration == 120_000)
