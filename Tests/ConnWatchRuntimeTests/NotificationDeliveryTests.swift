@@ -192,6 +192,27 @@ private struct Harness {
         await harness.close()
     }
 
+    /// Posts to an Alertmanager that is down are retried only until the alerts they carry would
+    /// have ended, counted from when they were made: posts that waited behind the first are dropped, so
+    /// the outbox cannot grow with every resend while Alertmanager is away.
+    @Test func alertmanagerPostsAreRetriedOnlyUntilTheirAlertsWouldHaveEnded() async throws {
+        let harness = try Harness(type: .alertmanager, path: "") { receiver, _ in
+            receiver.resendInterval = 1_000  // valid for 4 s
+            receiver.rateLimit = 100
+        }
+        harness.server.setDefault(ScriptedResponse(status: 503, text: "down"))
+        let sent = ContinuousClock.now
+        for id in ["a1", "a2", "a3"] { try harness.send([alert("c-\(id)")], id: id) }
+        try await harness.settle()
+        let requests = harness.server.requests
+        #expect(Set(requests.compactMap { $0.header("webhook-id") }) == ["a1", "a2", "a3"])
+        // Retried one after the other from each one's first attempt, the last would still be
+        // tried 12 s after they were made; measured from when they were made, all end by 4 s.
+        let last = requests.map { sent.duration(to: $0.arrivedAt) }.max() ?? .zero
+        #expect(last < .seconds(6), "last attempt \(last) after the posts were made")
+        await harness.close()
+    }
+
     @Test func retryAfterIsHonoured() async throws {
         let harness = try Harness(type: .slack)
         harness.server.enqueue(

@@ -143,6 +143,14 @@ public struct ReceiverConfig: Sendable, Equatable {
     public var effectiveMaxRetryDuration: Int64 {
         type == .alertmanager ? min(maxRetryDuration, alertmanagerValidity) : maxRetryDuration
     }
+
+    /// Where a notification's retry window starts: at its first attempt, or for an `alertmanager`
+    /// receiver when it was made — a post is worthless once the alerts it carries would have ended,
+    /// so posts queued behind an Alertmanager that is down are dropped, not retried one after the
+    /// other (which would let the outbox grow with every resend).
+    public func retryWindowStart(createdAt: Int64, firstAttemptAt: Int64) -> Int64 {
+        type == .alertmanager ? min(createdAt, firstAttemptAt) : firstAttemptAt
+    }
 }
 
 /// One extra HTTP header a receiver sends.

@@ -173,6 +173,10 @@ final class NotificationDelivery: Sendable {
         ]
         let redaction = URLRedaction(url: target.endpoint)
         let firstAttempt = entry.firstAttemptAt ?? Self.nowMilliseconds
+        let retryWindowStart = target.receiver.retryWindowStart(
+            createdAt: entry.createdAt,
+            firstAttemptAt: firstAttempt
+        )
         var attempt = entry.attempts
         var lastReason: String?
         while !Task.isCancelled {
@@ -219,7 +223,7 @@ final class NotificationDelivery: Sendable {
                 retryAfter: response.flatMap { retryAfter($0, target: target) },
                 transportError: transportError,
                 attempt: attempt,
-                elapsed: Self.nowMilliseconds - firstAttempt,
+                elapsed: Self.nowMilliseconds - retryWindowStart,
                 random: Double.random(in: 0..<1),
                 now: Self.nowMilliseconds
             )
