@@ -14,7 +14,8 @@ struct ConnWatchCommand: AsyncParsableCommand {
         abstract: "Watches MQTT client connection status and alerts chat tools when clients go offline.",
         version: ConnWatchVersion.current,
         subcommands: [
-            Run.self, Check.self, Status.self, Logs.self, Alerts.self, Silence.self, Render.self, SendTestCommand.self,
+            Run.self, Check.self, Status.self, Logs.self, Alerts.self, Silence.self, Forget.self, Render.self,
+            SendTestCommand.self,
             TestRulesCommand.self,
         ],
         defaultSubcommand: nil

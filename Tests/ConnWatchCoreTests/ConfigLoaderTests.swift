@@ -77,6 +77,21 @@ private func problems(_ text: String, readable: @escaping (String) -> Bool = { _
         #expect(rule.match.conditions[1].globs == [Glob("sensor*"), Glob("gw")])
     }
 
+    @Test func forgetAfterIsReadAndMustOutlastEveryRulesTime() throws {
+        #expect(try ConfigLoader.load(text: valid, file: "rules.yaml").defaults.forgetAfter == 0, "off by default")
+        let thirtyDays = valid.replacingOccurrences(of: "  startup_grace: 2m\n", with: "  forget_after: 30d\n")
+        let config = try ConfigLoader.load(text: thirtyDays, file: "rules.yaml")
+        #expect(config.defaults.forgetAfter == 30 * 86_400_000)
+        #expect(config.engine.forgetAfter == 30 * 86_400_000)
+        let tooShort = valid.replacingOccurrences(of: "  startup_grace: 2m\n", with: "  forget_after: 10m\n")
+        #expect(
+            problems(tooShort) == [
+                "rules.yaml:12:17: forget_after 10m is not longer than the 10m of rule 'device_offline': "
+                    + "its clients would be forgotten before it could fire"
+            ]
+        )
+    }
+
     @Test func keepFiringForIsReadForOfflineRulesOnly() throws {
         let text = valid.replacingOccurrences(of: "    for: 10m", with: "    for: 10m\n    keep_firing_for: 2m")
         #expect(try ConfigLoader.load(text: text, file: "rules.yaml").offlineRules.first?.keepFiringFor == 120_000)

@@ -6,43 +6,13 @@ private let t0: Int64 = 1_790_000_000_000
 private let minute: Int64 = 60_000
 
 private func status(_ action: StatusAction, _ id: Int, type: String, at time: Int64) -> StatusEvent {
-    StatusEvent(
-        action: action,
-        clientID: "d:org1:\(type):\(type)-\(id)",
-        clientType: .device,
-        orgID: "org1",
-        typeID: type,
-        deviceID: "\(type)-\(id)",
-        time: time,
-        reasonCode: action == .disconnect ? 93 : nil,
-        cause: action == .disconnect ? .serverShutdown : nil,
-        initiator: action == .disconnect ? .server : nil
-    )
+    deviceEvent(action, id, type: type, at: time)
 }
 
 private let perClient = OfflineRule(name: "device_offline", forDuration: minute)
 private let fleet = FleetRule(name: "type_outage", groupBy: .typeID, ratio: 0.3, minClients: 10)
 
-private final class Fleet {
-    let engine: Engine
-    var changes: [AlertChange] = []
-
-    init(_ configuration: EngineConfiguration) {
-        engine = Engine(configuration: configuration, startTime: t0)
-    }
-
-    func send(_ e: StatusEvent) {
-        engine.handle(e, broker: "main", now: e.time, into: &changes)
-        engine.advance(to: e.time, into: &changes)
-    }
-
-    func advance(to now: Int64) { engine.advance(to: now, into: &changes) }
-
-    func take() -> [AlertChange] {
-        defer { changes = [] }
-        return changes
-    }
-}
+private typealias Fleet = EngineHarness
 
 @Suite struct FleetRuleTests {
     @Test func stormOfTenThousandDisconnectsIsOneAlert() throws {

@@ -61,7 +61,12 @@ final class APIFixture {
 
     var base: String { "http://127.0.0.1:\(apiPort)" }
 
-    init(forDuration: String = "1s", apiExtra: String = "", files: [String: String] = [:]) throws {
+    init(
+        forDuration: String = "1s",
+        apiExtra: String = "",
+        defaultsExtra: String = "",
+        files: [String: String] = [:]
+    ) throws {
         dir = try TemporaryDirectory()
         broker = try TestBroker()
         hook = try TestHTTPServer()
@@ -69,6 +74,7 @@ final class APIFixture {
         for (name, contents) in files { _ = try dir.write(name, contents) }
         let config = daemonConfig(brokerPort: broker.port, hookURL: hook.url, forDuration: forDuration)
             .replacingOccurrences(of: "api:\n  enabled: false\n", with: apiSection(port: apiPort, extra: apiExtra))
+            .replacingOccurrences(of: "defaults:\n", with: "defaults:\n" + defaultsExtra)
         configPath = try dir.write("rules.yaml", config)
         daemon = try DaemonProcess(config: configPath, directory: dir.path)
     }

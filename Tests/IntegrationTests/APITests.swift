@@ -277,6 +277,11 @@ import Yams
             ("/-/healthy", "GET", "/-/healthy", nil),
             ("/-/ready", "GET", "/-/ready", nil),
             ("/-/reload", "POST", "/-/reload", nil),
+            (
+                "/api/v0002/clientconnectionstates/{clientId}", "DELETE",
+                "/api/v0002/clientconnectionstates/d:org1:sensor:o2", nil
+            ),
+            ("/api/v0002/clientconnectionstates/{clientId}", "DELETE", "/api/v0002/clientconnectionstates/x", nil),
         ]
         var covered = Set<String>()
         for call in calls {

@@ -47,6 +47,7 @@ struct ConfigBuilder {
             reader.report(root, "the configuration has no 'mqtt' section: connwatch needs at least one broker")
         }
         checkReceiverNames(config.defaults.receivers, at: entries.first { $0.key == "defaults" }?.value, config)
+        checkForgetAfter(config, defaults: entries.first { $0.key == "defaults" }?.value)
         if config.defaults.receivers.isEmpty {
             let unrouted =
                 config.offlineRules.filter { $0.receivers.isEmpty }.map(\.name)
@@ -64,15 +65,38 @@ struct ConfigBuilder {
 
     // MARK: defaults
 
+    /// A client forgotten before a rule's `for` (or counting window) has passed would never be
+    /// alerted on by it: `forget_after` must be longer than every rule's time.
+    func checkForgetAfter(_ config: ConnWatchConfig, defaults: Node?) {
+        let forgetAfter = config.defaults.forgetAfter
+        guard forgetAfter > 0, let node = defaults?.mapping?[Node("forget_after")] else { return }
+        let times =
+            config.offlineRules.map { ($0.name, $0.forDuration) } + config.countingRules.map { ($0.name, $0.window) }
+        for (name, time) in times where time >= forgetAfter {
+            reader.report(
+                node,
+                "forget_after \(DurationText.format(milliseconds: forgetAfter)) is not longer than the "
+                    + "\(DurationText.format(milliseconds: time)) of rule '\(name)': its clients would be forgotten "
+                    + "before it could fire"
+            )
+        }
+    }
+
     func defaults(_ node: Node) -> DefaultsConfig {
         var defaults = DefaultsConfig()
-        let keys = ["startup_grace", "receivers", "connection_log_size", "feed_down_after"] + Self.groupingKeys
+        let keys =
+            [
+                "startup_grace", "receivers", "connection_log_size", "feed_down_after", "forget_after",
+            ]
+            + Self.groupingKeys
         guard let entries = reader.mapping(node, "defaults", allowed: keys) else { return defaults }
         for entry in entries {
             switch entry.key {
             case "startup_grace": defaults.startupGrace = reader.duration(entry.value, "startup_grace") ?? 0
             case "feed_down_after":
                 defaults.feedDownAfter = reader.duration(entry.value, "feed_down_after") ?? defaults.feedDownAfter
+            case "forget_after":
+                defaults.forgetAfter = reader.duration(entry.value, "forget_after") ?? defaults.forgetAfter
             case "receivers": defaults.receivers = reader.stringList(entry.value, "receivers") ?? []
             case "connection_log_size":
                 defaults.connectionLogSize =

@@ -5,6 +5,8 @@ public struct DefaultsConfig: Sendable, Equatable {
     public var connectionLogSize: Int
     /// A broker unreachable this long raises the built-in `feed_down` alert (0: never).
     public var feedDownAfter: Int64
+    /// Clients not connected and silent this long are forgotten (0: never, the default).
+    public var forgetAfter: Int64
     /// `group_by`, `group_wait`, `group_interval`, `repeat_interval` of the notifier.
     public var grouping: GroupingOptions
 
@@ -13,8 +15,10 @@ public struct DefaultsConfig: Sendable, Equatable {
         receivers: [String] = [],
         connectionLogSize: Int = 20,
         feedDownAfter: Int64 = 120_000,
+        forgetAfter: Int64 = 0,
         grouping: GroupingOptions = GroupingOptions()
     ) {
+        self.forgetAfter = forgetAfter
         self.startupGrace = startupGrace
         self.receivers = receivers
         self.connectionLogSize = connectionLogSize
@@ -77,7 +81,8 @@ public struct ConnWatchConfig: Sendable, Equatable {
             fleetRules: fleetRules,
             startupGrace: defaults.startupGrace,
             logCapacity: defaults.connectionLogSize,
-            feedDownAfter: defaults.feedDownAfter
+            feedDownAfter: defaults.feedDownAfter,
+            forgetAfter: defaults.forgetAfter
         )
     }
 

@@ -13,6 +13,8 @@ struct DeadlineKey: Sendable, Equatable {
         case feed
         /// A counting rule's sweep of its idle windows: `first` = rule.
         case sweep
+        /// The sweep that forgets silent clients (`forget_after`).
+        case forget
     }
 
     var kind: Kind

@@ -223,6 +223,8 @@ extension Engine {
             return Deadlines.isOwn(entry, of: fleetGroups[first][second].timer)
         case .feed:
             return first < feeds.count && Deadlines.isOwn(entry, of: feeds[first].timer)
+        case .forget:
+            return Deadlines.isOwn(entry, of: forgetSweep)
         }
     }
 

@@ -14,9 +14,10 @@ extension Engine {
         clientFleet.reserveCapacity(clientStates.count * configuration.fleetRules.count)
         for position in clientStates.indices {
             var memberships: [Int32] = []
+            let known = !isForgotten(position)
             for (ruleIndex, rule) in configuration.fleetRules.enumerated() {
                 memberships.append(
-                    rule.match.matches(clientStates[position])
+                    known && rule.match.matches(clientStates[position])
                         ? joinFleet(rule: ruleIndex, position: position, client: clientStates[position]) : -1
                 )
             }
@@ -72,7 +73,7 @@ extension Engine {
     ) {
         let rule = configuration.fleetRules[ruleIndex]
         var group = fleetGroups[ruleIndex][position]
-        let holds = rule.holds(offline: group.offline, total: group.members.count)
+        let holds = rule.holds(offline: group.offline, total: group.total)
         switch group.phase {
         case .idle where holds:
             group.phase = .pending
@@ -108,7 +109,7 @@ extension Engine {
         var group = fleetGroups[ruleIndex][position]
         guard group.phase == .pending else { return }
         let rule = configuration.fleetRules[ruleIndex]
-        guard rule.holds(offline: group.offline, total: group.members.count) else {
+        guard rule.holds(offline: group.offline, total: group.total) else {
             group.phase = .idle
             fleetGroups[ruleIndex][position] = group
             return
@@ -138,7 +139,7 @@ extension Engine {
     /// `offline_percent`): made when it fires, again for every notification, and when it resolves.
     func fleetAnnotations(rule ruleIndex: Int, group: FleetGroup, labels: LabelSet, at time: Int64) -> LabelSet {
         let rule = configuration.fleetRules[ruleIndex]
-        let total = group.members.count
+        let total = group.total
         let percent = total > 0 ? group.offline * 100 / total : 0
         let anyMember = Int(group.members.first ?? 0)
         guard anyMember < clientStates.count else { return group.alert?.annotations ?? LabelSet() }

@@ -29,6 +29,7 @@ extension Engine {
     /// Whether anything changed since the last `takeUnsaved(now:)`.
     public var hasUnsavedChanges: Bool {
         !unsavedClients.isEmpty || !unsavedCounters.isEmpty || !freedCounters.isEmpty || countersReplaced
+            || !unsavedForgotten.isEmpty
     }
 
     /// What changed since the last call, for the store: the clients an event touched and the
@@ -38,9 +39,12 @@ extension Engine {
         result.clients.reserveCapacity(unsavedClients.count)
         for position in unsavedClients {
             unsavedClient[Int(position)] = false
+            guard !isForgotten(Int(position)) else { continue }
             result.clients.append(clientStates[Int(position)])
         }
         unsavedClients.removeAll(keepingCapacity: true)
+        result.forgotten = unsavedForgotten
+        unsavedForgotten.removeAll()
         if countersReplaced {
             result.replaceCounters = true
             for ruleIndex in counterSlots.indices {
@@ -286,7 +290,7 @@ extension Engine {
                 labels["severity"] = rule.severity
                 if let label = rule.groupBy { labels[label.rawValue] = group.key }
                 let saved = stored.removeValue(forKey: labels.fingerprint)
-                if rule.holds(offline: group.offline, total: group.members.count), let saved {
+                if rule.holds(offline: group.offline, total: group.total), let saved {
                     group.phase = .firing
                     group.alert = saved
                     group.since = saved.activeSince

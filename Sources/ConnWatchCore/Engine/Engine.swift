@@ -11,6 +11,8 @@ public struct EngineConfiguration: Sendable, Equatable {
     public var logCapacity: Int
     /// A broker unreachable this long raises the built-in `feed_down` alert (0: never).
     public var feedDownAfter: Int64
+    /// Clients not connected and without any event for this long are forgotten (0: never).
+    public var forgetAfter: Int64
 
     public init(
         offlineRules: [OfflineRule] = [],
@@ -18,9 +20,11 @@ public struct EngineConfiguration: Sendable, Equatable {
         fleetRules: [FleetRule] = [],
         startupGrace: Int64 = 0,
         logCapacity: Int = 20,
-        feedDownAfter: Int64 = 0
+        feedDownAfter: Int64 = 0,
+        forgetAfter: Int64 = 0
     ) {
         self.feedDownAfter = feedDownAfter
+        self.forgetAfter = forgetAfter
         self.offlineRules = offlineRules
         self.countingRules = countingRules
         self.fleetRules = fleetRules
@@ -36,6 +40,8 @@ public struct EngineCounters: Sendable, Equatable {
     public var outOfOrder = 0
     /// Disconnects that only report a session takeover (the client is still connected).
     public var takeovers = 0
+    /// Clients forgotten (on request or after `forget_after`).
+    public var forgotten = 0
 }
 
 /// The single owner of the client table, the connection logs, rule evaluation and the alert
@@ -49,6 +55,10 @@ public final class Engine {
     struct FleetGroup {
         var key: String
         var members: [Int32] = []
+        /// Members forgotten since the client table was last compacted (still in `members`).
+        var forgotten = 0
+        /// The members that count: those not forgotten.
+        var total: Int { members.count - forgotten }
         var offline = 0
         var phase: Phase = .idle
         var since: Int64 = 0
@@ -157,6 +167,12 @@ public final class Engine {
     var labels = SharedLabelsCache()
     var feeds: [Feed] = []
     var index: [String: Int32] = [:]
+    /// Forgotten clients still in the table (not in `index`, their slots idle) until it is compacted.
+    var tombstones = Set<Int32>()
+    /// Clients forgotten since the store last saw them.
+    var unsavedForgotten: [ForgottenClient] = []
+    /// The sweep that forgets silent clients (`forget_after`).
+    var forgetSweep = DeadlineState()
     /// Every slot's deadline, at most one queued entry of its own per slot.
     var deadlines = Deadlines()
     /// Clients changed since the store last saw them (flag per client, and their positions).
@@ -184,11 +200,12 @@ public final class Engine {
         clientCounter = Array(repeating: [], count: configuration.countingRules.count)
         fleetGroups = Array(repeating: [], count: configuration.fleetRules.count)
         fleetIndex = Array(repeating: [:], count: configuration.fleetRules.count)
+        armForgetSweep(now: startTime)
     }
 
     // MARK: Queries
 
-    public var clientCount: Int { clientStates.count }
+    public var clientCount: Int { clientStates.count - tombstones.count }
 
     public func client(_ clientID: String) -> ClientState? {
         guard let position = index[clientID] else { return nil }
@@ -196,7 +213,20 @@ public final class Engine {
     }
 
     /// Every client, in the order first seen.
-    public var clients: [ClientState] { clientStates }
+    public var clients: [ClientState] {
+        tombstones.isEmpty ? clientStates : clientStates.indices.compactMap(knownClient)
+    }
+
+    /// The client at `position` unless it was forgotten.
+    func knownClient(at position: Int) -> ClientState? {
+        isForgotten(position) ? nil : clientStates[position]
+    }
+
+    /// Whether the client at `position` was forgotten (a tombstone until the table is compacted).
+    @inline(__always)
+    func isForgotten(_ position: Int) -> Bool {
+        !tombstones.isEmpty && tombstones.contains(Int32(position))
+    }
 
     /// Every alert that is firing now.
     public var firingAlerts: [Alert] {
@@ -226,7 +256,7 @@ public final class Engine {
     public var clientCountsByStatus: [ConnectionStatus: Int] {
         var connected = 0
         var unknown = 0
-        for position in clientStates.indices {
+        for position in clientStates.indices where !isForgotten(position) {
             switch clientStates[position].status {
             case .connected: connected += 1
             case .unknown: unknown += 1
@@ -390,13 +420,17 @@ public final class Engine {
         let oldRules = configuration.offlineRules
         let oldCounting = configuration.countingRules
         let oldFleet = configuration.fleetRules
+        let oldForgetAfter = configuration.forgetAfter
         configuration = newConfiguration
         // Slots are renumbered: their queued deadlines are dropped, and the kept ones armed anew.
         for slot in slots.all { deadlines.forget(dropped: slot.timer) }
         for feed in feeds.indices { feeds[feed].paused = [] }
         var rebuilt = SlotTable()
         for position in clientStates.indices {
-            let client = clientStates[position]
+            guard let client = knownClient(at: position) else {
+                rebuilt.append([])  // forgotten: its slots were ended then
+                continue
+            }
             let oldSlots = Array(slots.row(position))
             var kept = Set<Int>()
             var newSlots: [Slot] = []
@@ -438,6 +472,10 @@ public final class Engine {
             rebuilt.append(newSlots)
         }
         slots = rebuilt
+        if newConfiguration.forgetAfter != oldForgetAfter {
+            deadlines.forget(&forgetSweep)
+            armForgetSweep(now: now)
+        }
         reconfigureCounters(oldRules: oldCounting, now: now, into: &changes)
         if oldFleet != newConfiguration.fleetRules { rebuildFleet(now: now, into: &changes) }
         compactDeadlinesIfNeeded()
@@ -470,6 +508,9 @@ public final class Engine {
                 continue
             case .sweep:
                 sweepCounters(rule: Int(key.first), entry)
+                continue
+            case .forget:
+                forgetSilentClients(entry, into: &changes)
                 continue
             case .offline:
                 break

@@ -12,8 +12,23 @@ public struct EngineChanges: Sendable {
     public var counters: [CounterRecord] = []
     /// A reload renumbered the counting rules: `counters` holds all of them, replacing what is saved.
     public var replaceCounters = false
+    /// Clients forgotten (silent for `forget_after`, or on request): their rows are to be deleted.
+    /// A client heard of again after it was forgotten is also in `clients`, and that state wins.
+    public var forgotten: [ForgottenClient] = []
 
     public init() {}
+}
+
+/// A client the engine forgot, and why.
+public struct ForgottenClient: Sendable, Equatable {
+    public var clientID: String
+    /// Why, for the journal and the resolve of its alerts (e.g. "no event for 30d").
+    public var reason: String
+
+    public init(clientID: String, reason: String) {
+        self.clientID = clientID
+        self.reason = reason
+    }
 }
 
 /// One counting rule's window for one group, as saved.

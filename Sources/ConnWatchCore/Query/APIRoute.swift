@@ -6,6 +6,8 @@ public enum APIRoute: Sendable, Equatable {
     case clientStates
     /// `GET /api/v0002/clientconnectionstates/{clientId}`
     case clientState(String)
+    /// `DELETE /api/v0002/clientconnectionstates/{clientId}`: forget a decommissioned client.
+    case forgetClient(String)
     /// `GET /api/v0002/logs/connection`
     case connectionLog
     /// `GET /api/v1/alerts`
@@ -31,6 +33,7 @@ public enum APIRoute: Sendable, Equatable {
     /// Whether the route reads a JSON body: then a state-changing request needs
     /// `Content-Type: application/json`. The others (`POST /-/reload`, `DELETE /api/v1/silences/{id}`)
     /// take no body and may omit the content type when they send none (see ``APIRequestGuard``).
+    /// (`DELETE /api/v0002/clientconnectionstates/{clientId}` takes none either.)
     public var takesBody: Bool { self == .createSilence }
 
     /// The route for `method` and the (percent-encoded) `path`: 404 for an unknown path, 405 with an
@@ -48,7 +51,7 @@ public enum APIRoute: Sendable, Equatable {
             guard let id = QueryParameters.decode(Substring(segments[3])), !id.isEmpty else {
                 throw .badParameter("clientId", "the client id is not valid percent-encoding")
             }
-            options = ["GET": .clientState(id)]
+            options = ["GET": .clientState(id), "DELETE": .forgetClient(id)]
         case 4 where segments == ["api", "v0002", "logs", "connection"]: options = ["GET": .connectionLog]
         case 3 where segments == ["api", "v1", "alerts"]: options = ["GET": .alerts]
         case 3 where segments == ["api", "v1", "silences"]: options = ["GET": .silences, "POST": .createSilence]

@@ -65,6 +65,19 @@ public enum ClientStateJSON {
         return .json(writer)
     }
 
+    /// The answer to forgetting a client: its id and how many of its alerts resolved.
+    public static func forgotten(_ id: String, resolvedAlerts: Int) -> APIResponse {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.field("clientId", id)
+        writer.key("forgotten")
+        writer.bool(true)
+        writer.key("resolvedAlerts")
+        writer.int(Int64(resolvedAlerts))
+        writer.endObject()
+        return .json(writer)
+    }
+
     static func time(_ name: String, _ value: Int64?, _ writer: inout JSONWriter) {
         if let value { writer.field(name, Timestamp.formatISO8601(milliseconds: value)) }
     }

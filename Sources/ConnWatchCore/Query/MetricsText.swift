@@ -99,6 +99,12 @@ public enum MetricsText {
         out.sample("connwatch_events_out_of_order_total", [], Double(snapshot.engine.outOfOrder))
         out.family("connwatch_events_takeover_total", "counter", "Disconnects that only report a session takeover.")
         out.sample("connwatch_events_takeover_total", [], Double(snapshot.engine.takeovers))
+        out.family(
+            "connwatch_clients_forgotten_total",
+            "counter",
+            "Clients forgotten: on request, or not connected and silent for forget_after."
+        )
+        out.sample("connwatch_clients_forgotten_total", [], Double(snapshot.engine.forgotten))
         out.family("connwatch_alerts", "gauge", "Open alerts by state.")
         for state in [AlertState.pending, .firing] {
             guard let count = snapshot.alerts[state] else { continue }

@@ -114,6 +114,8 @@ final class DaemonLoop {
     var persistAt: Int64?
     /// A write runs; its end sends `.persist`.
     var awaitingWriter = false
+    /// Answers to send once the next write has ended (requests whose change the store must show).
+    var repliesAfterWrite: [@Sendable () -> Void] = []
     /// The silences created through the API as last handed to the store.
     var savedAPISilences: [Silence] = []
     /// The deliverer to wake after a write (it changes on reload, a write may end after that).
@@ -296,7 +298,16 @@ final class DaemonLoop {
             notifier.watchdog()
             notifier.status(statusLine())
         case .api(let request, let reply):
-            reply(await answer(request, now: now))
+            let response = await answer(request, now: now)
+            if response.status == 200,
+                case .forgetClient = try? APIRoute.resolve(method: request.method, path: request.path)
+            {
+                // Answered once the deletion is written, so the pages (read from the store) agree.
+                repliesAfterWrite.append { reply(response) }
+                persistAt = now
+            } else {
+                reply(response)
+            }
         case .signal(let number):
             if number == SIGHUP {
                 api.recordReload(await reload(now: now), at: now)
@@ -350,18 +361,43 @@ final class DaemonLoop {
         let wake = deliveryWake
         let input = self.input
         awaitingWriter = true
+        let replies = repliesAfterWrite
+        repliesAfterWrite = []
         writer.submit(
             batch,
             committed: { written in wake.wake(written.outbox.map(\.receiver)) },
-            idle: { input.yield(.persist) }
+            idle: {
+                for reply in replies { reply() }
+                input.yield(.persist)
+            }
         )
         batch = StateBatch()
     }
 
     func takeUnsaved(now: Int64) {
-        if engine.hasUnsavedChanges { batch.add(engine.takeUnsaved(now: now)) }
+        if engine.hasUnsavedChanges {
+            let changes = engine.takeUnsaved(now: now)
+            logForgotten(changes.forgotten)
+            batch.add(changes)
+        }
         batch.notificationLog.merge(pipeline.takeUnsavedLog()) { _, new in new }
         batch.now = now
+    }
+
+    /// One journal line per forgotten client (at most 20 per write, then one line with the rest's count).
+    func logForgotten(_ forgotten: [ForgottenClient]) {
+        for client in forgotten.prefix(20) {
+            logger.notice(
+                "client forgotten",
+                metadata: ["client_id": "\(client.clientID)", "reason": "\(client.reason)"]
+            )
+        }
+        if forgotten.count > 20 {
+            logger.notice(
+                "\(forgotten.count - 20) more clients forgotten",
+                metadata: ["reason": "\(forgotten[20].reason)"]
+            )
+        }
     }
 
     func shutdown() async {

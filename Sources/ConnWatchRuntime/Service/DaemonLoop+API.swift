@@ -105,6 +105,13 @@ extension DaemonLoop {
             case .clientState(let id):
                 try parameters.requireKnown([])
                 return ClientStateJSON.single(engine.client(id), id: id)
+            case .forgetClient(let id):
+                try parameters.requireKnown([])
+                let before = changes.count
+                guard !engine.forget([id], reason: "forgotten through the API", at: now, into: &changes).isEmpty else {
+                    throw APIError.notFound("no client with id '\(id)' is known")
+                }
+                return ClientStateJSON.forgotten(id, resolvedAlerts: changes.count - before)
             case .connectionLog:
                 let query = try ConnectionLogQuery(parameters)
                 guard let client = query.find(in: engine.clients, byID: engine.client) else {

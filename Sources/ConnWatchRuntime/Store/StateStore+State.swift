@@ -7,6 +7,9 @@ import GRDB
 /// in one transaction, so a crash keeps either all of it or none.
 public struct StateBatch: Sendable {
     public var clients: [String: ClientState] = [:]
+    /// Clients forgotten: their rows are deleted before `clients` are written (a client heard of
+    /// again after it was forgotten is in both, and its new row is written).
+    public var forgotten: Set<String> = []
     public var counters: [CounterRecord] = []
     public var replaceCounters = false
     /// Alerts notified as firing (upserted) or resolved (deleted), by fingerprint, last one wins.
@@ -21,12 +24,17 @@ public struct StateBatch: Sendable {
     public init() {}
 
     public var isEmpty: Bool {
-        clients.isEmpty && counters.isEmpty && !replaceCounters && alerts.isEmpty && notificationLog.isEmpty
+        clients.isEmpty && forgotten.isEmpty && counters.isEmpty && !replaceCounters && alerts.isEmpty
+            && notificationLog.isEmpty
             && outbox.isEmpty && silences == nil
     }
 
     /// Adds the engine's changes.
     public mutating func add(_ changes: EngineChanges) {
+        for client in changes.forgotten {
+            clients[client.clientID] = nil
+            forgotten.insert(client.clientID)
+        }
         for client in changes.clients { clients[client.clientID] = client }
         if changes.replaceCounters {
             counters = changes.counters
@@ -45,6 +53,8 @@ public struct StateBatch: Sendable {
 
     /// Merges a batch that failed to commit under this newer one (newer values win).
     public mutating func merge(under newer: StateBatch) {
+        for clientID in newer.forgotten { clients[clientID] = nil }
+        forgotten.formUnion(newer.forgotten)
         clients.merge(newer.clients) { _, new in new }
         counters = newer.replaceCounters ? newer.counters : counters + newer.counters
         replaceCounters = replaceCounters || newer.replaceCounters
@@ -123,6 +133,9 @@ extension StateStore {
     public func write(_ batch: StateBatch) throws {
         let encoder = JSONEncoder()
         try pool.write { db in
+            for clientID in batch.forgotten {
+                try db.execute(sql: "DELETE FROM clients WHERE id = ?", arguments: [clientID])
+            }
             if !batch.clients.isEmpty {
                 var writer = try ClientRowWriter(db)
                 for client in batch.clients.values { try writer.write(client) }
