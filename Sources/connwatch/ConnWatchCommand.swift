@@ -68,6 +68,10 @@ extension ConnWatchCommand {
             )
             do {
                 try await daemon.run()
+            } catch let error as DeliveryTarget.ResolveError {
+                // A secret the configuration names cannot be read: a configuration problem.
+                logger.critical("configuration error: \(error)", metadata: ["config_file": "\(options.config)"])
+                throw ExitCode(exitConfigError)
             } catch {
                 logger.critical("cannot start: \(error)")
                 throw ExitCode(1)
@@ -82,9 +86,25 @@ extension ConnWatchCommand {
 
         @OptionGroup var options: ConfigOption
 
+        @Flag(
+            help: """
+                Check systemd credentials (url_credential, …) against the connwatch.service unit \
+                (LoadCredential= and drop-ins) instead of $CREDENTIALS_DIRECTORY.
+                """
+        )
+        var forService = false
+
+        @Option(help: "The unit file to check credentials against (default: the installed connwatch.service).")
+        var unit: String?
+
         func run() throws {
             do {
-                let config = try ConfigFile.load(options.config)
+                let credentials = CredentialCheck.forEnvironment(
+                    ProcessInfo.processInfo.environment,
+                    forService: forService,
+                    unitPath: unit
+                )
+                let config = try ConfigFile.load(options.config, credentials: credentials)
                 print(
                     "\(options.config): OK — \(config.brokers.count) broker(s), \(config.receivers.count) receiver(s), "
                         + "\(config.ruleCount) rule(s)"

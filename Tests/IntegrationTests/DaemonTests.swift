@@ -185,8 +185,47 @@ import Testing
         #expect(run.stderr.contains("for 'ten minutes' is not a duration"))
     }
 
+    /// A credential the service is not given stops `run` with 78 (systemd then does not restart
+    /// it) and one line naming the credential where the file uses it.
+    @Test func aMissingCredentialExitsWith78AndSaysWhich() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let config = try dir.write(
+            "rules.yaml",
+            daemonConfig(brokerPort: 1, hookURL: "http://127.0.0.1:9")
+                .replacingOccurrences(
+                    of: "    url: http://127.0.0.1:9/alerts\n",
+                    with: "    url_credential: hook-url\n"
+                )
+        )
+        let run = try runConnWatch(["run", "--config", config, "--state-directory", dir.path + "/state"])
+        #expect(run.status == 78)
+        #expect(run.stderr.contains("url_credential 'hook-url' cannot be given to connwatch"), "\(run.stderr)")
+        #expect(!run.stderr.contains("NSCocoaErrorDomain"))
+        let check = try runConnWatch(["check", "--config", config])
+        #expect(check.status == 78)
+        #expect(check.stderr.contains("\(config):20:21: url_credential 'hook-url'"), "\(check.stderr)")
+    }
+
+    /// The example is valid once the unit gives it the credentials it names; until then `check`
+    /// names each missing one where the file uses it.
     @Test func shippedExampleConfigurationIsValid() throws {
-        let result = try runConnWatch(["check", "--config", "\(ConnWatchBinary.packageRoot)/rules.yaml.example"])
+        let example = "\(ConnWatchBinary.packageRoot)/rules.yaml.example"
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let names = [
+            "slack-iot-url", "teams-ops-url", "discord-iot-url", "gchat-iot-url", "mattermost-iot-url",
+            "rocketchat-iot-url", "ntfy-token", "pagerduty-routing-key",
+        ]
+        let bare = try dir.write("bare.service", "[Service]\nExecStart=/usr/bin/connwatch run\n")
+        let missing = try runConnWatch(["check", "--config", example, "--unit", bare])
+        #expect(missing.status == 78)
+        for name in names {
+            #expect(missing.stderr.contains("'\(name)' is not given to connwatch by \(bare)"), "\(missing.stderr)")
+        }
+        let lines = ["[Service]"] + names.map { "LoadCredential=\($0):/dev/null" }
+        let unit = try dir.write("connwatch.service", lines.joined(separator: "\n") + "\n")
+        let result = try runConnWatch(["check", "--config", example, "--unit", unit])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("OK"))
     }

@@ -46,12 +46,12 @@ extension ConfigBuilder {
                     }
                     receiver.url = text
                 case "url_file": receiver.urlFile = readablePath(value, "url_file")
-                case "url_credential": receiver.urlCredential = reader.nonEmptyString(value, "url_credential")
+                case "url_credential": receiver.urlCredential = credential(value, "url_credential")
                 case "routing_key_file": receiver.routingKeyFile = readablePath(value, "routing_key_file")
                 case "routing_key_credential":
-                    receiver.routingKeyCredential = reader.nonEmptyString(value, "routing_key_credential")
+                    receiver.routingKeyCredential = credential(value, "routing_key_credential")
                 case "signing_secret_credential":
-                    receiver.signingSecretCredential = reader.nonEmptyString(value, "signing_secret_credential")
+                    receiver.signingSecretCredential = credential(value, "signing_secret_credential")
                 case "max_alerts":
                     receiver.maxAlerts = reader.int(value, "max_alerts", range: 1...1000)
                     maxAlertsNode = value
@@ -59,7 +59,7 @@ extension ConfigBuilder {
                     receiver.tokenFile = readablePath(value, "token_file")
                     tokenNode = entry.keyNode
                 case "token_credential":
-                    receiver.tokenCredential = reader.nonEmptyString(value, "token_credential")
+                    receiver.tokenCredential = credential(value, "token_credential")
                     tokenNode = entry.keyNode
                 case "title", "text", "body": templateNodes.append((entry.key, value))
                 case "partials": partialsNode = value
@@ -220,14 +220,17 @@ extension ConfigBuilder {
         node.mapping?.keys.compactMap { $0.scalar?.string } ?? []
     }
 
+    /// Reports each name of `names` no receiver has, at its own entry of the list `node` (or at
+    /// `node` itself when it is a single name).
     func checkReceiverNames(_ names: [String], at node: Node?, _ config: ConnWatchConfig) {
         let known = config.receivers.map(\.name)
         for name in names where !known.contains(name) {
+            let entry = node?.sequence?.first { $0.scalar?.string == name } ?? node
             var message = "receiver '\(name)' is not defined under receivers"
             if let suggestion = Suggestion.closest(to: name, among: known) {
                 message += "; did you mean '\(suggestion)'?"
             }
-            reader.report(node, message)
+            reader.report(entry, message)
         }
     }
 }

@@ -38,11 +38,13 @@ extension ConfigBuilder {
     func rules(_ node: Node, receivers: [ReceiverConfig]) -> [ParsedRule] {
         guard let items = reader.sequence(node, "rules") else { return [] }
         var result: [ParsedRule] = []
+        // Names are compared as written, so a rule with another problem still counts.
+        var seen = Set<String>()
         for item in items {
-            guard let rule = rule(item, receivers: receivers) else { continue }
-            if result.contains(where: { $0.name == rule.name }) {
-                reader.report(item, "two rules are named '\(rule.name)'")
+            if let name = item.mapping?[Node("name")]?.scalar?.string, !name.isEmpty, !seen.insert(name).inserted {
+                reader.report(item, "two rules are named '\(name)'")
             }
+            guard let rule = rule(item, receivers: receivers) else { continue }
             result.append(rule)
         }
         return result

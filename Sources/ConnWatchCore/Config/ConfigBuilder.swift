@@ -4,12 +4,21 @@ import Yams
 struct ConfigBuilder {
     let reader: NodeReader
     let isReadable: (String) -> Bool
+    /// Why the systemd credential of that name would not be there for `connwatch run`, or `nil`.
+    var credentialProblem: (String) -> String? = { _ in nil }
 
     /// A path to a file connwatch must be able to read.
     func readablePath(_ node: Node, _ what: String) -> String? {
         guard let path = reader.nonEmptyString(node, what) else { return nil }
         if !isReadable(path) { reader.report(node, "\(what) '\(path)' cannot be read") }
         return path
+    }
+
+    /// The name of a systemd credential connwatch must be given.
+    func credential(_ node: Node, _ what: String) -> String? {
+        guard let name = reader.nonEmptyString(node, what) else { return nil }
+        if let problem = credentialProblem(name) { reader.report(node, "\(what) '\(name)' \(problem)") }
+        return name
     }
 
     static let topLevelKeys = ["mqtt", "defaults", "receivers", "rules", "inhibit", "silences", "maintenance", "api"]
@@ -46,8 +55,9 @@ struct ConfigBuilder {
         if !entries.contains(where: { $0.key == "mqtt" }) {
             reader.report(root, "the configuration has no 'mqtt' section: connwatch needs at least one broker")
         }
-        checkReceiverNames(config.defaults.receivers, at: entries.first { $0.key == "defaults" }?.value, config)
-        checkForgetAfter(config, defaults: entries.first { $0.key == "defaults" }?.value)
+        let defaultsNode = entries.first { $0.key == "defaults" }?.value
+        checkReceiverNames(config.defaults.receivers, at: defaultsNode?.mapping?[Node("receivers")], config)
+        checkForgetAfter(config, defaults: defaultsNode)
         if config.defaults.receivers.isEmpty {
             let unrouted =
                 config.offlineRules.filter { $0.receivers.isEmpty }.map(\.name)

@@ -4,24 +4,37 @@ import Yams
 public enum ConfigLoader {
     /// Parses `text` (the contents of `file`) and returns the validated configuration, or every
     /// problem found. `isReadable` tells whether a file the configuration names (a secret, a
-    /// certificate) can be read; the default assumes it can.
+    /// certificate) can be read; the default assumes it can. `credentialProblem` tells why a
+    /// systemd credential of that name would be missing (`nil`: it is there, or is not checked).
     public static func load(
         text: String,
         file: String,
-        isReadable: @escaping (String) -> Bool = { _ in true }
+        isReadable: @escaping (String) -> Bool = { _ in true },
+        credentialProblem: @escaping (String) -> String? = { _ in nil }
     ) throws(ConfigError) -> ConnWatchConfig {
         let reader = NodeReader(file: file)
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch {
-            throw ConfigError(problems: [reader.yamlProblem(error)])
+            // Tabs in indentation: each is reported, and the file is read with them replaced.
+            let tabs = IndentationTabs(text)
+            guard !tabs.positions.isEmpty else { throw ConfigError(problems: [reader.yamlProblem(error)]) }
+            for problem in tabs.problems(file: file) { reader.add(problem) }
+            do {
+                root = try Yams.compose(yaml: tabs.repaired)
+            } catch {
+                let problem = reader.yamlProblem(error)
+                if !tabs.positions.contains(where: { $0.line == problem.line }) { reader.add(problem) }
+                throw ConfigError(problems: reader.inFileOrder)
+            }
         }
         guard let root else {
             throw ConfigError(problems: [ConfigProblem(file: file, line: 1, column: 1, message: "the file is empty")])
         }
-        let config = ConfigBuilder(reader: reader, isReadable: isReadable).build(root)
-        if !reader.problems.isEmpty { throw ConfigError(problems: reader.problems) }
+        let builder = ConfigBuilder(reader: reader, isReadable: isReadable, credentialProblem: credentialProblem)
+        let config = builder.build(root)
+        if !reader.problems.isEmpty { throw ConfigError(problems: reader.inFileOrder) }
         return config
     }
 }
@@ -33,6 +46,19 @@ final class NodeReader {
 
     init(file: String) {
         self.file = file
+    }
+
+    /// The problems by position in the file (those of the whole file first), each once.
+    var inFileOrder: [ConfigProblem] {
+        var seen = Set<String>()
+        let unique = problems.filter { seen.insert($0.description).inserted }
+        return unique.enumerated().sorted { a, b in
+            (a.element.line, a.element.column, a.offset) < (b.element.line, b.element.column, b.offset)
+        }.map(\.element)
+    }
+
+    func add(_ problem: ConfigProblem) {
+        problems.append(problem)
     }
 
     func report(_ node: Node?, _ message: String) {

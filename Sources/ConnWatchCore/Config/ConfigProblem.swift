@@ -14,7 +14,8 @@ public struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `file:line:column: message`, the form editors and compilers use.
-    public var description: String { "\(file):\(line):\(column): \(message)" }
+    /// A problem of the whole file (line 0) is `file: message`.
+    public var description: String { line > 0 ? "\(file):\(line):\(column): \(message)" : "\(file): \(message)" }
 }
 
 /// A configuration that cannot be used, with every problem found.

@@ -47,7 +47,7 @@ public struct DeliveryTarget: Sendable {
                 do {
                     return try ConfigFile.readSecret(ConfigFile.resolve(path, relativeTo: base))
                 } catch {
-                    throw ResolveError(receiver: receiver.name, what: what, reason: "\(error)")
+                    throw ResolveError(receiver: receiver.name, what: what, reason: ConfigFile.reason(error))
                 }
             }
             func credential(_ name: String, _ what: String) throws(ResolveError) -> String {

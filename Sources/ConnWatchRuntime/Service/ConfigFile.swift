@@ -6,23 +6,44 @@ public enum ConfigFile {
     /// The default location.
     public static let defaultPath = "/etc/connwatch/rules.yaml"
 
-    /// Loads and validates `path`; every problem comes back as `file:line:column: message`.
-    public static func load(_ path: String) throws(ConfigError) -> ConnWatchConfig {
+    /// Loads and validates `path`; every problem comes back as `file:line:column: message`. The
+    /// systemd credentials it names are looked for as `credentials` says (by default, as
+    /// `connwatch run` would find them here).
+    public static func load(
+        _ path: String,
+        credentials: CredentialCheck = .forEnvironment(ProcessInfo.processInfo.environment)
+    ) throws(ConfigError) -> ConnWatchConfig {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            let reason = (error as NSError).localizedDescription
             throw ConfigError(problems: [
-                ConfigProblem(file: path, line: 0, column: 0, message: "cannot read: \(reason)")
+                ConfigProblem(file: path, line: 0, column: 0, message: "cannot read the file: \(reason(error))")
             ])
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(problems: [ConfigProblem(file: path, line: 0, column: 0, message: "is not UTF-8 text")])
         }
         let base = (path as NSString).deletingLastPathComponent
-        return try ConfigLoader.load(text: text, file: path) { name in
-            FileManager.default.isReadableFile(atPath: resolve(name, relativeTo: base))
+        return try ConfigLoader.load(
+            text: text,
+            file: path,
+            isReadable: { name in FileManager.default.isReadableFile(atPath: resolve(name, relativeTo: base)) },
+            credentialProblem: credentials.problem
+        )
+    }
+
+    /// A file error as the system says it ("No such file or directory"), not Foundation's wrapping.
+    public static func reason(_ error: any Error) -> String {
+        let error = error as NSError
+        if let posix = error.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(posix.code)))
+        }
+        if error.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(error.code))) }
+        switch error.code {
+        case NSFileReadNoSuchFileError, NSFileNoSuchFileError: return String(cString: strerror(ENOENT))
+        case NSFileReadNoPermissionError: return String(cString: strerror(EACCES))
+        default: return error.localizedDescription
         }
     }
 
