@@ -50,6 +50,32 @@ import Testing
         #expect(daemon.stop() == 0)
     }
 
+    @Test func aReloadThatChangesTheAPISaysItWaitsForARestart() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        let original = daemonConfig(brokerPort: broker.port, hookURL: "http://127.0.0.1:9")
+        let config = try dir.write("rules.yaml", original)
+        let daemon = try DaemonProcess(config: config, directory: dir.path)
+        defer { daemon.stop() }
+        #expect(await daemon.waitForLog("broker connected"))
+        try dir.write(
+            "rules.yaml",
+            original.replacingOccurrences(of: "api:\n  enabled: false\n", with: "api:\n  port: 9\n")
+        )
+        daemon.send(SIGHUP)
+        #expect(await daemon.waitForLog("configuration reloaded"), "log:\n\(daemon.log)")
+        #expect(daemon.log.contains("api.enabled false → true takes effect only after a restart"), "\(daemon.log)")
+        #expect(daemon.log.contains("api.port 9467 → 9 takes effect only after a restart"), "\(daemon.log)")
+        #expect(!daemon.log.contains("api.listen"), "\(daemon.log)")
+        // The same file again: the change still waits for a restart, and says so again.
+        daemon.send(SIGHUP)
+        #expect(await daemon.waitForLog("configuration reloaded", count: 2), "log:\n\(daemon.log)")
+        #expect(daemon.log.components(separatedBy: "api.port 9467 → 9").count == 3, "\(daemon.log)")
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func watchdogPingsStopWhenTheEngineLoopHangs() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -479,7 +479,17 @@ final class DaemonLoop {
         deliveryWake.set(delivery)
         engine.reconfigure(newConfig.engine, now: now, into: &changes)
         pipeline.reconfigure(newConfig, now: now)
+        let waitingForRestart = RestartOnlySettings.changes(
+            running: api.settings ?? config.api,
+            reloaded: newConfig.api
+        )
         config = newConfig
+        for change in waitingForRestart {
+            logger.warning(
+                "\(change) takes effect only after a restart (systemctl restart connwatch); the query API keeps its running settings",
+                metadata: ["setting": "\(change.prefix { $0 != " " })"]
+            )
+        }
         logger.notice(
             "configuration reloaded",
             metadata: [

@@ -11,6 +11,8 @@ extension DaemonLoop {
     /// What the loop keeps for the API.
     struct APIState {
         var server: APIServer?
+        /// The `api:` settings the server was started with; a reload cannot change them.
+        var settings: APIConfig?
         var lastReloadSuccessful = true
         var lastReloadTime = WallClock.now()
         let startTime = WallClock.now()
@@ -25,6 +27,7 @@ extension DaemonLoop {
     /// Starts the API server if `api.enabled`; throws if it cannot listen (port in use, say).
     func startAPI() async throws {
         let settings = config.api
+        api.settings = settings
         guard settings.enabled else { return }
         var token: String?
         if let file = settings.bearerTokenFile {
