@@ -52,6 +52,9 @@ extension ConnWatchCommand {
                 }
                 throw ExitCode(exitConfigError)
             }
+            for warning in config.warnings {
+                logger.warning("configuration warning: \(warning)", metadata: ["config_file": "\(warning.file)"])
+            }
             let notifier = ServiceNotifier.fromEnvironment(ProcessInfo.processInfo.environment)
             let environment = ProcessInfo.processInfo.environment
             let stateDirectory =
@@ -105,6 +108,9 @@ extension ConnWatchCommand {
                     unitPath: unit
                 )
                 let config = try ConfigFile.load(options.config, credentials: credentials)
+                for warning in config.warnings {
+                    FileHandle.standardError.write(Data((warning.asWarning + "\n").utf8))
+                }
                 print(
                     "\(options.config): OK — \(config.brokers.count) broker(s), \(config.receivers.count) receiver(s), "
                         + "\(config.ruleCount) rule(s)"

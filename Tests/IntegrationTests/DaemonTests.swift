@@ -228,6 +228,27 @@ import Testing
         let result = try runConnWatch(["check", "--config", example, "--unit", unit])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("OK"))
+        #expect(!result.stderr.contains("warning"), "\(result.stderr)")
+    }
+
+    /// A rule no client can match is a warning: `check` passes and says where.
+    @Test func aRuleThatCanNeverMatchIsAWarning() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let config = try dir.write(
+            "rules.yaml",
+            daemonConfig(brokerPort: 1, hookURL: "http://127.0.0.1:9")
+                .replacingOccurrences(of: "topic: iot-2/type/+/id/+/mon", with: "topic: tele/+/LWT")
+                .replacingOccurrences(of: "format: watson-iot", with: "format: tasmota")
+        )
+        let check = try runConnWatch(["check", "--config", config])
+        #expect(check.status == 0, "\(check.stderr)")
+        #expect(
+            check.stderr.contains(
+                "\(config):27:7: warning: rule 'sensor_offline' can never match: client_type 'device'"
+            ),
+            "\(check.stderr)"
+        )
     }
 
     @Test func versionIsPrinted() throws {

@@ -49,6 +49,7 @@ struct ConfigBuilder {
                 }
             }
         }
+        if let rulesNode { warnAboutRulesThatCannotMatch(rulesNode, config) }
         if let inhibit = entries.first(where: { $0.key == "inhibit" })?.value {
             checkInhibitAlertNames(inhibit, config)
         }

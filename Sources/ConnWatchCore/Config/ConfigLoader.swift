@@ -33,8 +33,9 @@ public enum ConfigLoader {
             throw ConfigError(problems: [ConfigProblem(file: file, line: 1, column: 1, message: "the file is empty")])
         }
         let builder = ConfigBuilder(reader: reader, isReadable: isReadable, credentialProblem: credentialProblem)
-        let config = builder.build(root)
+        var config = builder.build(root)
         if !reader.problems.isEmpty { throw ConfigError(problems: reader.inFileOrder) }
+        config.warnings = reader.warnings
         return config
     }
 }
@@ -43,6 +44,8 @@ public enum ConfigLoader {
 final class NodeReader {
     let file: String
     private(set) var problems: [ConfigProblem] = []
+    /// What makes the file questionable but not unusable (a rule that can never match).
+    private(set) var warnings: [ConfigProblem] = []
 
     init(file: String) {
         self.file = file
@@ -55,6 +58,12 @@ final class NodeReader {
         return unique.enumerated().sorted { a, b in
             (a.element.line, a.element.column, a.offset) < (b.element.line, b.element.column, b.offset)
         }.map(\.element)
+    }
+
+    func warn(_ node: Node, _ message: String) {
+        warnings.append(
+            ConfigProblem(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0, message: message)
+        )
     }
 
     func add(_ problem: ConfigProblem) {

@@ -16,6 +16,11 @@ public struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
     /// `file:line:column: message`, the form editors and compilers use.
     /// A problem of the whole file (line 0) is `file: message`.
     public var description: String { line > 0 ? "\(file):\(line):\(column): \(message)" : "\(file): \(message)" }
+
+    /// The same as a warning: `file:line:column: warning: message`.
+    public var asWarning: String {
+        line > 0 ? "\(file):\(line):\(column): warning: \(message)" : "\(file): warning: \(message)"
+    }
 }
 
 /// A configuration that cannot be used, with every problem found.

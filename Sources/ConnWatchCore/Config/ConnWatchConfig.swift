@@ -45,6 +45,8 @@ public struct ConnWatchConfig: Sendable, Equatable {
     public var maintenance: [MaintenanceWindow]
     /// The `api:` section.
     public var api: APIConfig
+    /// What `check` and the journal warn about; the file is usable.
+    public var warnings: [ConfigProblem] = []
 
     public init(
         brokers: [BrokerConfig] = [],

@@ -445,6 +445,7 @@ final class DaemonLoop {
             }
             return error.problems.map(\.description).joined(separator: "\n")
         }
+        for warning in newConfig.warnings { logger.warning("configuration warning: \(warning)") }
         let targets: [DeliveryTarget]
         do {
             targets = try DeliveryTarget.resolve(newConfig, configPath: configPath)
