@@ -8,14 +8,21 @@ struct APIOptions: ParsableArguments {
     @Option(name: [.short, .long], help: "The configuration file (its api: section says where the daemon listens).")
     var config: String = ConfigFile.defaultPath
 
-    @Option(help: "The API's base URL, e.g. http://127.0.0.1:9467 (overrides the configuration's address).")
+    @Option(
+        help: """
+            The API's base URL, e.g. http://127.0.0.1:9467 (default: $CONNWATCH_URL, else the \
+            configuration's api: section, read even when the rest of the file has problems).
+            """
+    )
     var url: String?
 
     /// Runs `body` with a client for the daemon; prints API errors and exits 1 on them.
     func withClient(_ body: (APIClient) async throws(APIClientError) -> Void) async throws {
         let client: APIClient
         do {
-            client = try APIClient.forConfiguration(path: config, url: url)
+            let target = try APIClient.forConfiguration(path: config, url: url)
+            if let note = target.note { printError("connwatch: note: \(note)") }
+            client = target.client
         } catch {
             printError("connwatch: \(error)")
             throw ExitCode(exitConfigError)

@@ -180,6 +180,18 @@ import Yams
         let metrics = try callAPI("GET", fixture.base + "/metrics")
         #expect(metric(metrics.body, "connwatch_config_last_reload_successful") == 0)
         #expect(fixture.daemon.process.isRunning)
+
+        // A file the daemon rejects still tells the CLI where the API is and its token: a broken
+        // rule, and tabs in the indentation.
+        let broken = original.replacingOccurrences(of: "kind: offline", with: "kind: offlne")
+            .replacingOccurrences(of: "  client_id:", with: "\tclient_id:")
+        try #require(broken != original)
+        try broken.write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
+        #expect(try runConnWatch(["check", "--config", fixture.configPath]).status == 78)
+        for command in [["status"], ["alerts"], ["silence", "list"]] {
+            let cli = try runConnWatch(command + ["--config", fixture.configPath])
+            #expect(cli.status == 0, "\(command): \(cli.stderr)")
+        }
     }
 
     @Test func cliStatusPrintsTheTableAndJSON() async throws {

@@ -30,19 +30,42 @@ public final class APIClient: Sendable {
         http = CurlHTTPClient(workers: 1, userAgent: "connwatch-cli/\(ConnWatchVersion.current)")
     }
 
-    /// The daemon the configuration file's `api:` section names; `url` overrides its address. A
-    /// configuration that cannot be read is fine when `url` is given (no token then).
-    public static func forConfiguration(path: String, url: String?) throws(APIClientError) -> APIClient {
-        let config: ConnWatchConfig
+    /// The daemon to talk to, and a note for the operator when the address is a fallback.
+    public struct Target: Sendable {
+        public var client: APIClient
+        /// Why the address is the default one (the `api:` section could not be read), or `nil`.
+        public var note: String?
+    }
+
+    /// The daemon the configuration file's `api:` section names; `url` (`--url`, else
+    /// `CONNWATCH_URL`) overrides its address. Only the `api:` section is read, so a file with
+    /// problems elsewhere (a reload the daemon rejected) still gives the address and token; a file
+    /// whose `api:` section cannot be read gives the default address, with a note. Only an `api:`
+    /// section that disables the API, or a token file that cannot be read, stops the command.
+    public static func forConfiguration(
+        path: String,
+        url: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(APIClientError) -> Target {
+        let url = url ?? environment["CONNWATCH_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        let api: APIConfig
+        var note: String?
         do {
-            config = try ConfigFile.load(path)
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            guard let section = APISectionReader.read(text: text, file: path) else {
+                throw APIClientError(status: nil, message: "its api: section cannot be read (connwatch check says why)")
+            }
+            api = section
         } catch {
-            if let url { return APIClient(baseURL: url, token: nil) }
-            let problems = error.problems.map(\.description).joined(separator: "\n")
-            throw APIClientError(status: nil, message: "cannot read the configuration (or pass --url):\n\(problems)")
+            if let url { return Target(client: APIClient(baseURL: url, token: nil), note: nil) }
+            api = APIConfig()
+            let why = (error as? APIClientError)?.message ?? ConfigFile.reason(error)
+            note =
+                "\(path): \(why); trying the default address \(api.localURL) "
+                + "(--url or CONNWATCH_URL to choose another)"
         }
         var token: String?
-        if let file = config.api.bearerTokenFile {
+        if let file = api.bearerTokenFile {
             let base = (path as NSString).deletingLastPathComponent
             do {
                 token = try ConfigFile.readSecret(ConfigFile.resolve(file, relativeTo: base))
@@ -50,10 +73,10 @@ public final class APIClient: Sendable {
                 throw APIClientError(status: nil, message: "cannot read api.bearer_token_file '\(file)': \(error)")
             }
         }
-        if url == nil && !config.api.enabled {
+        if url == nil && !api.enabled {
             throw APIClientError(status: nil, message: "the API is disabled in \(path) (api.enabled: false)")
         }
-        return APIClient(baseURL: url ?? config.api.localURL, token: token)
+        return Target(client: APIClient(baseURL: url ?? api.localURL, token: token), note: note)
     }
 
     /// Sends a request; answers the body of a 2xx response, else throws the API's error message.
