@@ -235,14 +235,15 @@ private func logNumber(_ log: String, line message: String, key: String) -> Int?
         let events = try #require(logNumber(log, line: "engine counters", key: "events"), "log:\n\(log.suffix(3000))")
         let outOfOrder = try #require(logNumber(log, line: "engine counters", key: "out_of_order"))
         let takeovers = try #require(logNumber(log, line: "engine counters", key: "takeovers"))
+        let duplicates = try #require(logNumber(log, line: "engine counters", key: "duplicates"))
         let stats = publisher.stats
         let connects = log.components(separatedBy: "broker connected").count - 1
         let summary =
-            "\(stats); events \(events), out of order \(outOfOrder), \(elapsed); broker saves \(saves.count()); "
+            "\(stats); events \(events), out of order \(outOfOrder), duplicates \(duplicates), \(elapsed); broker saves \(saves.count()); "
             + "connwatch connected \(connects) times"
 
-        // Every message was applied exactly once: applied = handled − skipped as stale.
-        #expect(events - outOfOrder - takeovers == total, "\(summary)")
+        // Every message was applied exactly once: applied = handled − skipped as stale or repeated.
+        #expect(events - outOfOrder - duplicates - takeovers == total, "\(summary)")
         #expect(events >= total, "\(summary)")
         #expect(takeovers == 0, "\(summary)")
         // Every decoded message reached the engine; the only undecodable one is the end marker.

@@ -42,6 +42,8 @@ public struct EngineCounters: Sendable, Equatable {
     public var takeovers = 0
     /// Clients forgotten (on request or after `forget_after`).
     public var forgotten = 0
+    /// Events identical to the one a client's log ends with (delivered again): dropped.
+    public var duplicates = 0
 }
 
 /// The single owner of the client table, the connection logs, rule evaluation and the alert
@@ -332,6 +334,8 @@ public final class Engine {
             clientActive(position, at: time, into: &changes)
         case .stale:
             counters.outOfOrder += 1
+        case .duplicate:
+            counters.duplicates += 1
         case .recorded:
             count(event, client: position, at: time, transition: false, into: &changes)
             clientActive(position, at: time, into: &changes)
@@ -348,6 +352,9 @@ public final class Engine {
         case stale
         /// Logged without a status change (a failed connect).
         case recorded
+        /// The event the client's log ends with, delivered again (a retained status or an
+        /// unacknowledged QoS 1 message after a restart): neither logged nor counted again.
+        case duplicate
     }
 
     static func apply(
@@ -357,6 +364,12 @@ public final class Engine {
         texts: inout TextCache
     ) -> Transition {
         // Long texts are stored once: the client's current text if equal, else the shared copy.
+        if let newest = state.log.newest, newest.applied, newest.action == event.action, newest.time == event.time,
+            newest.reasonCode == event.reasonCode, newest.cause == event.cause,
+            newest.reasonText == event.reasonText
+        {
+            return .duplicate
+        }
         let reasonText = texts.shared(event.reasonText, current: state.reasonText)
         let clientAddress = texts.shared(event.clientAddress, current: state.clientAddress)
         let transition: Transition
@@ -402,7 +415,7 @@ public final class Engine {
         let applied: Bool
         switch transition {
         case .connected, .disconnected, .recorded: applied = true
-        case .takeover, .stale: applied = false
+        case .takeover, .stale, .duplicate: applied = false
         }
         var entry = ConnectionLogEntry(event: event, applied: applied)
         entry.reasonText = reasonText

@@ -175,6 +175,14 @@ public struct ConnectionLog: Sendable {
 
     public var count: Int { storage.count }
 
+    /// The entry appended last, or `nil` when the log is empty.
+    public var newest: ConnectionLogEntry? {
+        guard !storage.isEmpty else { return nil }
+        return unpack(
+            storage.count == Int(storedCapacity) ? (Int(head) + storage.count - 1) % storage.count : storage.count - 1
+        )
+    }
+
     /// The time of the oldest entry kept.
     public var oldestTime: Int64? {
         guard !storage.isEmpty else { return nil }

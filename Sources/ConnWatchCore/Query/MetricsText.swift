@@ -94,9 +94,15 @@ public enum MetricsText {
         out.family(
             "connwatch_events_out_of_order_total",
             "counter",
-            "Events older than the client's state (late or duplicated): logged, not applied."
+            "Events older than the client's state: logged, not applied."
         )
         out.sample("connwatch_events_out_of_order_total", [], Double(snapshot.engine.outOfOrder))
+        out.family(
+            "connwatch_events_duplicate_total",
+            "counter",
+            "Events identical to the one the client's log ends with (delivered again): dropped."
+        )
+        out.sample("connwatch_events_duplicate_total", [], Double(snapshot.engine.duplicates))
         out.family("connwatch_events_takeover_total", "counter", "Disconnects that only report a session takeover.")
         out.sample("connwatch_events_takeover_total", [], Double(snapshot.engine.takeovers))
         out.family(

@@ -411,6 +411,7 @@ final class DaemonLoop {
             "engine counters",
             metadata: [
                 "events": "\(counters.events)", "out_of_order": "\(counters.outOfOrder)",
+                "duplicates": "\(counters.duplicates)",
                 "takeovers": "\(counters.takeovers)", "clients": "\(engine.clientCount)",
                 "offline": "\(engine.disconnectedCount)",
             ]
