@@ -29,14 +29,21 @@ private func event(
     )
 }
 
-/// Drives an engine like the daemon: handle, then advance to the same time.
+/// Drives an engine like the daemon: handle, then advance to the same time. Events arrive on
+/// time, so windows are kept no longer than they count (`max_lateness` 0; EngineLatenessTests
+/// covers windows kept for late events).
 private final class Driver {
     let engine: Engine
     var changes: [AlertChange] = []
 
     init(offline: [OfflineRule] = [], counting: [CountingRule] = [], grace: Int64 = 0) {
         engine = Engine(
-            configuration: EngineConfiguration(offlineRules: offline, countingRules: counting, startupGrace: grace),
+            configuration: EngineConfiguration(
+                offlineRules: offline,
+                countingRules: counting,
+                startupGrace: grace,
+                maxLateness: 0
+            ),
             startTime: t0
         )
     }
@@ -255,7 +262,7 @@ private let refused = CountingRule(
 
         // Restarted from the store: only the live group comes back, and counts on.
         let restarted = Engine(
-            configuration: EngineConfiguration(countingRules: [refused]),
+            configuration: EngineConfiguration(countingRules: [refused], maxLateness: 0),
             startTime: t0 + 13 * minute
         )
         var changes: [AlertChange] = []

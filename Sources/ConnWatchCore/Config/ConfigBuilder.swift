@@ -98,6 +98,7 @@ struct ConfigBuilder {
         let keys =
             [
                 "startup_grace", "receivers", "connection_log_size", "feed_down_after", "forget_after",
+                "max_lateness",
             ]
             + Self.groupingKeys
         guard let entries = reader.mapping(node, "defaults", allowed: keys) else { return defaults }
@@ -108,6 +109,8 @@ struct ConfigBuilder {
                 defaults.feedDownAfter = reader.duration(entry.value, "feed_down_after") ?? defaults.feedDownAfter
             case "forget_after":
                 defaults.forgetAfter = reader.duration(entry.value, "forget_after") ?? defaults.forgetAfter
+            case "max_lateness":
+                defaults.maxLateness = reader.duration(entry.value, "max_lateness") ?? defaults.maxLateness
             case "receivers": defaults.receivers = reader.stringList(entry.value, "receivers") ?? []
             case "connection_log_size":
                 defaults.connectionLogSize =

@@ -7,6 +7,9 @@ public struct DefaultsConfig: Sendable, Equatable {
     public var feedDownAfter: Int64
     /// Clients not connected and silent this long are forgotten (0: never, the default).
     public var forgetAfter: Int64
+    /// Counting rules count an event by when it happened if it arrives at most this late; later
+    /// ones are logged and not counted (default 10 minutes).
+    public var maxLateness: Int64
     /// `group_by`, `group_wait`, `group_interval`, `repeat_interval` of the notifier.
     public var grouping: GroupingOptions
 
@@ -16,9 +19,11 @@ public struct DefaultsConfig: Sendable, Equatable {
         connectionLogSize: Int = 20,
         feedDownAfter: Int64 = 120_000,
         forgetAfter: Int64 = 0,
+        maxLateness: Int64 = 600_000,
         grouping: GroupingOptions = GroupingOptions()
     ) {
         self.forgetAfter = forgetAfter
+        self.maxLateness = maxLateness
         self.startupGrace = startupGrace
         self.receivers = receivers
         self.connectionLogSize = connectionLogSize
@@ -84,7 +89,8 @@ public struct ConnWatchConfig: Sendable, Equatable {
             startupGrace: defaults.startupGrace,
             logCapacity: defaults.connectionLogSize,
             feedDownAfter: defaults.feedDownAfter,
-            forgetAfter: defaults.forgetAfter
+            forgetAfter: defaults.forgetAfter,
+            maxLateness: defaults.maxLateness
         )
     }
 

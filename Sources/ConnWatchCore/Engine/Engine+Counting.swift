@@ -71,19 +71,28 @@ extension Engine {
 
     // MARK: Counting rules
 
-    /// Counts `event` for every counting rule it matches.
+    /// Counts `event` for every counting rule it matches, by when it happened (`time`); one that
+    /// arrives (`now`) later than `max_lateness` after that is not counted, and noted.
     func count(
         _ event: StatusEvent,
         client position: Int,
         at time: Int64,
+        now: Int64,
         transition: Bool,
         into changes: inout [AlertChange]
     ) {
         // Rules are read in place: copying one would retain and release each of its texts and lists.
         let rules = configuration.countingRules
+        let lateness = now - time
+        var tooLateFor: [String] = []
+        defer { if !tooLateFor.isEmpty { noteTooLate(event, arrivedAt: now, rules: tooLateFor) } }
         for ruleIndex in rules.indices where countingRuleMatches(ruleIndex, client: position) {
             guard rules[ruleIndex].counts(event) else { continue }
             if rules[ruleIndex].kind == .flapping && !transition { continue }
+            if lateness > configuration.maxLateness {
+                tooLateFor.append(rules[ruleIndex].name)
+                continue
+            }
             let slotPosition: Int
             if rules[ruleIndex].grouping == .client,
                 let existing = existingCounterSlot(rule: ruleIndex, client: position)
@@ -127,14 +136,16 @@ extension Engine {
             case .idle:
                 if time < graceEnd {
                     slot.phase = .pending
+                    slot.activeBox().delay = max(0, lateness)
                     scheduleCounter(&slot, rule: ruleIndex, slot: slotPosition, at: graceEnd)
                 } else {
                     fireCounter(&slot, rule: ruleIndex, at: time, into: &changes)
+                    slot.activeBox().delay = max(0, lateness)
                     scheduleCounter(
                         &slot,
                         rule: ruleIndex,
                         slot: slotPosition,
-                        at: Self.resolveDeadline(slot, rules[ruleIndex])
+                        at: Self.resolveDeadline(slot, rules[ruleIndex]) + max(0, lateness)
                     )
                 }
             case .firing:
@@ -142,7 +153,7 @@ extension Engine {
                     &slot,
                     rule: ruleIndex,
                     slot: slotPosition,
-                    at: Self.resolveDeadline(slot, rules[ruleIndex])
+                    at: Self.resolveDeadline(slot, rules[ruleIndex]) + (slot.box?.delay ?? 0)
                 )
             default:
                 break
@@ -187,11 +198,12 @@ extension Engine {
     }
 
     /// An idle window with times: the rule's sweep is due no later than when they all leave the
-    /// window, or, for rules with many windows, up to a quarter window later (a sweep reads every
-    /// window of its rule, so that many are swept at most four times a window).
+    /// window and no event that still counts can arrive for it (`max_lateness` later), or, for
+    /// rules with many windows, up to a quarter window later (a sweep reads every window of its
+    /// rule, so that many are swept at most four times a window).
     func windowIdle(_ slot: CounterSlot, rule ruleIndex: Int) {
         guard let last = slot.times.last else { return }
-        let expiry = last + configuration.countingRules[ruleIndex].window
+        let expiry = last + configuration.countingRules[ruleIndex].window + configuration.maxLateness
         let sweep = counterSweeps[ruleIndex]
         var due = expiry
         if sweep.isArmed {
@@ -215,7 +227,8 @@ extension Engine {
         guard ruleIndex < counterSweeps.count, deadlines.settle(entry, &counterSweeps[ruleIndex]) else { return }
         let now = entry.deadline
         lastCounterSweep[ruleIndex] = now
-        let window = configuration.countingRules[ruleIndex].window
+        // A window is kept while an event that still counts could arrive for it.
+        let window = configuration.countingRules[ruleIndex].window + configuration.maxLateness
         var next = Int64.max
         for position in counterSlots[ruleIndex].indices
         where counterSlots[ruleIndex][position].phase == .idle && !counterSlots[ruleIndex][position].isFree {
@@ -293,15 +306,25 @@ extension Engine {
         case .idle:
             return  // idle windows have no deadline of their own
         case .pending:
-            if Self.threshold(slot, rule, at: time) {
+            if Self.threshold(slot, rule, at: time - box.delay) {
                 fireCounter(&slot, rule: ruleIndex, at: time, into: &changes)
-                scheduleCounter(&slot, rule: ruleIndex, slot: position, at: Self.resolveDeadline(slot, rule))
+                scheduleCounter(
+                    &slot,
+                    rule: ruleIndex,
+                    slot: position,
+                    at: Self.resolveDeadline(slot, rule) + box.delay
+                )
             } else {
                 goIdle(&slot, rule: ruleIndex)
             }
         case .firing:
-            if Self.stillHolds(slot, rule, at: time) {
-                scheduleCounter(&slot, rule: ruleIndex, slot: position, at: Self.resolveDeadline(slot, rule))
+            if Self.stillHolds(slot, rule, at: time - box.delay) {
+                scheduleCounter(
+                    &slot,
+                    rule: ruleIndex,
+                    slot: position,
+                    at: Self.resolveDeadline(slot, rule) + box.delay
+                )
             } else {
                 endFiring(slot.alert, notified: slot.notified, at: time, into: &changes)
                 goIdle(&slot, rule: ruleIndex)

@@ -13,6 +13,8 @@ public struct EngineConfiguration: Sendable, Equatable {
     public var feedDownAfter: Int64
     /// Clients not connected and without any event for this long are forgotten (0: never).
     public var forgetAfter: Int64
+    /// Counting rules count an event that arrives at most this long after it happened.
+    public var maxLateness: Int64
 
     public init(
         offlineRules: [OfflineRule] = [],
@@ -21,8 +23,10 @@ public struct EngineConfiguration: Sendable, Equatable {
         startupGrace: Int64 = 0,
         logCapacity: Int = 20,
         feedDownAfter: Int64 = 0,
-        forgetAfter: Int64 = 0
+        forgetAfter: Int64 = 0,
+        maxLateness: Int64 = 600_000
     ) {
+        self.maxLateness = maxLateness
         self.feedDownAfter = feedDownAfter
         self.forgetAfter = forgetAfter
         self.offlineRules = offlineRules
@@ -42,6 +46,8 @@ public struct EngineCounters: Sendable, Equatable {
     public var takeovers = 0
     /// Clients forgotten (on request or after `forget_after`).
     public var forgotten = 0
+    /// Events a counting rule would have counted, had they not arrived later than `max_lateness`.
+    public var tooLate = 0
     /// Events identical to the one a client's log ends with (delivered again): dropped.
     public var duplicates = 0
 }
@@ -186,6 +192,9 @@ public final class Engine {
     var unsavedCounters: [(rule: Int32, slot: Int32)] = []
     /// A reload renumbered the counting rules: the store rewrites all of them.
     var countersReplaced = false
+    /// Events too late to count since the daemon last asked (the first few, and how many more).
+    var lateEvents: [LateEvent] = []
+    var moreLateEvents = 0
     public internal(set) var counters = EngineCounters()
     public internal(set) var firingCount = 0
     public internal(set) var disconnectedCount = 0
@@ -319,7 +328,7 @@ public final class Engine {
             if wasDisconnected {
                 disconnectedCount -= 1
                 fleetMemberChanged(position, offlineDelta: -1, at: time, into: &changes)
-                count(event, client: position, at: time, transition: true, into: &changes)
+                count(event, client: position, at: time, now: now, transition: true, into: &changes)
             }
         case .disconnected(let wasDisconnected):
             if !wasDisconnected {
@@ -328,7 +337,7 @@ public final class Engine {
             }
             clientDisconnected(position, at: time, now: now)
             clientActive(position, at: time, into: &changes)
-            count(event, client: position, at: time, transition: !wasDisconnected, into: &changes)
+            count(event, client: position, at: time, now: now, transition: !wasDisconnected, into: &changes)
         case .takeover:
             counters.takeovers += 1
             clientActive(position, at: time, into: &changes)
@@ -337,7 +346,7 @@ public final class Engine {
         case .duplicate:
             counters.duplicates += 1
         case .recorded:
-            count(event, client: position, at: time, transition: false, into: &changes)
+            count(event, client: position, at: time, now: now, transition: false, into: &changes)
             clientActive(position, at: time, into: &changes)
         }
     }

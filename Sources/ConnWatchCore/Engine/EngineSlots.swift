@@ -77,6 +77,9 @@ struct OfflineSlot {
 final class CounterBox {
     var alert: Alert?
     var timer = DeadlineState()
+    /// How late the event that made it fire arrived: the window is checked that much later, so an
+    /// alert learned late fires for as long as it would have on time.
+    var delay: Int64 = 0
 }
 
 /// One counting rule's state for one group (a client, an address, a label value): 48 bytes.

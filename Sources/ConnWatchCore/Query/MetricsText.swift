@@ -103,6 +103,12 @@ public enum MetricsText {
             "Events identical to the one the client's log ends with (delivered again): dropped."
         )
         out.sample("connwatch_events_duplicate_total", [], Double(snapshot.engine.duplicates))
+        out.family(
+            "connwatch_events_too_late_total",
+            "counter",
+            "Events a counting rule did not count: they arrived later than max_lateness after they happened."
+        )
+        out.sample("connwatch_events_too_late_total", [], Double(snapshot.engine.tooLate))
         out.family("connwatch_events_takeover_total", "counter", "Disconnects that only report a session takeover.")
         out.sample("connwatch_events_takeover_total", [], Double(snapshot.engine.takeovers))
         out.family(

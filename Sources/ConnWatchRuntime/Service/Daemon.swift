@@ -378,10 +378,30 @@ final class DaemonLoop {
         if engine.hasUnsavedChanges {
             let changes = engine.takeUnsaved(now: now)
             logForgotten(changes.forgotten)
+            logLate(engine.takeLateEvents())
             batch.add(changes)
         }
         batch.notificationLog.merge(pipeline.takeUnsavedLog()) { _, new in new }
         batch.now = now
+    }
+
+    /// One journal line per event too late to count (at most 20 per write, then one with the rest's count).
+    func logLate(_ late: (events: [LateEvent], more: Int)) {
+        let limit = DurationText.format(milliseconds: config.defaults.maxLateness)
+        for event in late.events {
+            let lateness = DurationText.format(milliseconds: event.arrivedAt - event.time)
+            logger.warning(
+                "event too late to count: it arrived \(lateness) after it happened, more than max_lateness \(limit)",
+                metadata: [
+                    "client_id": "\(event.clientID)", "action": "\(event.action)",
+                    "event_time": "\(Timestamp.formatISO8601(milliseconds: event.time))",
+                    "rules": "\(event.rules.joined(separator: ","))",
+                ]
+            )
+        }
+        if late.more > 0 {
+            logger.warning("\(late.more) more events too late to count (max_lateness \(limit))")
+        }
     }
 
     /// One journal line per forgotten client (at most 20 per write, then one line with the rest's count).
