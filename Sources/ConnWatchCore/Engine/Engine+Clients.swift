@@ -231,14 +231,7 @@ extension Engine {
     /// The labels of an offline rule's alert for a client: the rule's, its name and severity,
     /// and the client's.
     func offlineLabels(_ rule: OfflineRule, client: ClientState) -> LabelSet {
-        var labels = rule.labels
-        labels["alertname"] = rule.name
-        labels["severity"] = rule.severity
-        for label in ClientLabel.allCases {
-            let value = label.value(of: client)
-            if !value.isEmpty { labels[label.rawValue] = value }
-        }
-        return labels
+        AlertMaker.labels(rule.labels, rule: rule.name, severity: rule.severity, client: client)
     }
 
     func firingAlert(client position: Int, slot: Slot, at time: Int64) -> Alert {
@@ -252,17 +245,12 @@ extension Engine {
             since: slot.since,
             now: time
         )
-        var annotations = LabelSet()
-        for annotation in rule.annotations {
-            annotations[annotation.name] = annotation.template.render { variables.value(of: $0, labels: labels) }
-        }
-        return Alert(
+        return AlertMaker.firing(
             labels: labels,
-            annotations: annotations,
+            annotations: AlertMaker.annotations(rule.annotations, variables, labels: labels),
             rule: rule.name,
-            state: .firing,
             activeSince: slot.since,
-            startsAt: time,
+            at: time,
             receivers: rule.receivers
         )
     }

@@ -350,19 +350,24 @@ extension Engine {
     ) {
         let rule = configuration.countingRules[ruleIndex]
         let client = clientStates[Int(slot.lastClient)]
-        var labels = rule.labels
-        labels["alertname"] = rule.name
-        labels["severity"] = rule.severity
+        let labels: LabelSet
         switch rule.grouping {
         case .client:
-            for label in ClientLabel.allCases {
-                let value = label.value(of: client)
-                if !value.isEmpty { labels[label.rawValue] = value }
-            }
+            labels = AlertMaker.labels(rule.labels, rule: rule.name, severity: rule.severity, client: client)
         case .address:
-            labels["client_address"] = slot.key
+            labels = AlertMaker.labels(
+                rule.labels,
+                rule: rule.name,
+                severity: rule.severity,
+                group: ("client_address", slot.key)
+            )
         case .label(let label):
-            labels[label.rawValue] = slot.key
+            labels = AlertMaker.labels(
+                rule.labels,
+                rule: rule.name,
+                severity: rule.severity,
+                group: (label.rawValue, slot.key)
+            )
         }
         let variables = AlertVariables(
             client: client,
@@ -375,17 +380,12 @@ extension Engine {
                 "window": DurationText.format(milliseconds: rule.window),
             ]
         )
-        var annotations = LabelSet()
-        for annotation in rule.annotations {
-            annotations[annotation.name] = annotation.template.render { variables.value(of: $0, labels: labels) }
-        }
-        let alert = Alert(
+        let alert = AlertMaker.firing(
             labels: labels,
-            annotations: annotations,
+            annotations: AlertMaker.annotations(rule.annotations, variables, labels: labels),
             rule: rule.name,
-            state: .firing,
             activeSince: slot.times.first ?? time,
-            startsAt: time,
+            at: time,
             receivers: rule.receivers
         )
         slot.phase = .firing

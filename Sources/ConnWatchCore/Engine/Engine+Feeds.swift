@@ -65,22 +65,23 @@ extension Engine {
         }
         let time = entry.deadline
         let feed = feeds[position]
-        var labels = LabelSet()
-        labels["alertname"] = "feed_down"
-        labels["severity"] = "critical"
-        labels["broker"] = feed.broker
+        let labels = AlertMaker.labels(
+            LabelSet(),
+            rule: "feed_down",
+            severity: "critical",
+            group: ("broker", feed.broker)
+        )
         var annotations = LabelSet()
         annotations["summary"] =
             "broker \(feed.broker) unreachable for \(DurationText.format(milliseconds: time - feed.since)): "
             + "client alerts are paused"
         annotations["description"] = feed.reason
-        let alert = Alert(
+        let alert = AlertMaker.firing(
             labels: labels,
             annotations: annotations,
             rule: "feed_down",
-            state: .firing,
             activeSince: feed.since,
-            startsAt: time
+            at: time
         )
         feeds[position].alert = alert
         firingCount += 1

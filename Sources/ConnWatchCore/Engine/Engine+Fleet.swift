@@ -114,17 +114,13 @@ extension Engine {
             fleetGroups[ruleIndex][position] = group
             return
         }
-        var labels = rule.labels
-        labels["alertname"] = rule.name
-        labels["severity"] = rule.severity
-        if let label = rule.groupBy { labels[label.rawValue] = group.key }
-        let alert = Alert(
+        let labels = Self.fleetLabels(rule, group: group.key)
+        let alert = AlertMaker.firing(
             labels: labels,
             annotations: fleetAnnotations(rule: ruleIndex, group: group, labels: labels, at: time),
             rule: rule.name,
-            state: .firing,
             activeSince: group.since,
-            startsAt: time,
+            at: time,
             receivers: rule.receivers
         )
         group.phase = .firing
@@ -133,6 +129,16 @@ extension Engine {
         firingCount += 1
         fleetGroups[ruleIndex][position] = group
         changes.append(AlertChange(alert: alert))
+    }
+
+    /// The labels of a fleet rule's alert for the group `key` (the `group_by` label's value).
+    static func fleetLabels(_ rule: FleetRule, group key: String) -> LabelSet {
+        AlertMaker.labels(
+            rule.labels,
+            rule: rule.name,
+            severity: rule.severity,
+            group: rule.groupBy.map { ($0.rawValue, key) }
+        )
     }
 
     /// A fleet alert's annotations for the group's counts now (`offline_clients`, `total_clients`,
@@ -154,11 +160,7 @@ extension Engine {
                 "offline_percent": String(percent),
             ]
         )
-        var annotations = LabelSet()
-        for annotation in rule.annotations {
-            annotations[annotation.name] = annotation.template.render { variables.value(of: $0, labels: labels) }
-        }
-        return annotations
+        return AlertMaker.annotations(rule.annotations, variables, labels: labels)
     }
 
     /// `alert` as it reads at `now`: a firing fleet alert's annotations carry the group's counts

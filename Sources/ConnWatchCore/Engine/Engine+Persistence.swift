@@ -285,11 +285,7 @@ extension Engine {
         for (ruleIndex, rule) in configuration.fleetRules.enumerated() {
             for position in fleetGroups[ruleIndex].indices {
                 var group = fleetGroups[ruleIndex][position]
-                var labels = rule.labels
-                labels["alertname"] = rule.name
-                labels["severity"] = rule.severity
-                if let label = rule.groupBy { labels[label.rawValue] = group.key }
-                let saved = stored.removeValue(forKey: labels.fingerprint)
+                let saved = stored.removeValue(forKey: Self.fleetLabels(rule, group: group.key).fingerprint)
                 if rule.holds(offline: group.offline, total: group.total), let saved {
                     group.phase = .firing
                     group.alert = saved
