@@ -8,6 +8,7 @@ public struct ClientStateItem: Decodable, Sendable, Equatable {
     public var lastActivityEvent: String?
     public var lastActivityTime: String?
     public var mqttConnectProtocol: String?
+    public var transport: String?
     public var disconnectedBy: String?
     public var reasonCode: Int?
     public var reason: String?
@@ -141,7 +142,9 @@ public enum CLIViews {
         }
         if let by = item.disconnectedBy { rows.append(["disconnected by", by]) }
         if let type = item.clientType { rows.append(["client type", type]) }
-        if let level = item.mqttConnectProtocol { rows.append(["protocol", "MQTT \(level)"]) }
+        if let level = item.mqttConnectProtocol {
+            rows.append(["protocol", "MQTT \(level)" + (item.transport == "websocket" ? " over WebSocket" : "")])
+        }
         if let address = item.clientAddress { rows.append(["address", address]) }
         if let broker = item.broker { rows.append(["broker", broker]) }
         return table(["FIELD", "VALUE"], rows).split(separator: "\n").dropFirst().joined(separator: "\n") + "\n"

@@ -20,6 +20,15 @@ public enum ClientStateJSON {
         return name
     }
 
+    /// How the client reached the broker when its feed's protocol name says (`mqtt4-ws` → `websocket`,
+    /// `mqtt4-tcp` → `tcp`); `nil` when it does not.
+    public static func transport(_ name: String) -> String? {
+        let lower = name.lowercased()
+        if lower.hasSuffix("-ws") || lower.hasSuffix("-wss") || lower.hasSuffix("-websocket") { return "websocket" }
+        if lower.hasSuffix("-tcp") { return "tcp" }
+        return nil
+    }
+
     /// Writes one client as an object.
     public static func write(_ client: ClientState, into writer: inout JSONWriter) {
         writer.beginObject()
@@ -30,7 +39,10 @@ public enum ClientStateJSON {
         time("lastDisconnectTime", client.lastDisconnectTime, &writer)
         if let event = client.lastActivityEvent { writer.field("lastActivityEvent", activityName(event)) }
         time("lastActivityTime", client.lastActivityTime, &writer)
-        if let name = client.protocolName { writer.field("mqttConnectProtocol", protocolLevel(name)) }
+        if let name = client.protocolName {
+            writer.field("mqttConnectProtocol", protocolLevel(name))
+            if let transport = transport(name) { writer.field("transport", transport) }
+        }
         if let initiator = client.disconnectedBy { writer.field("disconnectedBy", initiator.label) }
         if let code = client.reasonCode { writer.field("reasonCode", Int64(code)) }
         if let text = client.reasonText { writer.field("reason", text) }

@@ -58,7 +58,14 @@ import Testing
             now: now
         )
         #expect(detail.contains("client    d:o:t:d") || detail.contains("client  "))
-        #expect(detail.contains("MQTT 3.1.1") && detail.contains("main"))
+        #expect(detail.contains("MQTT 3.1.1") && detail.contains("main") && !detail.contains("WebSocket"))
+        let overWebSocket = CLIViews.statusDetails(
+            try item(
+                #"{"id":"d:o:t:d","connectionStatus":"connected","mqttConnectProtocol":"3.1.1","transport":"websocket"}"#
+            ),
+            now: now
+        )
+        #expect(overWebSocket.contains("MQTT 3.1.1 over WebSocket"), "\(overWebSocket)")
         let silences = try JSONDecoder().decode(
             [SilenceItem].self,
             from: Data(

@@ -156,8 +156,27 @@ import Testing
         #expect(item["reason"] as? String == "keep-alive timeout")
         #expect(item["cause"] as? String == "keepalive_timeout")
         #expect(item["typeId"] as? String == "sensor")
+        #expect(item["transport"] == nil)
         let unknown = ClientStateJSON.single(nil, id: "d:x")
         #expect(unknown.status == 404)
         #expect(unknown.bodyText.contains("d:x"))
+    }
+
+    /// A Watson `mqtt4-ws` client is `3.1.1` over WebSocket: the level the platform reports, and the transport.
+    @Test func webSocketProtocolsKeepTheirTransport() throws {
+        for (name, level, transport) in [
+            ("mqtt4-ws", "3.1.1", "websocket"), ("mqtt3-ws", "3.1", "websocket"), ("mqttv5-ws", "5.0", "websocket"),
+            ("mqtt4-tcp", "3.1.1", "tcp"), ("mqtt4", "3.1.1", nil), ("mqtt5", "5.0", nil),
+        ] as [(String, String, String?)] {
+            var state = client(name)
+            state.protocolName = name
+            var writer = JSONWriter()
+            ClientStateJSON.write(state, into: &writer)
+            let item = try #require(
+                try JSONSerialization.jsonObject(with: Data(writer.bytes)) as? [String: Any]
+            )
+            #expect(item["mqttConnectProtocol"] as? String == level, "\(name)")
+            #expect(item["transport"] as? String == transport, "\(name)")
+        }
     }
 }
