@@ -65,6 +65,7 @@ final class APIFixture {
         forDuration: String = "1s",
         apiExtra: String = "",
         defaultsExtra: String = "",
+        rulesExtra: String = "",
         files: [String: String] = [:]
     ) throws {
         dir = try TemporaryDirectory()
@@ -72,9 +73,10 @@ final class APIFixture {
         hook = try TestHTTPServer()
         apiPort = try FreePort.loopback()
         for (name, contents) in files { _ = try dir.write(name, contents) }
-        let config = daemonConfig(brokerPort: broker.port, hookURL: hook.url, forDuration: forDuration)
+        let config =
+            daemonConfig(brokerPort: broker.port, hookURL: hook.url, forDuration: forDuration)
             .replacingOccurrences(of: "api:\n  enabled: false\n", with: apiSection(port: apiPort, extra: apiExtra))
-            .replacingOccurrences(of: "defaults:\n", with: "defaults:\n" + defaultsExtra)
+            .replacingOccurrences(of: "defaults:\n", with: "defaults:\n" + defaultsExtra) + "\n" + rulesExtra
         configPath = try dir.write("rules.yaml", config)
         daemon = try DaemonProcess(config: configPath, directory: dir.path)
     }

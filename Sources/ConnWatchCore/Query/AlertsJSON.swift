@@ -1,12 +1,17 @@
 /// `GET /api/v1/alerts`: the firing and pending alerts, each with what the notifier would do
-/// with it now (silenced by which silences, inhibited or not).
+/// with it now: the receivers it goes to, the silences that mute it (`silencedBy`) and the firing
+/// alerts that inhibit it (`inhibitedBy`, as Alertmanager's `status.inhibitedBy`), be it an
+/// `inhibit:` rule or a `fleet_offline` alert holding back its clients' alerts.
 public enum AlertsJSON {
-    /// The listing; a pending alert that also fires is listed once, as firing.
+    /// The listing; a pending alert that also fires is listed once, as firing. `heldBack` gives,
+    /// by fingerprint, the alerts the engine holds back and the fingerprints of those that hold
+    /// them back (``Engine/heldBackAlerts``).
     public static func render(
         firing: [Alert],
         pending: [Alert],
         pipeline: NotificationPipeline,
-        now: Int64
+        now: Int64,
+        heldBack: [String: [String]] = [:]
     ) -> APIResponse {
         let firingSet = Set(firing.map(\.fingerprint))
         let all =
@@ -24,20 +29,25 @@ public enum AlertsJSON {
             writer.object("annotations", alert.annotations)
             writer.field("activeSince", Timestamp.formatISO8601(milliseconds: alert.activeSince))
             writer.field("startsAt", Timestamp.formatISO8601(milliseconds: alert.startsAt))
-            writer.key("receivers")
-            writer.beginArray()
-            for receiver in alert.receivers { writer.string(receiver) }
-            writer.endArray()
-            let silencedBy = pipeline.silences.silencingIDs(alert.labels, at: now)
-            writer.key("silencedBy")
-            writer.beginArray()
-            for id in silencedBy { writer.string(id) }
-            writer.endArray()
+            strings("receivers", pipeline.dispatcher.routes(alert).map(\.receiver), into: &writer)
+            strings("silencedBy", pipeline.silences.silencingIDs(alert.labels, at: now), into: &writer)
+            var inhibitedBy = heldBack[alert.fingerprint] ?? []
+            for source in inhibition?.inhibitors(of: alert) ?? [] where !inhibitedBy.contains(source) {
+                inhibitedBy.append(source)
+            }
+            strings("inhibitedBy", inhibitedBy, into: &writer)
             writer.key("inhibited")
-            writer.bool(inhibition?.isInhibited(alert) ?? false)
+            writer.bool(!inhibitedBy.isEmpty || heldBack[alert.fingerprint] != nil)
             writer.endObject()
         }
         writer.endArray()
         return .json(writer)
+    }
+
+    private static func strings(_ name: String, _ values: [String], into writer: inout JSONWriter) {
+        writer.key(name)
+        writer.beginArray()
+        for value in values { writer.string(value) }
+        writer.endArray()
     }
 }

@@ -43,6 +43,8 @@ public struct AlertItem: Decodable, Sendable {
     public var annotations: [String: String]
     public var startsAt: String
     public var silencedBy: [String]
+    /// The firing alerts that inhibit it (absent from older daemons).
+    public var inhibitedBy: [String]?
     public var inhibited: Bool
 }
 

@@ -127,7 +127,8 @@ extension DaemonLoop {
                     firing: engine.firingAlerts,
                     pending: engine.pendingAlerts(at: now),
                     pipeline: pipeline,
-                    now: now
+                    now: now,
+                    heldBack: engine.heldBackAlerts
                 )
             case .silences:
                 try parameters.requireKnown([])

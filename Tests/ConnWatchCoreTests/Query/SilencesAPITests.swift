@@ -168,8 +168,57 @@ import Testing
         #expect(body.map { $0["state"] as? String } == ["firing", "firing", "pending"])
         #expect(body[1]["silencedBy"] as? [String] == ["s"])
         #expect(body[1]["inhibited"] as? Bool == true)
+        #expect(body[1]["inhibitedBy"] as? [String] == [fleet.fingerprint])
         #expect(body[0]["inhibited"] as? Bool == false)
+        #expect(body[0]["inhibitedBy"] as? [String] == [])
         #expect((body[1]["annotations"] as? [String: String])?["summary"] == "c1 down")
+        // An alert the engine holds back (a fleet_offline alert speaks for its client) is inhibited by it.
+        var held = waiting
+        held.state = .firing
+        let heldBack = try #require(
+            try json(
+                AlertsJSON.render(
+                    firing: [fleet, held],
+                    pending: [],
+                    pipeline: self.pipeline(),
+                    now: now,
+                    heldBack: [waiting.fingerprint: [fleet.fingerprint]]
+                )
+            ) as? [[String: Any]]
+        )
+        #expect(heldBack.map { $0["inhibited"] as? Bool } == [false, true])
+        #expect(heldBack[1]["inhibitedBy"] as? [String] == [fleet.fingerprint])
+    }
+
+    /// The receivers listed are those the alert goes to: its rule's, else `defaults.receivers`.
+    @Test func alertsNameTheReceiversTheyGoTo() throws {
+        var config = ConnWatchConfig()
+        config.defaults.receivers = ["team"]
+        config.receivers = [
+            ReceiverConfig(name: "team", type: .webhook), ReceiverConfig(name: "pager", type: .webhook),
+        ]
+        let alerts = [("own", ["pager"]), ("default", [])].map { name, receivers in
+            Alert(
+                labels: LabelSet(["alertname": name]),
+                annotations: LabelSet(),
+                rule: name,
+                state: .firing,
+                activeSince: now,
+                startsAt: now,
+                receivers: receivers
+            )
+        }
+        let body = try #require(
+            try json(
+                AlertsJSON.render(
+                    firing: alerts,
+                    pending: [],
+                    pipeline: NotificationPipeline(config: config),
+                    now: now
+                )
+            ) as? [[String: Any]]
+        )
+        #expect(Set(body.compactMap { $0["receivers"] as? [String] }) == [["pager"], ["team"]])
     }
 }
 

@@ -38,20 +38,33 @@ public struct Inhibitor: Sendable, Equatable {
     /// flush and ask it about many alerts.
     public struct Index: Sendable {
         fileprivate var rules: [InhibitRule]
-        /// Per rule: values of sources that do not match the target side.
-        fileprivate var sourceOnly: [Set<[String]>]
-        /// Per rule: values of sources that also match the target side.
-        fileprivate var sourceAndTarget: [Set<[String]>]
+        /// Per rule: fingerprints of sources that do not match the target side, by their values.
+        fileprivate var sourceOnly: [[[String]: [String]]]
+        /// Per rule: fingerprints of sources that also match the target side, by their values.
+        fileprivate var sourceAndTarget: [[[String]: [String]]]
 
         /// Whether a firing source suppresses `alert`.
         public func isInhibited(_ alert: Alert) -> Bool {
             for (position, rule) in rules.enumerated() where rule.isTarget(alert.labels) {
                 let values = rule.equalValues(alert.labels)
-                if sourceOnly[position].contains(values) { return true }
+                if sourceOnly[position][values] != nil { return true }
                 // A source matching both sides may inhibit an alert that is not itself a source.
-                if !rule.isSource(alert.labels) && sourceAndTarget[position].contains(values) { return true }
+                if !rule.isSource(alert.labels) && sourceAndTarget[position][values] != nil { return true }
             }
             return false
+        }
+
+        /// The fingerprints of the firing sources that suppress `alert` (Alertmanager's
+        /// `status.inhibitedBy`), in rule order, each once; empty when none does.
+        public func inhibitors(of alert: Alert) -> [String] {
+            var found: [String] = []
+            for (position, rule) in rules.enumerated() where rule.isTarget(alert.labels) {
+                let values = rule.equalValues(alert.labels)
+                found += sourceOnly[position][values] ?? []
+                if !rule.isSource(alert.labels) { found += sourceAndTarget[position][values] ?? [] }
+            }
+            var seen = Set<String>()
+            return found.filter { $0 != alert.fingerprint && seen.insert($0).inserted }
         }
     }
 
@@ -59,15 +72,17 @@ public struct Inhibitor: Sendable, Equatable {
     public func index(firing alerts: some Sequence<Alert>) -> Index {
         var index = Index(
             rules: rules,
-            sourceOnly: Array(repeating: [], count: rules.count),
-            sourceAndTarget: Array(repeating: [], count: rules.count)
+            sourceOnly: Array(repeating: [:], count: rules.count),
+            sourceAndTarget: Array(repeating: [:], count: rules.count)
         )
         for alert in alerts where alert.state == .firing {
             for (position, rule) in rules.enumerated() where rule.isSource(alert.labels) {
                 if rule.isTarget(alert.labels) {
-                    index.sourceAndTarget[position].insert(rule.equalValues(alert.labels))
+                    index.sourceAndTarget[position][rule.equalValues(alert.labels), default: []].append(
+                        alert.fingerprint
+                    )
                 } else {
-                    index.sourceOnly[position].insert(rule.equalValues(alert.labels))
+                    index.sourceOnly[position][rule.equalValues(alert.labels), default: []].append(alert.fingerprint)
                 }
             }
         }

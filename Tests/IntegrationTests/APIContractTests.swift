@@ -1,0 +1,52 @@
+import ConnWatchTestSupport
+import Foundation
+import Testing
+
+/// What the API and the CLI say about alerts, silences and failures, through a real broker and
+/// `connwatch run`.
+@Suite(.serialized) struct APIContractTests {
+    /// A fleet-wide outage: the `fleet_offline` alert fires first and holds the per-client alerts
+    /// back. The API lists those as inhibited by the fleet alert, every alert with the receivers
+    /// `defaults.receivers` gives it, and `connwatch alerts` marks them inhibited.
+    @Test func alertsHeldBackByAFleetAlertAreInhibitedAndEveryAlertNamesItsReceivers() async throws {
+        let fleetRule = """
+              - name: sensors_down
+                kind: fleet_offline
+                group_by: type_id
+                ratio: 50%
+                min_clients: 2
+                for: 1s
+                match:
+                  client_type: device
+            """
+        let fixture = try APIFixture(forDuration: "4s", rulesExtra: fleetRule)
+        try #require(await fixture.ready(), "log:\n\(fixture.daemon.log)")
+        for id in ["f1", "f2"] { try fixture.publish(id, "Connect") }
+        for id in ["f1", "f2"] { try fixture.publish(id, "Disconnect", closeCode: 91) }
+        let answer = try await fixture.poll("/api/v1/alerts", timeout: .seconds(30)) { answer in
+            let alerts = (try? answer.json()) as? [[String: Any]] ?? []
+            return alerts.filter { $0["state"] as? String == "firing" }.count == 3
+        }
+        let alerts = try #require(try answer.json() as? [[String: Any]], "\(answer.body)")
+        let fleet = try #require(alerts.first { $0["rule"] as? String == "sensors_down" }, "\(answer.body)")
+        let fleetFingerprint = try #require(fleet["fingerprint"] as? String)
+        #expect(fleet["inhibited"] as? Bool == false)
+        #expect(fleet["inhibitedBy"] as? [String] == [])
+        #expect(fleet["receivers"] as? [String] == ["hook"])
+        let perClient = alerts.filter { $0["rule"] as? String == "sensor_offline" }
+        #expect(perClient.count == 2, "\(answer.body)")
+        for alert in perClient {
+            #expect(alert["state"] as? String == "firing")
+            #expect(alert["inhibited"] as? Bool == true, "\(alert)")
+            #expect(alert["inhibitedBy"] as? [String] == [fleetFingerprint], "\(alert)")
+            #expect(alert["receivers"] as? [String] == ["hook"], "\(alert)")
+        }
+        let table = try runConnWatch(["alerts", "--config", fixture.configPath])
+        #expect(table.status == 0, "\(table.stderr)")
+        let rows = table.stdout.split(separator: "\n").filter { $0.contains("sensor_offline") }
+        #expect(rows.count == 2 && rows.allSatisfy { $0.contains("inhibited") }, "\(table.stdout)")
+        #expect(
+            !(table.stdout.split(separator: "\n").first { $0.contains("sensors_down") } ?? "").contains("inhibited")
+        )
+    }
+}
