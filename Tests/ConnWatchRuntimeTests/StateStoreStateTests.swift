@@ -152,10 +152,32 @@ import Testing
         #expect(saved.counters == [batch.counters[0]])
         #expect(saved.alerts == [alert("offline", client: "b")])
         #expect(saved.notificationLog.entries.keys.sorted() == ["hook/{}"])
-        #expect(saved.silences.map(\.id) == ["s1"])
-        #expect(saved.silences.first?.matchers.first?.description == #"type_id=~"sens.*""#)
-        #expect(saved.silences.first?.comment == "maintenance")
+        // s2 has ended, but stays for the retention period.
+        #expect(saved.silences.map(\.id).sorted() == ["s1", "s2"])
+        let s1 = saved.silences.first { $0.id == "s1" }
+        #expect(s1?.matchers.first?.description == #"type_id=~"sens.*""#)
+        #expect(s1?.comment == "maintenance")
         #expect(try store.pendingEntriesSync().map(\.id) == ["n1"])
+    }
+
+    /// Expired API silences are listed for `expiredSilenceRetention` after they end, across a
+    /// restart as before it; older ones are not read back.
+    @Test func expiredSilencesAreKeptForTheRetentionPeriod() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try StateStore(directory: directory.path)
+        let retention = NotificationPipeline.expiredSilenceRetention
+        let now: Int64 = 100 * 86_400_000
+        var batch = StateBatch()
+        batch.silences = [
+            Silence(id: "active", matchers: [], startsAt: 0, endsAt: now + 1),
+            Silence(id: "ended-recently", matchers: [], startsAt: 0, endsAt: now - retention + 1),
+            Silence(id: "ended-long-ago", matchers: [], startsAt: 0, endsAt: now - retention),
+        ]
+        batch.now = now
+        try store.write(batch)
+        let saved = try store.loadState(now: now)
+        #expect(saved.silences.map(\.id).sorted() == ["active", "ended-recently"])
     }
 
     /// The writer keeps the pages it updates in its own cache; readers keep SQLite's default.

@@ -49,4 +49,34 @@ import Testing
             !(table.stdout.split(separator: "\n").first { $0.contains("sensors_down") } ?? "").contains("inhibited")
         )
     }
+
+    /// An expired API silence is still listed after a restart, as expired (kept 5 days, as the
+    /// document says), and an active one is still active.
+    @Test func expiredSilencesAreStillListedAfterARestart() async throws {
+        let fixture = try APIFixture()
+        try #require(await fixture.ready(), "log:\n\(fixture.daemon.log)")
+        var ids: [String] = []
+        for client in ["a", "b"] {
+            let created = try callAPI(
+                "POST",
+                fixture.base + "/api/v1/silences",
+                body: #"{"matchers":[{"name":"client_id","value":"\#(client)"}],"endsAt":"2099-01-01T00:00:00Z"}"#
+            )
+            ids.append(try #require((try created.json() as? [String: String])?["silenceID"], "\(created.body)"))
+        }
+        #expect(try callAPI("DELETE", fixture.base + "/api/v1/silences/\(ids[0])").status == 200)
+        try fixture.restart()
+        try #require(await fixture.ready(), "log:\n\(fixture.daemon.log)")
+        let listed = try #require(try callAPI("GET", fixture.base + "/api/v1/silences").json() as? [[String: Any]])
+        let states = Dictionary(
+            uniqueKeysWithValues: listed.compactMap { silence -> (String, String)? in
+                guard let id = silence["id"] as? String, let status = silence["status"] as? [String: Any],
+                    let state = status["state"] as? String
+                else { return nil }
+                return (id, state)
+            }
+        )
+        #expect(states == [ids[0]: "expired", ids[1]: "active"], "\(listed)")
+    }
+
 }

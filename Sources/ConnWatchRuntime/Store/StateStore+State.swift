@@ -250,7 +250,13 @@ extension StateStore {
                 entries[row["group_key"]] = try decoder.decode(NotificationLogEntry.self, from: row["entry"] ?? Data())
             }
             state.notificationLog = NotificationLog(entries: entries)
-            for row in try Row.fetchAll(db, sql: "SELECT silence FROM silences WHERE ends_at > ?", arguments: [now]) {
+            // Expired silences stay listed for the retention period, as in Alertmanager, restart or not.
+            let retained = now - NotificationPipeline.expiredSilenceRetention
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT silence FROM silences WHERE ends_at > ?",
+                arguments: [retained]
+            ) {
                 state.silences.append(try decoder.decode(SavedSilence.self, from: row["silence"] ?? Data()).silence)
             }
             return state
