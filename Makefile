@@ -3,9 +3,11 @@ SWIFT ?= swift
 DEB_PACKAGES := mosquitto mosquitto-clients libmosquitto-dev libcurl4-openssl-dev libsystemd-dev \
 	libsqlite3-dev pkg-config python3 python3-pip python3-paho-mqtt ca-certificates openssl tzdata faketime \
 	prometheus-alertmanager
-# The platforms' own validators the renderer tests run (Slack's Block Kit models, JSON Schema for Adaptive Cards).
-PIP_PACKAGES := slack_sdk jsonschema
-PIP_MODULES := slack_sdk, jsonschema
+# The platforms' own validators the renderer tests run (Slack's Block Kit models, JSON Schema for Adaptive Cards),
+# and schemathesis, which checks the API against docs/openapi.yaml (pinned: its checks change between releases).
+SCHEMATHESIS_VERSION := 4.32.5
+PIP_PACKAGES := slack_sdk jsonschema schemathesis==$(SCHEMATHESIS_VERSION)
+PIP_MODULES := slack_sdk, jsonschema, schemathesis
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 PREFIX ?= /usr/local
@@ -25,14 +27,16 @@ deps:
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
-	@python3 -c 'import $(PIP_MODULES)' 2>/dev/null || { echo "installing: $(PIP_PACKAGES)"; \
+	@python3 -c 'import $(PIP_MODULES), importlib.metadata as m; assert m.version("schemathesis") == "$(SCHEMATHESIS_VERSION)"' \
+		2>/dev/null || { echo "installing: $(PIP_PACKAGES)"; \
 		python3 -m pip install --quiet $(PIP_PACKAGES) 2>/dev/null \
 		|| python3 -m pip install --quiet --break-system-packages $(PIP_PACKAGES); }
 
 build: deps
 	$(SWIFT) build
 
-## test: the whole suite plus the formatter's lint and the unit's security score
+## test: the whole suite (schemathesis --checks all against docs/openapi.yaml and the running daemon among it),
+## plus the formatter's lint and the unit's security score
 test: deps security
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
 	$(SWIFT) build --build-tests

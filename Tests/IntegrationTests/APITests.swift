@@ -289,6 +289,7 @@ import Yams
             ("/-/healthy", "GET", "/-/healthy", nil),
             ("/-/ready", "GET", "/-/ready", nil),
             ("/-/reload", "POST", "/-/reload", nil),
+            ("/-/reload", "PUT", "/-/reload", nil),
             (
                 "/api/v0002/clientconnectionstates/{clientId}", "DELETE",
                 "/api/v0002/clientconnectionstates/d:org1:sensor:o2", nil

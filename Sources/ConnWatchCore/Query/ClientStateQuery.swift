@@ -81,6 +81,10 @@ public struct ClientStateQuery: Sendable, Equatable {
         }
         self.typeID = typeID ?? deviceType
         deviceID = try parameters.value("deviceId")
+        for (name, value) in [("typeId", typeID), ("deviceType", deviceType), ("deviceId", deviceID)]
+        where value?.isEmpty == true {
+            throw .badParameter(name, "must not be empty")
+        }
         limit = try parameters.int("_limit", in: 1...Self.maximumLimit, default: Self.defaultLimit)
         if let text = try parameters.value("_sort") {
             let name = text.hasPrefix("-") || text.hasPrefix("+") ? String(text.dropFirst()) : text

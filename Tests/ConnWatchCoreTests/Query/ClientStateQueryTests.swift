@@ -122,6 +122,9 @@ import Testing
             ("lastConnectedAfter=2026-11-01T00:00:00Z&connectedAfter=2026-11-01T00:00:00Z", "connectedAfter"),
             ("limit=5", "limit"),
             ("deviceId=%zz", "deviceId"),
+            ("typeId=", "typeId"),
+            ("deviceType=", "deviceType"),
+            ("deviceId=", "deviceId"),
         ]
         for (text, parameter) in cases {
             let error = queryError(text)
