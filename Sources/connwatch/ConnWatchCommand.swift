@@ -4,14 +4,12 @@ import ConnWatchRuntime
 import Foundation
 import Logging
 
-/// `EX_CONFIG` from sysexits.h: the exit status for a configuration error.
-let exitConfigError: Int32 = 78
-
 @main
 struct ConnWatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "connwatch",
         abstract: "Watches MQTT client connection status and alerts chat tools when clients go offline.",
+        discussion: ExitStatus.table,
         version: ConnWatchVersion.current,
         subcommands: [
             Run.self, Check.self, Status.self, Logs.self, Alerts.self, Silence.self, Forget.self, Render.self,
@@ -50,7 +48,7 @@ extension ConnWatchCommand {
                 for problem in error.problems {
                     logger.critical("configuration error: \(problem)", metadata: ["config_file": "\(problem.file)"])
                 }
-                throw ExitCode(exitConfigError)
+                throw ExitCode(ExitStatus.config)
             }
             for warning in config.warnings {
                 logger.warning("configuration warning: \(warning)", metadata: ["config_file": "\(warning.file)"])
@@ -74,10 +72,10 @@ extension ConnWatchCommand {
             } catch let error as DeliveryTarget.ResolveError {
                 // A secret the configuration names cannot be read: a configuration problem.
                 logger.critical("configuration error: \(error)", metadata: ["config_file": "\(options.config)"])
-                throw ExitCode(exitConfigError)
+                throw ExitCode(ExitStatus.config)
             } catch {
                 logger.critical("cannot start: \(error)")
-                throw ExitCode(1)
+                throw ExitCode(ExitStatus.failure)
             }
         }
     }
@@ -121,7 +119,7 @@ extension ConnWatchCommand {
                 }
                 let count = error.problems.count
                 FileHandle.standardError.write(Data("\(count) problem\(count == 1 ? "" : "s") found\n".utf8))
-                throw ExitCode(exitConfigError)
+                throw ExitCode(ExitStatus.config)
             }
         }
     }

@@ -38,7 +38,7 @@ extension ConnWatchCommand {
             }
             guard unknown.isEmpty else {
                 for id in unknown { printError("no client with id '\(id)' is known") }
-                throw ExitCode(1)
+                throw ExitCode(ExitStatus.failure)
             }
         }
     }

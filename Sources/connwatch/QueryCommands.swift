@@ -16,7 +16,8 @@ struct APIOptions: ParsableArguments {
     )
     var url: String?
 
-    /// Runs `body` with a client for the daemon; prints API errors and exits 1 on them.
+    /// Runs `body` with a client for the daemon; prints API errors and exits with
+    /// ``ExitStatus/of(_:)`` on them (78 when the configuration does not say where the API is).
     func withClient(_ body: (APIClient) async throws(APIClientError) -> Void) async throws {
         let client: APIClient
         do {
@@ -25,14 +26,14 @@ struct APIOptions: ParsableArguments {
             client = target.client
         } catch {
             printError("connwatch: \(error)")
-            throw ExitCode(exitConfigError)
+            throw ExitCode(ExitStatus.config)
         }
         defer { client.shutdown() }
         do {
             try await body(client)
         } catch {
             printError("connwatch: \(error)")
-            throw ExitCode(error.status == 404 ? 2 : 1)
+            throw ExitCode(ExitStatus.of(error))
         }
     }
 }

@@ -51,7 +51,7 @@ func loadConfig(_ path: String) throws -> ConnWatchConfig {
         for problem in error.problems {
             FileHandle.standardError.write(Data((problem.description + "\n").utf8))
         }
-        throw ExitCode(exitConfigError)
+        throw ExitCode(ExitStatus.config)
     }
 }
 
@@ -67,7 +67,7 @@ func target(
     guard let receiver = config.receivers.first(where: { $0.name == name }) else {
         let known = config.receivers.map(\.name).joined(separator: ", ")
         FileHandle.standardError.write(Data("no receiver named '\(name)' (known: \(known))\n".utf8))
-        throw ExitCode(64)
+        throw ExitCode(ExitStatus.usage)
     }
     var single = config
     single.receivers = [receiver]
@@ -76,7 +76,7 @@ func target(
     } catch {
         if requireSecrets {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(exitConfigError)
+            throw ExitCode(ExitStatus.config)
         }
     }
     return DeliveryTarget(

@@ -36,7 +36,7 @@ extension ConnWatchCommand {
                 if !result.detail.isEmpty { print("  \(TerminalText.escape(result.detail))") }
                 failed = failed || !result.succeeded
             }
-            if failed { throw ExitCode(1) }
+            if failed { throw ExitCode(ExitStatus.failure) }
         }
     }
 }

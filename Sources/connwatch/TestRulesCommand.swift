@@ -62,8 +62,8 @@ struct TestRulesCommand: ParsableCommand {
         var summary = "\(passed) passed, \(failed) failed"
         if invalid > 0 { summary += ", \(invalid) invalid file\(invalid == 1 ? "" : "s")" }
         print(summary)
-        if invalid > 0 { throw ExitCode(exitConfigError) }
-        if failed > 0 { throw ExitCode(1) }
+        if invalid > 0 { throw ExitCode(ExitStatus.config) }
+        if failed > 0 { throw ExitCode(ExitStatus.failure) }
     }
 
     /// Reads the rule files `suite` names and runs its tests.

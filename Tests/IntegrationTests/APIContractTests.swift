@@ -79,4 +79,39 @@ import Testing
         #expect(states == [ids[0]: "expired", ids[1]: "active"], "\(listed)")
     }
 
+    /// One exit-status table for every command: an error answer is 1 whatever its status, an
+    /// unreachable daemon 69, bad usage 64, a configuration without the API 78; `--help` prints the table.
+    @Test func exitStatusesFollowOneTable() async throws {
+        let fixture = try APIFixture()
+        try #require(await fixture.ready(), "log:\n\(fixture.daemon.log)")
+        let notFound = try runConnWatch(["status", "d:org1:sensor:none", "--config", fixture.configPath])
+        #expect(notFound.status == 1 && notFound.stderr.contains("HTTP 404"), "\(notFound.stderr)")
+        let badParameter = try runConnWatch(["logs", "x", "--limit", "5000", "--config", fixture.configPath])
+        #expect(badParameter.status == 1 && badParameter.stderr.contains("HTTP 400"), "\(badParameter.stderr)")
+        let noSilence = try runConnWatch(["silence", "expire", "none", "--config", fixture.configPath])
+        #expect(noSilence.status == 1, "\(noSilence.stderr)")
+        let nobody = try runConnWatch(["forget", "d:org1:sensor:none", "--config", fixture.configPath])
+        #expect(nobody.status == 1, "\(nobody.stderr)")
+        let closed = try FreePort.loopback()
+        let unreachable = try runConnWatch(["status", "--url", "http://127.0.0.1:\(closed)"])
+        #expect(unreachable.status == 69, "\(unreachable.stderr)")
+        let usage = try runConnWatch(["status", "--connected", "--disconnected", "--url", fixture.base])
+        #expect(usage.status == 64, "\(usage.stderr)")
+        let disabled = try fixture.dir.write("disabled.yaml", "api:\n  enabled: false\n")
+        let off = try runConnWatch(["status", "--config", disabled])
+        #expect(off.status == 78, "\(off.stderr)")
+        let help = try runConnWatch(["--help"])
+        for line in ["EXIT STATUS", "0   success", "1   failure", "64  usage", "69  unavailable", "78  configuration"] {
+            #expect(help.stdout.contains(line), "\(line) in:\n\(help.stdout)")
+        }
+        // README's table has the same statuses.
+        let readme = try String(contentsOfFile: ConnWatchBinary.packageRoot + "/README.md", encoding: .utf8)
+        let section = try #require(readme.components(separatedBy: "#### Exit status").dropFirst().first)
+        let statuses = section.split(separator: "\n").prefix { !$0.hasPrefix("#") }
+            .compactMap { line -> Int? in
+                guard line.hasPrefix("| ") else { return nil }
+                return Int(line.dropFirst(2).prefix { $0 != " " })
+            }
+        #expect(statuses == [0, 1, 64, 69, 78], "\(section)")
+    }
 }

@@ -232,7 +232,7 @@ import Yams
         let one = try runConnWatch(["status", "d:org1:sensor:th-1", "--config", fixture.configPath])
         #expect(one.stdout.contains("disconnected by") && one.stdout.contains("network"), "\(one.stdout)")
         let unknown = try runConnWatch(["status", "d:org1:sensor:none", "--config", fixture.configPath])
-        #expect(unknown.status == 2 && unknown.stderr.contains("HTTP 404"))
+        #expect(unknown.status == 1 && unknown.stderr.contains("HTTP 404"))
         let logs = try runConnWatch(["logs", "d:org1:sensor:th-1", "--config", fixture.configPath])
         #expect(logs.stdout.split(separator: "\n").count == 2, "\(logs.stdout)")
         print("connwatch status:\n\(table.stdout)")
