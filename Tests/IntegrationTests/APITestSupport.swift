@@ -87,10 +87,11 @@ final class APIFixture {
         daemon = try DaemonProcess(config: configPath, directory: dir.path)
     }
 
-    /// Waits for the broker connection and the API.
+    /// Waits for the broker connection and the API (up to a minute each: a loaded machine can
+    /// hold a starting daemon back longer than a log line usually takes).
     func ready() async -> Bool {
-        let listening = await daemon.waitForLog("query API listening")
-        let connected = await daemon.waitForLog("broker connected")
+        let listening = await daemon.waitForLog("query API listening", timeout: .seconds(60))
+        let connected = await daemon.waitForLog("broker connected", timeout: .seconds(60))
         return listening && connected
     }
 
