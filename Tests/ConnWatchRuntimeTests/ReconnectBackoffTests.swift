@@ -1,0 +1,115 @@
+import ConnWatchCore
+import ConnWatchRuntime
+import ConnWatchTestSupport
+import Foundation
+import Testing
+
+@Suite struct ReconnectBackoffTests {
+    @Test("windows double from the minimum up to the cap; every delay is drawn from the whole window")
+    func windows() {
+        var backoff = ReconnectBackoff(minimum: .milliseconds(100), maximum: .milliseconds(800))
+        #expect(
+            (1...6).map { backoff.ceiling(attempt: $0) } == [100, 200, 400, 800, 800, 800].map(Duration.milliseconds)
+        )
+        var random = SeededGenerator(state: 7)
+        var delays: [Duration] = []
+        for _ in 0..<2000 { delays.append(backoff.nextDelay(using: &random)) }
+        #expect(backoff.failures == 2000)
+        let capped = delays.dropFirst(3)
+        #expect(capped.allSatisfy { $0 >= .zero && $0 <= .milliseconds(800) })
+        #expect(capped.min()! < .milliseconds(40), "full jitter reaches the bottom of the window")
+        #expect(capped.max()! > .milliseconds(760), "and the top")
+        backoff.reset()
+        #expect(backoff.failures == 0)
+        #expect(backoff.nextDelay(using: &random) <= .milliseconds(100))
+    }
+}
+
+/// Attempt intervals measured against a real Mosquitto for several kinds of failure: each interval
+/// is the delay the client reported (drawn from its window), never libmosquitto's quadratic
+/// 1, 4, 9, 16, 25, 30 s sequence, and two clients that fail together do not retry in lockstep.
+@Suite("reconnect intervals against a real mosquitto", .serialized, .timeLimit(.minutes(2)))
+struct ReconnectIntervalTests {
+    /// Windows of 100, 200, 400, 800, 800 … ms.
+    static func options(_ options: MQTTClientOptions) -> MQTTClientOptions {
+        var options = options
+        options.reconnectDelayMin = .milliseconds(100)
+        options.reconnectDelayMax = .milliseconds(800)
+        return options
+    }
+
+    @Test("tcp_refused, not authorized (3.1.1 and 5) and lost: intervals follow the jittered windows")
+    func intervalsPerKind() async throws {
+        let closedPort = try FreePort.loopback()
+        let refusing = try TestBroker(allowAnonymous: false)
+        let cases: [(String, MQTTClientOptions)] = [
+            ("tcp_refused", MQTTClientOptions(host: "127.0.0.1", port: closedPort)),
+            (
+                "not_authorized v3.1.1",
+                MQTTClientOptions(host: "127.0.0.1", port: refusing.port, protocolVersion: .v311)
+            ),
+            ("not_authorized v5", MQTTClientOptions(host: "127.0.0.1", port: refusing.port, protocolVersion: .v5)),
+        ]
+        for (name, options) in cases {
+            let recorder = try TimedRecorder(Self.options(options))
+            #expect(await recorder.waitFor { $0.reports.count >= 7 }, "\(name)")
+            recorder.client.shutdown()
+            check(name, recorder.events.reports)
+        }
+
+        let broker = try TestBroker()
+        let lost = try TimedRecorder(Self.options(MQTTClientOptions(host: "127.0.0.1", port: broker.port)))
+        defer { lost.client.shutdown() }
+        #expect(await lost.waitFor { $0.contains(where: \.isConnected) })
+        broker.kill()
+        #expect(await lost.waitFor { $0.reports.count >= 7 })
+        check("lost, then tcp_refused", lost.events.reports)
+    }
+
+    /// Each interval between two reports is the delay the first one announced (plus the attempt's
+    /// own short duration), inside its window, and the intervals are not a fixed sequence.
+    private func check(
+        _ name: String,
+        _ reports: [(at: ContinuousClock.Instant, report: MQTTConnectFailure, lost: Bool)]
+    ) {
+        let intervals = zip(reports, reports.dropFirst()).map { $1.at - $0.at }
+        let announced = reports.map(\.report.retryIn)
+        print("\(name): attempt intervals ms \(intervals.map(Self.milliseconds))")
+        for (index, interval) in intervals.enumerated() {
+            let delay = announced[index]
+            #expect(interval >= delay - .milliseconds(5), "\(name) #\(index): \(interval) < announced \(delay)")
+            #expect(interval <= delay + .milliseconds(300), "\(name) #\(index): \(interval) ≫ announced \(delay)")
+            let window = ReconnectBackoff(minimum: .milliseconds(100), maximum: .milliseconds(800))
+                .ceiling(attempt: reports[index].report.attempt)
+            #expect(delay <= window, "\(name) #\(index): \(delay) outside the window \(window)")
+        }
+        #expect(Set(announced.map(Self.milliseconds)).count >= announced.count - 1, "\(name): delays are drawn")
+        // libmosquitto's own "exponential" backoff would be 100·(n+1)² ms capped at 800: 100, 400, 800, 800 …
+        let quadratic = (1...announced.count).map { Duration.milliseconds(min(800, 100 * $0 * $0)) }
+        #expect(announced != quadratic)
+    }
+
+    @Test("two clients refused together retry at different times")
+    func noLockstep() async throws {
+        let broker = try TestBroker(allowAnonymous: false)
+        let options = Self.options(MQTTClientOptions(host: "127.0.0.1", port: broker.port))
+        let first = try TimedRecorder(options)
+        let second = try TimedRecorder(options)
+        defer {
+            first.client.shutdown()
+            second.client.shutdown()
+        }
+        #expect(await first.waitFor { $0.reports.count >= 6 })
+        #expect(await second.waitFor { $0.reports.count >= 6 })
+        let a = first.events.reports.prefix(6).map(\.at)
+        let b = second.events.reports.prefix(6).map(\.at)
+        let gaps = zip(a, b).map { abs(Self.milliseconds($0 - $1)) }
+        print("two clients: attempt time differences ms \(gaps)")
+        #expect(gaps.dropFirst().contains { $0 > 20 }, "attempts in lockstep: \(gaps)")
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        let parts = duration.components
+        return parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000
+    }
+}
