@@ -102,8 +102,14 @@ struct BrokerDiagnosticsTests {
         let options = setup.options(port: setup.mutualTLSPort, cert: setup.pki.client.certificate, key: key)
         let failures = try await failuresOf(options)
         #expect(failures.allSatisfy { $0.failure.kind == .tlsLocalFiles }, "\(failures)")
-        let expected = problem == "mismatched" ? "key_file does not belong to cert_file" : key
+        let expected =
+            switch problem {
+            case "mismatched": "key_file does not belong to the certificate in cert_file"
+            case "garbage": "key_file holds no PEM private key"
+            default: "key_file is a directory, not a file"
+            }
         #expect(failures.first?.reason.contains(expected) == true, "\(failures)")
+        #expect(failures.first?.reason.contains(key) == true, "\(failures)")
     }
 
     // MARK: - MQTT refusals

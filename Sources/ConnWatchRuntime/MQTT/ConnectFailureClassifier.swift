@@ -14,12 +14,15 @@ struct ConnectFailureClassifier: Sendable {
     /// `true` when the connection uses TLS, and whether a client certificate is configured.
     var usesTLS: Bool
     var hasClientCertificate: Bool
+    /// The TLS files, to say what is wrong with one libmosquitto cannot load.
+    var files: MQTTTLSOptions?
 
     init(options: MQTTClientOptions) {
         host = options.host
         protocolVersion = options.protocolVersion
         usesTLS = options.tls != nil
         hasClientCertificate = options.tls?.certFile != nil
+        files = options.tls
     }
 
     func classify(_ attempt: ConnectAttempt) -> BrokerFailure {
@@ -63,10 +66,36 @@ struct ConnectFailureClassifier: Sendable {
         let local = lines.filter { line in markers.contains { line.contains($0) } }
         guard !local.isEmpty else { return nil }
         var parts = local.map { Self.trimmed($0.replacingOccurrences(of: "Error: ", with: "")) }
-        if let reason = lines.first(where: { $0.hasPrefix("OpenSSL Error") }).map(Self.openSSLReason) {
+        if let inspected = inspectFiles(named: local) {
+            parts.append(inspected)
+        } else if let reason = lines.first(where: { $0.hasPrefix("OpenSSL Error") }).map(Self.openSSLReason) {
             parts.append("OpenSSL: \(reason)\(Self.localHint(reason))")
         }
         return BrokerFailure(.tlsLocalFiles, parts.joined(separator: "; "))
+    }
+
+    /// What ``TLSFileInspector`` finds wrong with the file libmosquitto could not load.
+    func inspectFiles(named lines: [String]) -> String? {
+        guard let files else { return nil }
+        var checks: [(String, ConfiguredFile)] = []
+        if let key = files.keyFile, let certificate = files.certFile {
+            if lines.contains(where: { $0.contains("client key file") }) {
+                checks += [("key_file", .privateKey(key)), ("key_file", .keyPair(certificate: certificate, key: key))]
+            }
+            if lines.contains(where: { $0.contains("client certificate") }) {
+                checks.append(("cert_file", .certificate(certificate)))
+            }
+        }
+        if let caFile = files.caFile, lines.contains(where: { $0.contains("CA certificates") }) {
+            checks.append(("ca_file", .caFile(caFile)))
+        }
+        if let caPath = files.caPath, lines.contains(where: { $0.contains("CA certificates") }) {
+            checks.append(("ca_path", .caDirectory(caPath)))
+        }
+        for (name, file) in checks {
+            if let problem = TLSFileInspector.inspect(file) { return "\(name) \(problem)" }
+        }
+        return nil
     }
 
     /// What OpenSSL's words mean for the operator's files.
