@@ -26,6 +26,7 @@ struct ConnectFailureLog {
         streak += 1
         if streak <= burst {
             // Within the burst every line is logged; the limiter starts counting from the last of them.
+            limiter = RateLimitedCounter(interval: limiter.interval)
             _ = limiter.record(now: now)
             return 0
         }
