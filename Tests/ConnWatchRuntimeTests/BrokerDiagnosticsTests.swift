@@ -112,6 +112,17 @@ struct BrokerDiagnosticsTests {
         #expect(failures.first?.reason.contains(key) == true, "\(failures)")
     }
 
+    @Test("TLS spoken to the plain port: tls_handshake; plain MQTT to the TLS port: closed before CONNACK")
+    func wrongPortForTheProtocol() async throws {
+        let setup = try TLSSetup()
+        let tlsToPlain = try await failuresOf(setup.options(port: setup.broker.port))
+        #expect(tlsToPlain.allSatisfy { $0.failure.kind == .tlsHandshake }, "\(tlsToPlain)")
+        #expect(tlsToPlain.first?.reason.contains("does not speak TLS on this port") == true, "\(tlsToPlain)")
+        let plainToTLS = try await failuresOf(MQTTClientOptions(host: "127.0.0.1", port: setup.plainTLSPort))
+        #expect(plainToTLS.allSatisfy { $0.failure.kind == .closedBeforeConnack }, "\(plainToTLS)")
+        #expect(plainToTLS.first?.reason.contains("use mqtts://") == true, "\(plainToTLS)")
+    }
+
     // MARK: - MQTT refusals
 
     @Test("a wrong password: not authorized, for MQTT 3.1.1 and 5", arguments: [MQTTProtocolVersion.v311, .v5])

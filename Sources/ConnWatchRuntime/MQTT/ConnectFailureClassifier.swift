@@ -155,6 +155,10 @@ struct ConnectFailureClassifier: Sendable {
                 "\(detail); no cert_file is configured (a broker that requires one answers so with TLS 1.2)"
             )
         }
+        if first.contains("unexpected eof") || first.contains("wrong version number") {
+            let hint = "the other end does not speak TLS on this port (mqtt:// port?)"
+            return BrokerFailure(.tlsHandshake, "\(detail); \(hint)")
+        }
         return BrokerFailure(.tlsHandshake, detail)
     }
 
@@ -220,7 +224,7 @@ struct ConnectFailureClassifier: Sendable {
                 "\(Self.trimmed(text)); if the broker requires client certificates, check that it trusts cert_file's CA"
             )
         }
-        return BrokerFailure(.closedBeforeConnack, Self.trimmed(text))
+        return BrokerFailure(.closedBeforeConnack, "\(Self.trimmed(text)); if the port expects TLS, use mqtts://")
     }
 
     // MARK: - Texts
