@@ -25,9 +25,11 @@ import Testing
     }
 }
 
-/// Attempt intervals measured against a real Mosquitto for several kinds of failure: each interval
-/// is the delay the client reported (drawn from its window), never libmosquitto's quadratic
-/// 1, 4, 9, 16, 25, 30 s sequence, and two clients that fail together do not retry in lockstep.
+/// Attempt intervals measured against a real Mosquitto for each kind of failure loopback can produce
+/// (all but a TCP timeout and an unreachable network; the CONNACK codes Mosquitto never sends this
+/// client come from a scripted broker): each interval is the delay the client reported (drawn from
+/// its window), never libmosquitto's quadratic 1, 4, 9, 16, 25, 30 s sequence, and two clients that
+/// fail together do not retry in lockstep.
 @Suite("reconnect intervals against a real mosquitto", .serialized, .timeLimit(.minutes(2)))
 struct ReconnectIntervalTests {
     /// Windows of 100, 200, 400, 800, 800 … ms.
@@ -64,6 +66,47 @@ struct ReconnectIntervalTests {
         broker.kill()
         #expect(await lost.waitFor { $0.reports.count >= 7 })
         check("lost, then tcp_refused", lost.events.reports)
+    }
+
+    @Test("DNS, every TLS failure, the wrong port and the other refusals: intervals follow the jittered windows")
+    func intervalsForTheOtherKinds() async throws {
+        let setup = try TLSSetup()
+        let pki = setup.pki
+        let stranger = pki.strangerClient
+        var cases: [(BrokerFailure.Kind, MQTTClientOptions)] = [
+            (.dns, MQTTClientOptions(host: "nonexistent.invalid", port: 1883)),
+            (.tlsUnknownCA, setup.options(port: setup.plainTLSPort, ca: pki.otherCAFile)),
+            (.tlsNameMismatch, setup.options(port: setup.wrongNamePort)),
+            (.tlsExpired, setup.options(port: setup.expiredPort)),
+            (.tlsClientCertificateMissing, setup.options(port: setup.mutualTLSPort)),
+            (
+                .tlsClientCertificateRejected,
+                setup.options(port: setup.mutualTLSPort, cert: stranger.certificate, key: stranger.key)
+            ),
+            (
+                .tlsLocalFiles,
+                setup.options(port: setup.mutualTLSPort, cert: pki.client.certificate, key: pki.garbageKey)
+            ),
+            (.tlsHandshake, setup.options(port: setup.broker.port)),
+            (.closedBeforeConnack, MQTTClientOptions(host: "127.0.0.1", port: setup.plainTLSPort)),
+        ]
+        // The refusals Mosquitto does not send to this client come from a scripted broker.
+        let refusals: [(BrokerFailure.Kind, UInt8)] = [
+            (.clientIDRejected, 2), (.serverUnavailable, 3), (.badCredentials, 4),
+        ]
+        let servers = try refusals.map { try refusingServer(code: $0.1, version: .v311) }
+        defer { servers.forEach { $0.stop() } }
+        for ((kind, _), server) in zip(refusals, servers) {
+            cases.append((kind, MQTTClientOptions(host: "127.0.0.1", port: server.port)))
+        }
+        for (kind, options) in cases {
+            let recorder = try TimedRecorder(Self.options(options))
+            #expect(await recorder.waitFor { $0.reports.count >= 7 }, "\(kind)")
+            recorder.client.shutdown()
+            let reports = recorder.events.reports
+            #expect(reports.allSatisfy { $0.report.failure.kind == kind }, "\(kind): \(reports.map(\.report))")
+            check(kind.rawValue, reports)
+        }
     }
 
     /// Each interval between two reports is the delay the first one announced (plus the attempt's
