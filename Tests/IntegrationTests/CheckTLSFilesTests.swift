@@ -51,6 +51,7 @@ import Testing
         arguments: [
             "key is a directory", "key is not PEM", "key of another certificate", "certificate expired",
             "ca_path missing", "ca_path is a file", "ca_file is not PEM", "certificate is a directory",
+            "key missing",
         ]
     )
     func badFiles(problem: String) throws {
@@ -81,6 +82,9 @@ import Testing
         case "ca_file is not PEM":
             caFile = pki.garbageKey
             expected = ":5:14: ca_file '\(caFile)': holds no PEM certificate"
+        case "key missing":
+            key = "\(dir.path)/no-such.key"
+            expected = ":8:15: key_file '\(key)': No such file or directory"
         default:
             cert = pki.keyDirectory
             expected = ":7:16: cert_file '\(cert)': is a directory, not a file"
@@ -90,5 +94,21 @@ import Testing
         #expect(result.status == 78, "\(result.stderr)")
         #expect(result.stderr.contains("\(config)\(expected)"), "\(result.stderr)")
         print("check: \(result.stderr.split(separator: "\n").first ?? "")")
+    }
+
+    @Test("run refuses to start with an unusable file: the same positioned line, exit 78, no connection attempt")
+    func runRefusesBadFiles() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let pki = try TestPKI(in: dir.path)
+        let key = pki.keyDirectory
+        let text = configuration(caFile: pki.caFile, cert: pki.client.certificate, key: key)
+        let config = try dir.write("rules.yaml", text)
+        let result = try runConnWatch(["run", "--config", config, "--state-directory", "\(dir.path)/state"])
+        print("run: \(result.stderr.split(separator: "\n").first ?? "")")
+        #expect(result.status == 78, "\(result.stderr)")
+        let expected = "\(config):8:15: key_file '\(key)': is a directory, not a file"
+        #expect(result.stderr.contains(expected), "\(result.stderr)")
+        #expect(!result.stderr.contains("broker connect failed"), "\(result.stderr)")
     }
 }

@@ -105,10 +105,7 @@ extension ConfigBuilder {
         else { return tls }
         var usable: [String: Node] = [:]
         for entry in entries {
-            let text =
-                entry.key == "ca_path"
-                ? reader.nonEmptyString(entry.value, entry.key) : readablePath(entry.value, entry.key)
-            guard let text else { continue }
+            guard let text = reader.nonEmptyString(entry.value, entry.key) else { continue }
             switch entry.key {
             case "ca_file": tls.caFile = text
             case "ca_path": tls.caPath = text
@@ -116,10 +113,11 @@ extension ConfigBuilder {
             case "key_file": tls.keyFile = text
             default: break
             }
-            // An unreadable file has been reported already.
-            guard entry.key == "ca_path" || isReadable(text) else { continue }
+            // The inspector says why a file cannot be used (missing, a directory, unreadable, not PEM …).
             if let problem = inspect(Self.configuredFile(entry.key, text)) {
                 reader.report(entry.value, "\(entry.key) '\(text)': \(problem)")
+            } else if entry.key != "ca_path" && !isReadable(text) {
+                reader.report(entry.value, "\(entry.key) '\(text)' cannot be read")
             } else {
                 usable[entry.key] = entry.value
             }
