@@ -63,4 +63,31 @@ struct FeedDiagnosisTests {
         #expect(status.stdout.hasPrefix("broker test not connected since "), "\(status.stdout)")
         #expect(status.stdout.contains(": MQTT not authorized: the broker answered CONNACK 135"), "\(status.stdout)")
     }
+
+    @Test("a connection lost after connecting is one warning; a clean stop is one info line, no warning")
+    func lostIsAWarningAndACleanStopIsInfo() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        let config = daemonConfig(brokerPort: broker.port, hookURL: "http://127.0.0.1:9")
+        let daemon = try DaemonProcess(config: try dir.write("rules.yaml", config), directory: dir.path)
+        defer { daemon.stop() }
+        #expect(await daemon.waitForLog("broker connected", timeout: .seconds(30)), "log:\n\(daemon.log)")
+
+        broker.kill()
+        let lost = await daemon.waitForLog("<4>broker connection lost [lost] ", timeout: .seconds(30))
+        #expect(lost, "log:\n\(daemon.log)")
+        try broker.restart()
+        #expect(await daemon.waitForLog("broker connected", count: 2, timeout: .seconds(30)), "log:\n\(daemon.log)")
+
+        #expect(daemon.stop() == 0)
+        let log = daemon.log
+        let tail = log.components(separatedBy: "broker connected").last ?? ""
+        print("stop: \(tail.split(separator: "\n").first { $0.contains("broker connection") } ?? "")")
+        #expect(tail.contains("<6>broker connection closed"), "log:\n\(log)")
+        #expect(!tail.contains("broker connection lost"), "log:\n\(log)")
+        #expect(!log.contains("No error"), "log:\n\(log)")
+        #expect(log.components(separatedBy: "broker connection lost").count - 1 == 1, "log:\n\(log)")
+    }
 }
