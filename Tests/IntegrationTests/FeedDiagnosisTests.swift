@@ -52,16 +52,31 @@ struct FeedDiagnosisTests {
         #expect(brokers.status == 200)
         #expect(brokers.body.contains("\"reason\":\"mqtt_not_authorized\""), "\(brokers.body)")
         let metrics = try callAPI("GET", base + "/metrics").body
-        let sample = metrics.split(separator: "\n").first {
-            $0.hasPrefix("connwatch_mqtt_connect_failures_total{broker=\"test\",reason=\"mqtt_not_authorized\"}")
-        }
-        #expect((sample?.split(separator: " ").last).flatMap { Double($0) }.map { $0 >= 2 } == true, "\(metrics)")
+        #expect(try failureCount(base) >= 2, "\(metrics)")
 
         let status = try runConnWatch(["status", "--url", base])
         #expect(status.status == 0, "\(status.stderr)")
         print("status: \(status.stdout.split(separator: "\n").first ?? "")")
         #expect(status.stdout.hasPrefix("broker test not connected since "), "\(status.stdout)")
         #expect(status.stdout.contains(": MQTT not authorized: the broker answered CONNACK 135"), "\(status.stdout)")
+
+        // Identical failures: the first three are logged, the next ones (within the minute) are not.
+        let deadline = ContinuousClock.now + .seconds(40)
+        while try failureCount(base) < 5 && ContinuousClock.now < deadline { try await Task.sleep(for: .seconds(0.2)) }
+        let attempts = try failureCount(base)
+        let lines = daemon.log.components(separatedBy: "broker connect failed").count - 1
+        print("rate limit: \(attempts) failed attempts, \(lines) journal lines")
+        #expect(attempts >= 5)
+        #expect(lines == 3, "log:\n\(daemon.log)")
+    }
+
+    /// `connwatch_mqtt_connect_failures_total` of broker `test`, reason `mqtt_not_authorized`.
+    private func failureCount(_ base: String) throws -> Double {
+        let metrics = try callAPI("GET", base + "/metrics").body
+        let sample = metrics.split(separator: "\n").first {
+            $0.hasPrefix("connwatch_mqtt_connect_failures_total{broker=\"test\",reason=\"mqtt_not_authorized\"}")
+        }
+        return (sample?.split(separator: " ").last).flatMap { Double($0) } ?? 0
     }
 
     @Test("a connection lost after connecting is one warning; a clean stop is one info line, no warning")
