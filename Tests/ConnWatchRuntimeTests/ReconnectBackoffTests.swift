@@ -136,19 +136,41 @@ struct ReconnectIntervalTests {
     func noLockstep() async throws {
         let broker = try TestBroker(allowAnonymous: false)
         let options = Self.options(MQTTClientOptions(host: "127.0.0.1", port: broker.port))
-        let first = try TimedRecorder(options)
-        let second = try TimedRecorder(options)
-        defer {
-            first.client.shutdown()
-            second.client.shutdown()
-        }
+        let clients = try (0..<2).map { _ in try TimedRecorder(options) }
+        defer { clients.forEach { $0.client.shutdown() } }
+        let (first, second) = (clients[0], clients[1])
+        await expectNotInLockstep(first, second, "two clients refused")
+    }
+
+    @Test("two clients that lose a broker together (it stops) retry and reconnect at different times")
+    func noLockstepAfterALoss() async throws {
+        let broker = try TestBroker()
+        let options = Self.options(MQTTClientOptions(host: "127.0.0.1", port: broker.port))
+        let clients = try (0..<2).map { _ in try TimedRecorder(options) }
+        defer { clients.forEach { $0.client.shutdown() } }
+        let (first, second) = (clients[0], clients[1])
+        #expect(await first.waitFor { $0.contains(where: \.isConnected) })
+        #expect(await second.waitFor { $0.contains(where: \.isConnected) })
+        broker.kill()
+        await expectNotInLockstep(first, second, "two clients after a loss")
+        try broker.restart()
+        #expect(await first.waitFor { $0.filter(\.isConnected).count >= 2 })
+        #expect(await second.waitFor { $0.filter(\.isConnected).count >= 2 })
+        let reconnected = [first, second].compactMap { $0.events.last(where: \.isConnected)?.at }
+        let apart = abs(Self.milliseconds(reconnected[0] - reconnected[1]))
+        print("two clients after a restart: reconnected \(apart) ms apart")
+    }
+
+    /// The first six failure reports of two clients that failed together are not at the same times
+    /// (the first, the failure they share, may be).
+    private func expectNotInLockstep(_ first: TimedRecorder, _ second: TimedRecorder, _ name: String) async {
         #expect(await first.waitFor { $0.reports.count >= 6 })
         #expect(await second.waitFor { $0.reports.count >= 6 })
         let a = first.events.reports.prefix(6).map(\.at)
         let b = second.events.reports.prefix(6).map(\.at)
         let gaps = zip(a, b).map { abs(Self.milliseconds($0 - $1)) }
-        print("two clients: attempt time differences ms \(gaps)")
-        #expect(gaps.dropFirst().contains { $0 > 20 }, "attempts in lockstep: \(gaps)")
+        print("\(name): attempt time differences ms \(gaps)")
+        #expect(gaps.dropFirst().contains { $0 > 20 }, "\(name): attempts in lockstep: \(gaps)")
     }
 
     static func milliseconds(_ duration: Duration) -> Int64 {
