@@ -2,7 +2,6 @@ import ConnWatchCore
 import ConnWatchRuntime
 import ConnWatchTestSupport
 import Foundation
-import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -205,112 +204,6 @@ func failuresOf(_ options: MQTTClientOptions, count: Int = 2) async throws -> [M
     let reports = recorder.events.reports.map(\.report)
     if let first = reports.first { print("diagnosis [\(first.failure.kind.rawValue)] \(first.reason)") }
     return reports
-}
-
-/// A real Mosquitto with four TLS listeners: mutual TLS (client certificates from the test CA
-/// required), plain server TLS, a certificate for a wrong name and an expired certificate.
-final class TLSSetup {
-    let directory: TemporaryDirectory
-    let pki: TestPKI
-    let broker: TestBroker
-    let mutualTLSPort: Int
-    let plainTLSPort: Int
-    let wrongNamePort: Int
-    let expiredPort: Int
-
-    init() throws {
-        directory = try TemporaryDirectory()
-        pki = try TestPKI(in: directory.path)
-        let ports = try (0..<4).map { _ in try FreePort.loopback() }
-        (mutualTLSPort, plainTLSPort, wrongNamePort, expiredPort) = (ports[0], ports[1], ports[2], ports[3])
-        let pki = self.pki
-        func listener(_ port: Int, _ pair: (certificate: String, key: String), requireClient: Bool = false) -> String {
-            var text = "listener \(port) 127.0.0.1\ncertfile \(pair.certificate)\nkeyfile \(pair.key)\n"
-            if requireClient { text += "cafile \(pki.caFile)\nrequire_certificate true\n" }
-            return text
-        }
-        broker = try TestBroker(
-            extraConfiguration: listener(mutualTLSPort, pki.server, requireClient: true)
-                + listener(plainTLSPort, pki.server) + listener(wrongNamePort, pki.wrongName)
-                + listener(expiredPort, pki.expired)
-        )
-        // The broker answers on its first port before it opens the others.
-        let deadline = Date().addingTimeInterval(10)
-        while !ports.allSatisfy(FreePort.accepts) && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-    }
-
-    deinit {
-        broker.stop()
-        directory.remove()
-    }
-
-    /// Options for 127.0.0.1:`port` trusting `ca` (default the test CA).
-    func options(port: Int, ca: String? = nil, cert: String? = nil, key: String? = nil) -> MQTTClientOptions {
-        var options = MQTTClientOptions(host: "127.0.0.1", port: port)
-        options.tls = MQTTTLSOptions(caFile: ca ?? pki.caFile, certFile: cert, keyFile: key)
-        return options
-    }
-}
-
-/// One event and when it arrived.
-struct TimedEvent: Sendable {
-    let at: ContinuousClock.Instant
-    let event: MQTTEvent
-
-    var isConnected: Bool {
-        if case .connected = event { return true }
-        return false
-    }
-}
-
-extension Array where Element == TimedEvent {
-    /// The failure reports, with when they came and whether they were a loss after connecting.
-    var reports: [(at: ContinuousClock.Instant, report: MQTTConnectFailure, lost: Bool)] {
-        compactMap {
-            switch $0.event {
-            case .connectFailed(let report): ($0.at, report, false)
-            case .disconnected(let report): ($0.at, report, true)
-            default: nil
-            }
-        }
-    }
-}
-
-/// A started client whose events are recorded with their arrival time, on the client's thread.
-final class TimedRecorder: Sendable {
-    let client: MosquittoClient
-    private let store: EventBox
-
-    init(_ options: MQTTClientOptions) throws {
-        let store = EventBox()
-        self.store = store
-        client = try MosquittoClient(options: options) { event in store.append(event) }
-        client.start()
-    }
-
-    var events: [TimedEvent] { store.events }
-
-    /// Polls until `condition` holds; `false` after `timeout`.
-    func waitFor(timeout: Duration = .seconds(15), _ condition: ([TimedEvent]) -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while ContinuousClock.now < deadline {
-            if condition(events) { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition(events)
-    }
-}
-
-/// Events with their arrival time, appended from the client's thread.
-final class EventBox: Sendable {
-    private let store = Mutex<[TimedEvent]>([])
-
-    func append(_ event: MQTTEvent) {
-        let now = ContinuousClock.now
-        store.withLock { $0.append(TimedEvent(at: now, event: event)) }
-    }
-
-    var events: [TimedEvent] { store.withLock { $0 } }
 }
 
 /// A scripted broker that answers every CONNECT with one CONNACK refusal code.
