@@ -111,4 +111,33 @@ import Testing
         #expect(result.stderr.contains(expected), "\(result.stderr)")
         #expect(!result.stderr.contains("broker connect failed"), "\(result.stderr)")
     }
+
+    @Test("a reload to an unusable TLS file is rejected at its key; the running connection stays")
+    func reloadRejectsBadFiles() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let pki = try TestPKI(in: dir.path)
+        let broker = try TestBroker()
+        defer { broker.stop() }
+        let original = daemonConfig(brokerPort: broker.port, hookURL: "http://127.0.0.1:9")
+        let config = try dir.write("rules.yaml", original)
+        let daemon = try DaemonProcess(config: config, directory: dir.path)
+        defer { daemon.stop() }
+        #expect(await daemon.waitForLog("broker connected", timeout: .seconds(30)), "log:\n\(daemon.log)")
+
+        let tls =
+            "  url: mqtts://127.0.0.1:\(broker.port)\n  tls:\n    ca_file: \(pki.caFile)\n"
+            + "    cert_file: \(pki.client.certificate)\n    key_file: \(pki.keyDirectory)\n"
+        let plain = "  url: mqtt://127.0.0.1:\(broker.port)\n"
+        try dir.write("rules.yaml", original.replacingOccurrences(of: plain, with: tls))
+        daemon.send(SIGHUP)
+        let rejected = await daemon.waitForLog("reload rejected", timeout: .seconds(30))
+        #expect(rejected, "log:\n\(daemon.log)")
+        let line = daemon.log.split(separator: "\n").first { $0.contains("reload rejected") } ?? ""
+        print("reload: \(line)")
+        #expect(line.contains("reload rejected, keeping the running configuration: \(config):"), "\(line)")
+        #expect(line.contains("key_file '\(pki.keyDirectory)': is a directory, not a file"), "\(line)")
+        #expect(!daemon.log.contains("broker connection closed"), "log:\n\(daemon.log)")
+        #expect(daemon.stop() == 0)
+    }
 }
