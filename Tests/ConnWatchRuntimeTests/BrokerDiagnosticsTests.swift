@@ -183,6 +183,46 @@ struct BrokerDiagnosticsTests {
         recorder.client.shutdown()
         #expect(recorder.events.count == before, "a clean stop reports no failure: \(recorder.events.suffix(2))")
     }
+
+    // MARK: - The network loop
+
+    @Test("an idle connection stays up: the loop wakes in time to send PINGREQ within the keep-alive")
+    func idleConnectionKeepsAlive() async throws {
+        let broker = try TestBroker()
+        let id = "keepalive-\(UInt32.random(in: 0...UInt32.max))"
+        let options = MQTTClientOptions(host: "127.0.0.1", port: broker.port, clientID: id, keepAlive: 5)
+        let recorder = try TimedRecorder(options)
+        defer { recorder.client.shutdown() }
+        #expect(await recorder.waitFor { $0.contains(where: \.isConnected) })
+        // Mosquitto drops a client silent for 1.5 × keep-alive (7.5 s); wait past that.
+        try await Task.sleep(for: .seconds(9))
+        #expect(broker.logOccurrences(of: "Received PINGREQ from \(id)") >= 1, "\(broker.logContents())")
+        #expect(recorder.events.reports.isEmpty, "\(recorder.events.reports.map(\.report))")
+        #expect(recorder.client.isConnected)
+    }
+
+    // MARK: - Many open files
+
+    @Test("a socket numbered above select()'s 1024 limit: the client connects, receives and stops")
+    func highSocketNumber() async throws {
+        // Hold enough descriptors that the client's socket gets a number above FD_SETSIZE.
+        let held = (0..<1100).map { _ in open("/dev/null", O_RDONLY | O_CLOEXEC) }
+        defer { held.filter { $0 >= 0 }.forEach { close($0) } }
+        try #require(held.allSatisfy { $0 >= 0 } && held.last! >= 1024, "could not open 1100 files")
+        let broker = try TestBroker()
+        var options = MQTTClientOptions(host: "127.0.0.1", port: broker.port)
+        options.subscriptions = [MQTTSubscription(filter: "high/#", qos: 1)]
+        let recorder = try TimedRecorder(fastOptions(options))
+        let connected = await recorder.waitFor(timeout: .seconds(5)) { $0.contains(where: \.isConnected) }
+        #expect(connected, "\(recorder.events.reports.map(\.report))")
+        #expect(await broker.waitForLog(containing: "Received SUBSCRIBE"))
+        try broker.publish(topic: "high/1", payload: "up")
+        #expect(await recorder.waitFor { $0.contains { if case .message = $0.event { true } else { false } } })
+        let before = recorder.events.count
+        recorder.client.shutdown()
+        #expect(recorder.events.count == before)
+        #expect(recorder.events.reports.isEmpty, "\(recorder.events.reports.map(\.report))")
+    }
 }
 
 // MARK: - Helpers

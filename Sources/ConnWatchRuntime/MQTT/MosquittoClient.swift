@@ -44,6 +44,8 @@ public final class MosquittoClient: @unchecked Sendable {
     private var connected = false
     /// What the attempt under way has seen so far.
     private var attempt = ConnectAttempt()
+    /// Interrupts the network loop's wait on shutdown.
+    private let wake = WakePipe()
 
     /// Where events go instead of ``events`` (called on the client's thread), if set.
     private let sink: (@Sendable (MQTTEvent) -> Void)?
@@ -113,6 +115,7 @@ public final class MosquittoClient: @unchecked Sendable {
         condition.unlock()
 
         mosquitto_disconnect(handle)
+        wake.signal()
         continuation.finish()
 
         guard wasStarted else { return }
@@ -124,10 +127,13 @@ public final class MosquittoClient: @unchecked Sendable {
 
     // MARK: - Loop thread
 
-    /// How long the network loop may wait for the socket, in milliseconds. libmosquitto shortens
-    /// the wait to the next keep-alive ping by itself, and `mosquitto_disconnect` interrupts it, so
-    /// an idle connection wakes the process once per keep-alive instead of every second.
-    static let loopTimeout: Int32 = 3_600_000
+    /// How long the network loop may wait for the socket, in milliseconds: a quarter of the
+    /// keep-alive, so the PINGREQ libmosquitto's keep-alive check sends on an idle connection is at
+    /// most that late (a broker gives up after 1.5 × keep-alive), and an idle connection wakes the
+    /// process four times per keep-alive. ``shutdown()`` interrupts the wait through `wake`.
+    static func pollTimeout(keepAlive: Int) -> Int32 {
+        keepAlive > 0 ? Int32(clamping: max(250, keepAlive * 250)) : 3_600_000
+    }
 
     private var isStopping: Bool {
         condition.lock()
@@ -172,10 +178,38 @@ public final class MosquittoClient: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Runs libmosquitto's network loop until the connection ends; returns its code and `errno`.
+    /// Runs the network loop until the connection ends; returns libmosquitto's code and `errno`.
+    ///
+    /// The loop waits with `poll` and hands the socket to `mosquitto_loop_read`/`_write`/`_misc`
+    /// (libmosquitto's external-loop API) instead of calling `mosquitto_loop`, whose `select` fails
+    /// with "Invalid function arguments" for a socket numbered 1024 or higher: a process with many
+    /// open files could otherwise never connect.
     private func runNetworkLoop() -> (code: Int32, errno: Int32) {
+        let timeout = Self.pollTimeout(keepAlive: options.keepAlive)
         while true {
-            let code = mosquitto_loop(handle, Self.loopTimeout, 1)
+            let socket = mosquitto_socket(handle)
+            guard socket >= 0 else { return (MOSQ_ERR_NO_CONN.rawValue, 0) }
+            let writeEvents = mosquitto_want_write(handle) ? Int16(POLLOUT) : 0
+            var fds = [
+                pollfd(fd: socket, events: Int16(POLLIN) | writeEvents, revents: 0),
+                pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0),
+            ]
+            if poll(&fds, 2, timeout) < 0 {
+                if errno == EINTR { continue }
+                return (MOSQ_ERR_ERRNO.rawValue, errno)
+            }
+            if fds[0].revents & Int16(POLLNVAL) != 0 { return (MOSQ_ERR_NO_CONN.rawValue, 0) }
+            if fds[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
+                let code = mosquitto_loop_read(handle, 1)
+                if code != MOSQ_ERR_SUCCESS.rawValue || mosquitto_socket(handle) < 0 { return (code, errno) }
+            }
+            // A wake-up (shutdown queued a DISCONNECT) tries a write, as `mosquitto_loop` does.
+            let woken = fds[1].revents != 0 && wake.drain()
+            if fds[0].revents & Int16(POLLOUT) != 0 || (woken && mosquitto_want_write(handle)) {
+                let code = mosquitto_loop_write(handle, 1)
+                if code != MOSQ_ERR_SUCCESS.rawValue || mosquitto_socket(handle) < 0 { return (code, errno) }
+            }
+            let code = mosquitto_loop_misc(handle)
             if code != MOSQ_ERR_SUCCESS.rawValue { return (code, errno) }
         }
     }
