@@ -1,7 +1,7 @@
 # connwatch — build, test, demo and benchmark on Debian 12.
 SWIFT ?= swift
 DEB_PACKAGES := mosquitto mosquitto-clients libmosquitto-dev libcurl4-openssl-dev libsystemd-dev \
-	libsqlite3-dev pkg-config python3 python3-pip python3-paho-mqtt ca-certificates openssl tzdata faketime \
+	libssl-dev libsqlite3-dev pkg-config python3 python3-pip python3-paho-mqtt ca-certificates openssl tzdata faketime \
 	prometheus-alertmanager
 # The platforms' own validators the renderer tests run (Slack's Block Kit models, JSON Schema for Adaptive Cards),
 # and schemathesis, which checks the API against docs/openapi.yaml (pinned: its checks change between releases).

@@ -28,6 +28,9 @@ let package = Package(
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // OpenSSL, which libmosquitto uses: the verify result of a failed TLS handshake, and `check`'s
+        // reading of certificate and key files.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .target(name: "CCurlShim", dependencies: ["CCurl"]),
         .target(
             name: "ConnWatchCore",
@@ -41,7 +44,7 @@ let package = Package(
         .target(
             name: "ConnWatchRuntime",
             dependencies: [
-                "ConnWatchCore", "CMosquitto", "CSystemd", "CCurl", "CCurlShim",
+                "ConnWatchCore", "CMosquitto", "COpenSSL", "CSystemd", "CCurl", "CCurlShim",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),

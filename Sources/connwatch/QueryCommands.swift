@@ -154,6 +154,12 @@ extension ConnWatchCommand {
                 if json {
                     printJSON("[" + raw.filter { !$0.isEmpty }.joined(separator: ",") + "]")
                 } else {
+                    // Why a feed is down comes first: with it down, the table below is stale.
+                    if let body = try? await client.send("GET", "/api/v1/brokers"),
+                        let brokers = BrokerStatusJSON.parse(body)
+                    {
+                        print(BrokerStatusJSON.downLines(brokers), terminator: "")
+                    }
                     print(CLIViews.statusTable(items, now: now), terminator: "")
                 }
             }

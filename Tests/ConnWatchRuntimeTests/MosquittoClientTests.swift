@@ -1,4 +1,5 @@
 import CMosquitto
+import ConnWatchCore
 import ConnWatchRuntime
 import ConnWatchTestSupport
 import Foundation
@@ -207,7 +208,8 @@ struct MosquittoClientTests {
         #expect(await recorder.waitUntil(timeout: .seconds(20)) { $0.connectFailedCount >= 3 })
         let failures = await recorder.snapshot().connectFailures
         #expect(failures.allSatisfy { $0.code == Int(MOSQ_ERR_EAI.rawValue) })
-        #expect(failures.first?.reason.contains("Lookup error") == true)
+        #expect(failures.allSatisfy { $0.kind == .dns })
+        #expect(failures.first?.reason.contains("cannot resolve 'nonexistent.invalid'") == true)
         #expect(!client.isConnected)
 
         let stopping = ContinuousClock.now
@@ -226,26 +228,19 @@ struct MosquittoClientTests {
         let failures = await recorder.snapshot().connectFailures
         #expect(failures.first?.code == 5)
         #expect(failures.first?.reason.contains("not authorised") == true)
+        #expect(failures.allSatisfy { $0.kind == .notAuthorized })
         #expect(await recorder.snapshot().connectedCount == 0)
     }
 
-    @Test("MQTT 5 refusal ends libmosquitto's loop (protocol error); the supervisor starts it again")
-    func refusedV5RestartsLoop() async throws {
+    @Test("MQTT 5 refusal is reported once per attempt, without a second line, and retried")
+    func refusedV5Retried() async throws {
         let broker = try TestBroker(allowAnonymous: false)
         let (client, recorder) = try makeClient(broker, id: "refused5", version: .v5)
         defer { client.shutdown() }
 
-        // refusal → loop stopped → refusal again: only the supervisor makes the second attempt.
-        let restarted = await recorder.waitUntil(timeout: .seconds(15)) { events in
-            let failures = events.connectFailures
-            guard let stop = failures.firstIndex(where: { $0.reason.contains("network loop stopped") }) else {
-                return false
-            }
-            return failures[(stop + 1)...].contains { $0.code == 135 }
-        }
-        #expect(restarted)
+        #expect(await recorder.waitUntil(timeout: .seconds(15)) { $0.connectFailedCount >= 2 })
         let failures = await recorder.snapshot().connectFailures
-        #expect(failures.first?.code == 135)
+        #expect(failures.allSatisfy { $0.code == 135 && $0.kind == .notAuthorized })
         #expect(failures.first?.reason.contains("Not authorized") == true)
         #expect(broker.logOccurrences(of: "New client connected from 127.0.0.1") == 0)
         #expect(broker.logOccurrences(of: "Sending CONNACK to 127.0.0.1 (0, 135)") >= 2)
@@ -253,7 +248,18 @@ struct MosquittoClientTests {
 
     @Test("a protocol error on an established connection ends the loop; the supervisor reconnects")
     func protocolErrorRestartsLoop() async throws {
-        let server = try ScriptedServer()
+        // A misbehaving broker: a valid CONNACK, then an AUTH packet, which an MQTT 3.1.1 client
+        // must treat as a protocol error.
+        let server = try ScriptedServer { connection in
+            var buffer = [UInt8](repeating: 0, count: 512)
+            _ = read(connection, &buffer, buffer.count)  // CONNECT
+            let connack: [UInt8] = [0x20, 0x02, 0x00, 0x00]
+            let auth: [UInt8] = [0xF0, 0x00]
+            _ = write(connection, connack, connack.count)
+            Thread.sleep(forTimeInterval: 0.1)
+            _ = write(connection, auth, auth.count)
+            Thread.sleep(forTimeInterval: 0.2)
+        }
         defer { server.stop() }
         var options = MQTTClientOptions(host: "127.0.0.1", port: server.port, clientID: "protoerr")
         options.reconnectDelayMin = .milliseconds(100)
@@ -265,9 +271,8 @@ struct MosquittoClientTests {
 
         #expect(await recorder.waitUntil { $0.connectedCount >= 2 })
         let events = await recorder.snapshot()
-        let loopStops = events.connectFailures.filter { $0.reason.contains("network loop stopped") }
-        #expect(loopStops.first?.code == Int(MOSQ_ERR_PROTOCOL.rawValue))
-        #expect(events.disconnectedCount >= 1)
+        #expect(events.losses.first?.failure.kind == .protocolError)
+        #expect(events.losses.first?.code == Int(MOSQ_ERR_PROTOCOL.rawValue))
         #expect(server.acceptedCount >= 2)
     }
 
@@ -311,7 +316,7 @@ struct MosquittoClientTests {
         rejected.start()
         #expect(await rejectedRecorder.waitUntil(timeout: .seconds(15)) { $0.connectFailedCount >= 2 })
         let failures = await rejectedRecorder.snapshot().connectFailures
-        #expect(failures.allSatisfy { $0.code == Int(MOSQ_ERR_TLS.rawValue) })
+        #expect(failures.allSatisfy { $0.kind == .tlsUnknownCA })
         #expect(await rejectedRecorder.snapshot().connectedCount == 0)
     }
 
@@ -500,9 +505,16 @@ extension Array where Element == MQTTEvent {
         }
     }
 
-    fileprivate var connectFailures: [(code: Int, reason: String)] {
+    fileprivate var connectFailures: [(code: Int, reason: String, kind: BrokerFailure.Kind)] {
         compactMap {
-            if case .connectFailed(let code, let reason) = $0 { return (code, reason) }
+            if case .connectFailed(let report) = $0 { return (report.code, report.reason, report.failure.kind) }
+            return nil
+        }
+    }
+
+    fileprivate var losses: [MQTTConnectFailure] {
+        compactMap {
+            if case .disconnected(let report) = $0 { return report }
             return nil
         }
     }
@@ -510,78 +522,4 @@ extension Array where Element == MQTTEvent {
     fileprivate var connectedCount: Int { filter { $0.kind == "connected" }.count }
     fileprivate var connectFailedCount: Int { filter { $0.kind == "connectFailed" }.count }
     fileprivate var disconnectedCount: Int { filter { $0.kind == "disconnected" }.count }
-}
-
-/// A TCP server that plays a misbehaving broker: it accepts CONNECT, answers with a valid
-/// CONNACK and then sends an AUTH packet, which an MQTT 3.1.1 client must treat as a protocol error.
-private final class ScriptedServer: @unchecked Sendable {
-    // @unchecked: `accepted` and `running` are guarded by `lock`; `listener` is immutable.
-    let port: Int
-    private let listener: Int32
-    private let lock = NSLock()
-    private var accepted = 0
-    private var running = true
-
-    init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestBrokerError("socket failed") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard bound == 0, named == 0, listen(fd, 8) == 0 else {
-            close(fd)
-            throw TestBrokerError("cannot listen on loopback")
-        }
-        listener = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
-        let thread = Thread { [self] in self.serve() }
-        thread.start()
-    }
-
-    var acceptedCount: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return accepted
-    }
-
-    func stop() {
-        lock.lock()
-        running = false
-        lock.unlock()
-        shutdown(listener, Int32(SHUT_RDWR))
-    }
-
-    private func serve() {
-        defer { close(listener) }
-        while true {
-            let connection = accept(listener, nil, nil)
-            lock.lock()
-            let keepGoing = running
-            if connection >= 0 && keepGoing { accepted += 1 }
-            lock.unlock()
-            guard connection >= 0, keepGoing else {
-                if connection >= 0 { close(connection) }
-                return
-            }
-            var buffer = [UInt8](repeating: 0, count: 512)
-            _ = read(connection, &buffer, buffer.count)  // CONNECT
-            let connack: [UInt8] = [0x20, 0x02, 0x00, 0x00]
-            let auth: [UInt8] = [0xF0, 0x00]
-            _ = write(connection, connack, connack.count)
-            Thread.sleep(forTimeInterval: 0.1)
-            _ = write(connection, auth, auth.count)
-            Thread.sleep(forTimeInterval: 0.2)
-            close(connection)
-        }
-    }
 }

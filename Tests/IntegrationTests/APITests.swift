@@ -281,6 +281,7 @@ import Yams
             ("/api/v0002/logs/connection", "GET", "/api/v0002/logs/connection?typeId=sensor", nil),
             ("/api/v0002/logs/connection", "GET", "/api/v0002/logs/connection?clientId=nobody", nil),
             ("/api/v1/alerts", "GET", "/api/v1/alerts", nil),
+            ("/api/v1/brokers", "GET", "/api/v1/brokers", nil),
             ("/api/v1/silences", "GET", "/api/v1/silences", nil),
             ("/api/v1/silences", "POST", "/api/v1/silences", #"{"matchers":[{"name":"a","value":"b"}]}"#),
             ("/api/v1/silences/{id}", "DELETE", "/api/v1/silences/\(silenceID)", nil),

@@ -90,7 +90,8 @@ final class DaemonProcess: @unchecked Sendable {
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    /// Waits until the log contains `text` `count` times.
+    /// Waits until the log contains `text` `count` times. The log is read once more at the deadline:
+    /// a test task that was not scheduled for a while (a loaded run) may wake only after it.
     func waitForLog(_ text: String, count: Int = 1, timeout: Duration = .seconds(15)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -98,7 +99,7 @@ final class DaemonProcess: @unchecked Sendable {
             if !process.isAlive { return false }
             try? await Task.sleep(for: .milliseconds(50))
         }
-        return false
+        return log.components(separatedBy: text).count - 1 >= count
     }
 
     /// SIGTERM, then waits; returns the exit status. A daemon that does not stop within `timeout`

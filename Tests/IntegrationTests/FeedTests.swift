@@ -132,10 +132,10 @@ private func processedClientIDs(_ log: String) -> [String] {
         defer { refused.stop() }
         // Reported (with the broker's reason) and retried: at least two refusals, never connected.
         #expect(
-            await refused.waitForLog("broker refused the connection", count: 2, timeout: .seconds(30)),
+            await refused.waitForLog("broker connect failed", count: 2, timeout: .seconds(30)),
             "log:\n\(refused.log)"
         )
-        let refusal = refused.log.split(separator: "\n").first { $0.contains("broker refused the connection") }
+        let refusal = refused.log.split(separator: "\n").first { $0.contains("broker connect failed") }
         #expect(refusal.map { $0.lowercased().contains("not authori") || $0.lowercased().contains("password") } == true)
         #expect(!refused.log.contains("broker connected"))
         #expect(refused.stop() == 0)

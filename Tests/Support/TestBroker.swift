@@ -19,9 +19,25 @@ public struct TestBrokerError: Error, CustomStringConvertible, Sendable {
 public enum FreePort {
     /// A port that was free a moment ago on 127.0.0.1 (bind to port 0, read it, close).
     public static func loopback() throws -> Int {
+        let (fd, port) = try boundSocket()
+        close(fd)
+        return port
+    }
+
+    /// A TCP socket listening on a free port of 127.0.0.1 (the caller closes it), and the port.
+    public static func listeningSocket(backlog: Int32 = 8) throws -> (fd: Int32, port: Int) {
+        let (fd, port) = try boundSocket()
+        guard listen(fd, backlog) == 0 else {
+            close(fd)
+            throw TestBrokerError("listen(127.0.0.1:\(port)): errno \(errno)")
+        }
+        return (fd, port)
+    }
+
+    /// A TCP socket bound to a free port of 127.0.0.1, and the port.
+    private static func boundSocket() throws -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestBrokerError("socket(): errno \(errno)") }
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = 0
@@ -31,13 +47,15 @@ public enum FreePort {
                 bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard bound == 0 else { throw TestBrokerError("bind(127.0.0.1:0): errno \(errno)") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let named = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
-        guard named == 0 else { throw TestBrokerError("getsockname(): errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard bound == 0, named == 0 else {
+            close(fd)
+            throw TestBrokerError("bind(127.0.0.1:0): errno \(errno)")
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     /// `true` when a TCP connect to 127.0.0.1:`port` succeeds right now.

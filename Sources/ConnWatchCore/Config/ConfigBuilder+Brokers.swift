@@ -103,10 +103,9 @@ extension ConfigBuilder {
         var tls = BrokerTLSConfig()
         guard let entries = reader.mapping(node, "tls", allowed: ["ca_file", "ca_path", "cert_file", "key_file"])
         else { return tls }
+        var usable: [String: Node] = [:]
         for entry in entries {
-            let text =
-                entry.key == "ca_path"
-                ? reader.nonEmptyString(entry.value, entry.key) : readablePath(entry.value, entry.key)
+            guard let text = reader.nonEmptyString(entry.value, entry.key) else { continue }
             switch entry.key {
             case "ca_file": tls.caFile = text
             case "ca_path": tls.caPath = text
@@ -114,11 +113,34 @@ extension ConfigBuilder {
             case "key_file": tls.keyFile = text
             default: break
             }
+            // The inspector says why a file cannot be used (missing, a directory, unreadable, not PEM …).
+            if let problem = inspect(Self.configuredFile(entry.key, text)) {
+                reader.report(entry.value, "\(entry.key) '\(text)': \(problem)")
+            } else if entry.key != "ca_path" && !isReadable(text) {
+                reader.report(entry.value, "\(entry.key) '\(text)' cannot be read")
+            } else {
+                usable[entry.key] = entry.value
+            }
         }
         if (tls.certFile == nil) != (tls.keyFile == nil) {
             reader.report(node, "tls needs both cert_file and key_file, or neither")
         }
+        if let certificate = tls.certFile, let key = tls.keyFile, usable["cert_file"] != nil,
+            let keyNode = usable["key_file"],
+            let problem = inspect(.keyPair(certificate: certificate, key: key))
+        {
+            reader.report(keyNode, "key_file '\(key)': \(problem)")
+        }
         return tls
+    }
+
+    static func configuredFile(_ key: String, _ path: String) -> ConfiguredFile {
+        switch key {
+        case "ca_path": .caDirectory(path)
+        case "cert_file": .certificate(path)
+        case "key_file": .privateKey(path)
+        default: .caFile(path)
+        }
     }
 
     static let subscriptionKeys = [

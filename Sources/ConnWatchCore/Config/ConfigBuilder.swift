@@ -6,6 +6,8 @@ struct ConfigBuilder {
     let isReadable: (String) -> Bool
     /// Why the systemd credential of that name would not be there for `connwatch run`, or `nil`.
     var credentialProblem: (String) -> String? = { _ in nil }
+    /// What the TLS files hold (by default nothing is checked).
+    var inspect: ConfiguredFileInspector = { _ in nil }
 
     /// A path to a file connwatch must be able to read.
     func readablePath(_ node: Node, _ what: String) -> String? {

@@ -6,11 +6,13 @@ public enum ConfigLoader {
     /// problem found. `isReadable` tells whether a file the configuration names (a secret, a
     /// certificate) can be read; the default assumes it can. `credentialProblem` tells why a
     /// systemd credential of that name would be missing (`nil`: it is there, or is not checked).
+    /// `inspect` checks what the TLS files hold (see ``ConfiguredFile``); the default accepts them.
     public static func load(
         text: String,
         file: String,
         isReadable: @escaping (String) -> Bool = { _ in true },
-        credentialProblem: @escaping (String) -> String? = { _ in nil }
+        credentialProblem: @escaping (String) -> String? = { _ in nil },
+        inspect: @escaping ConfiguredFileInspector = { _ in nil }
     ) throws(ConfigError) -> ConnWatchConfig {
         let reader = NodeReader(file: file)
         let root: Node?
@@ -32,7 +34,12 @@ public enum ConfigLoader {
         guard let root else {
             throw ConfigError(problems: [ConfigProblem(file: file, line: 1, column: 1, message: "the file is empty")])
         }
-        let builder = ConfigBuilder(reader: reader, isReadable: isReadable, credentialProblem: credentialProblem)
+        let builder = ConfigBuilder(
+            reader: reader,
+            isReadable: isReadable,
+            credentialProblem: credentialProblem,
+            inspect: inspect
+        )
         var config = builder.build(root)
         if !reader.problems.isEmpty { throw ConfigError(problems: reader.inFileOrder) }
         config.warnings = reader.warnings

@@ -8,10 +8,15 @@ extension Engine {
     }
 
     /// The connection to `broker` is lost (or not there yet): offline alerts of its clients pause,
-    /// and after `feedDownAfter` the built-in `feed_down` alert fires.
+    /// and after `feedDownAfter` the built-in `feed_down` alert fires. `reason` is the latest
+    /// failure (a ``BrokerFailure/description`` from the broker client): a feed already down keeps
+    /// its time but takes the newer reason, so the alert says why the feed is down now.
     public func feedDown(_ broker: String, reason: String, at time: Int64) {
         let position = feedIndex(broker)
-        guard feeds[position].up else { return }
+        guard feeds[position].up else {
+            feeds[position].reason = reason
+            return
+        }
         feeds[position].up = false
         feeds[position].since = time
         feeds[position].reason = reason
@@ -72,9 +77,7 @@ extension Engine {
             group: ("broker", feed.broker)
         )
         var annotations = LabelSet()
-        annotations["summary"] =
-            "broker \(feed.broker) unreachable for \(DurationText.format(milliseconds: time - feed.since)): "
-            + "client alerts are paused"
+        annotations["summary"] = Self.feedDownSummary(feed, at: time)
         annotations["description"] = feed.reason
         let alert = AlertMaker.firing(
             labels: labels,
@@ -86,5 +89,15 @@ extension Engine {
         feeds[position].alert = alert
         firingCount += 1
         changes.append(AlertChange(alert: alert))
+    }
+
+    /// "broker X unreachable for 5m …" when it cannot be reached, "broker X rejects the connection for
+    /// 5m (MQTT not authorized) …" when it is reached and refuses: the operator's fix differs.
+    static func feedDownSummary(_ feed: Feed, at time: Int64) -> String {
+        let duration = DurationText.format(milliseconds: time - feed.since)
+        guard let kind = BrokerFailure.Kind(describing: feed.reason), !kind.isReachability else {
+            return "broker \(feed.broker) unreachable for \(duration): client alerts are paused"
+        }
+        return "broker \(feed.broker) rejects the connection for \(duration) (\(kind.title)): client alerts are paused"
     }
 }

@@ -12,6 +12,8 @@ public enum APIRoute: Sendable, Equatable {
     case connectionLog
     /// `GET /api/v1/alerts`
     case alerts
+    /// `GET /api/v1/brokers`
+    case brokers
     /// `GET /api/v1/silences`
     case silences
     /// `POST /api/v1/silences`
@@ -54,6 +56,7 @@ public enum APIRoute: Sendable, Equatable {
             options = ["GET": .clientState(id), "DELETE": .forgetClient(id)]
         case 4 where segments == ["api", "v0002", "logs", "connection"]: options = ["GET": .connectionLog]
         case 3 where segments == ["api", "v1", "alerts"]: options = ["GET": .alerts]
+        case 3 where segments == ["api", "v1", "brokers"]: options = ["GET": .brokers]
         case 3 where segments == ["api", "v1", "silences"]: options = ["GET": .silences, "POST": .createSilence]
         case 4 where Array(segments.prefix(3)) == ["api", "v1", "silences"]:
             guard let id = QueryParameters.decode(Substring(segments[3])), !id.isEmpty else {

@@ -36,6 +36,8 @@ public struct MetricsSnapshot: Sendable {
     public var delivery = DeliveryCounters()
     /// Broker name → connected.
     public var brokers: [(name: String, connected: Bool)] = []
+    /// Failed connection attempts and lost connections per broker and class, since the start.
+    public var connectFailures: [(broker: String, counts: [BrokerFailure.Kind: Int])] = []
     public var silencesActive = 0
     public var lastReloadSuccessful = true
     public var lastReloadTime: Int64
@@ -139,6 +141,20 @@ public enum MetricsText {
         out.family("connwatch_mqtt_connected", "gauge", "1 while the broker connection is up.")
         for broker in snapshot.brokers {
             out.sample("connwatch_mqtt_connected", [("broker", broker.name)], broker.connected ? 1 : 0)
+        }
+        out.family(
+            "connwatch_mqtt_connect_failures_total",
+            "counter",
+            "Failed broker connection attempts and lost connections, by broker and reason."
+        )
+        for entry in snapshot.connectFailures {
+            for kind in BrokerFailure.Kind.allCases {
+                out.sample(
+                    "connwatch_mqtt_connect_failures_total",
+                    [("broker", entry.broker), ("reason", kind.rawValue)],
+                    Double(entry.counts[kind] ?? 0)
+                )
+            }
         }
         out.family(
             "connwatch_config_last_reload_successful",

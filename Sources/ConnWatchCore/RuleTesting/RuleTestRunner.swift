@@ -65,7 +65,7 @@ public enum RuleTestRunner {
             return try ConfigLoader.load(text: text, file: file)
         }
         let reader = NodeReader(file: file)
-        let config = ConfigBuilder(reader: reader, isReadable: { _ in true }).build(root)
+        let config = ConfigBuilder(reader: reader, isReadable: { _ in true }, inspect: { _ in nil }).build(root)
         let problems = reader.problems.filter { problem in
             !(problem.line == root.mark?.line && problem.column == root.mark?.column
                 && problem.message.hasPrefix("the configuration has no 'mqtt' section"))

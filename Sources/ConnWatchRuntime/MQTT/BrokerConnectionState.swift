@@ -1,3 +1,5 @@
+import ConnWatchCore
+
 /// The connection state of one broker feed, folded from its ``MQTTEvent``s: what the feed-health logic
 /// (a "feed down" self-alert, pausing client-offline rules) and the logs need.
 ///
@@ -26,6 +28,10 @@ public struct BrokerConnectionState: Sendable, Equatable {
     public private(set) var consecutiveFailures = 0
     /// The last failure: library or MQTT code and its text; kept after a reconnect for the logs.
     public private(set) var lastError: (code: Int, reason: String)?
+    /// The last failure's class and detail; kept after a reconnect.
+    public private(set) var lastFailure: BrokerFailure?
+    /// Failed attempts and losses so far, by class (`connwatch_mqtt_connect_failures_total`).
+    public private(set) var failureCounts: [BrokerFailure.Kind: Int] = [:]
     /// Whether the last connect resumed a stored session (messages queued while away will arrive).
     public private(set) var sessionPresent = false
     /// Messages received while connected (any topic).
@@ -47,10 +53,12 @@ public struct BrokerConnectionState: Sendable, Equatable {
             connects += 1
             consecutiveFailures = 0
             sessionPresent = resumed
-        case .connectFailed(let code, let reason), .disconnected(let code, let reason):
+        case .connectFailed(let report), .disconnected(let report):
             phase = .disconnected
             consecutiveFailures += 1
-            lastError = (code, reason)
+            lastError = (report.code, report.reason)
+            lastFailure = report.failure
+            failureCounts[report.failure.kind, default: 0] += 1
         case .message:
             messages += 1
         }
@@ -65,6 +73,7 @@ public struct BrokerConnectionState: Sendable, Equatable {
         lhs.broker == rhs.broker && lhs.phase == rhs.phase && lhs.since == rhs.since && lhs.connects == rhs.connects
             && lhs.consecutiveFailures == rhs.consecutiveFailures && lhs.lastError?.code == rhs.lastError?.code
             && lhs.lastError?.reason == rhs.lastError?.reason && lhs.sessionPresent == rhs.sessionPresent
-            && lhs.messages == rhs.messages
+            && lhs.messages == rhs.messages && lhs.lastFailure == rhs.lastFailure
+            && lhs.failureCounts == rhs.failureCounts
     }
 }

@@ -1,3 +1,5 @@
+import ConnWatchCore
+
 /// One application message received from the broker, copied out of libmosquitto's buffers.
 public struct MQTTMessage: Sendable {
     /// The topic the message was published on.
@@ -25,13 +27,13 @@ public struct MQTTMessage: Sendable {
 public enum MQTTEvent: Sendable {
     /// The broker accepted the connection; `sessionPresent` tells whether it resumed a stored session.
     case connected(sessionPresent: Bool)
-    /// A connection attempt failed: refused by the broker (CONNACK code / MQTT 5 reason code), or the
-    /// network step failed (libmosquitto error code, e.g. 15 = name resolution failed), or libmosquitto's
-    /// network loop stopped on a fatal error and the client will start over after a backoff.
-    case connectFailed(code: Int, reason: String)
-    /// An established connection ended. `code` is a libmosquitto error code (7 = connection lost) or,
-    /// for a DISCONNECT sent by an MQTT 5 broker, its reason code (≥ 128).
-    case disconnected(code: Int, reason: String)
+    /// A connection attempt failed — DNS, TCP, TLS, a CONNACK refusal or a close before CONNACK —
+    /// reported once per attempt, classified, with the delay before the next one.
+    case connectFailed(MQTTConnectFailure)
+    /// An established connection was lost (class ``BrokerFailure/Kind/lost`` or
+    /// ``BrokerFailure/Kind/protocolError``); reported once, with the delay before the next attempt.
+    /// A clean ``MosquittoClient/shutdown()`` reports nothing.
+    case disconnected(MQTTConnectFailure)
     /// An application message arrived.
     case message(MQTTMessage)
 }

@@ -64,7 +64,12 @@ extension MosquittoClient {
     ) throws(MQTTClientError) {
         func check(_ code: Int32, _ operation: String) throws(MQTTClientError) {
             guard code != MOSQ_ERR_SUCCESS.rawValue else { return }
-            throw MQTTClientError(kind: .library, operation: operation, code: Int(code), message: errorText(code))
+            throw MQTTClientError(
+                kind: .library,
+                operation: operation,
+                code: Int(code),
+                message: ConnectFailureClassifier.errorText(code)
+            )
         }
         let version = options.protocolVersion == .v5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311
         try check(
@@ -75,13 +80,6 @@ extension MosquittoClient {
         if let username = options.username {
             try check(mosquitto_username_pw_set(handle, username, options.password), "mosquitto_username_pw_set")
         }
-        // libmosquitto counts whole seconds; its "exponential" backoff is delay·(n+1)² capped at the maximum.
-        let minimum = max(1, Int(options.reconnectDelayMin.components.seconds))
-        let maximum = max(minimum, Int(options.reconnectDelayMax.components.seconds))
-        try check(
-            mosquitto_reconnect_delay_set(handle, UInt32(clamping: minimum), UInt32(clamping: maximum), true),
-            "mosquitto_reconnect_delay_set"
-        )
         if let tls = options.tls {
             try check(
                 mosquitto_tls_set(handle, tls.caFile, tls.caPath, tls.certFile, tls.keyFile, nil),

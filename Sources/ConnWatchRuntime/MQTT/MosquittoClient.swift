@@ -15,12 +15,12 @@ private let mosquittoLibraryInitialised: Bool = {
 /// `AsyncStream`.
 ///
 /// The client owns one dedicated thread. That thread makes the (blocking) TCP connect and runs
-/// `mosquitto_loop_forever`, which reconnects by itself after ordinary connection losses with the
-/// capped backoff from ``MQTTClientOptions/reconnectDelayMin`` / ``MQTTClientOptions/reconnectDelayMax``.
-/// libmosquitto gives up for good on "fatal" errors (name resolution, TLS, protocol, auth); when
-/// that happens the thread reports ``MQTTEvent/connectFailed(code:reason:)``, waits with exponential
-/// backoff plus jitter and starts over — forever, until ``shutdown()``. Every subscription is
-/// (re)sent after every successful connect.
+/// libmosquitto's network loop itself (`mosquitto_loop`), so every way an attempt can end — a DNS or
+/// TCP failure, a TLS failure, a CONNACK refusal of either protocol version, a connection lost after
+/// connecting — goes through the same place: it is classified once (``ConnectFailureClassifier``),
+/// reported once as ``MQTTEvent/connectFailed(_:)`` or ``MQTTEvent/disconnected(_:)`` with the delay
+/// drawn from the one ``ReconnectBackoff``, and retried after that delay — forever, until
+/// ``shutdown()``. Every subscription is (re)sent after every successful connect.
 ///
 /// Call ``shutdown()`` when done: the loop thread keeps the client alive until then.
 public final class MosquittoClient: @unchecked Sendable {
@@ -34,15 +34,18 @@ public final class MosquittoClient: @unchecked Sendable {
 
     private let continuation: AsyncStream<MQTTEvent>.Continuation
     private let options: MQTTClientOptions
-    private let handle: OpaquePointer
+    private let classifier: ConnectFailureClassifier
+    let handle: OpaquePointer
     private let connectProperties: OpaquePointer?
     private let condition = NSCondition()
     private var started = false
     private var stopping = false
     private var loopFinished = false
     private var connected = false
-    private var refusalReported = false
-    private var consecutiveFailures = 0
+    /// What the attempt under way has seen so far.
+    private var attempt = ConnectAttempt()
+    /// Interrupts the network loop's wait on shutdown.
+    private let wake = WakePipe()
 
     /// Where events go instead of ``events`` (called on the client's thread), if set.
     private let sink: (@Sendable (MQTTEvent) -> Void)?
@@ -57,6 +60,7 @@ public final class MosquittoClient: @unchecked Sendable {
         try Self.validate(options)
         let (handle, properties) = try Self.makeHandle(options)
         self.options = options
+        self.classifier = ConnectFailureClassifier(options: options)
         self.handle = handle
         self.connectProperties = properties
         self.sink = sink
@@ -111,6 +115,7 @@ public final class MosquittoClient: @unchecked Sendable {
         condition.unlock()
 
         mosquitto_disconnect(handle)
+        wake.signal()
         continuation.finish()
 
         guard wasStarted else { return }
@@ -122,10 +127,13 @@ public final class MosquittoClient: @unchecked Sendable {
 
     // MARK: - Loop thread
 
-    /// How long the network loop may wait for the socket, in milliseconds. libmosquitto shortens
-    /// the wait to the next keep-alive ping by itself, and `mosquitto_disconnect` interrupts it, so
-    /// an idle connection wakes the process once per keep-alive instead of every second.
-    static let loopTimeout: Int32 = 3_600_000
+    /// How long the network loop may wait for the socket, in milliseconds: a quarter of the
+    /// keep-alive, so the PINGREQ libmosquitto's keep-alive check sends on an idle connection is at
+    /// most that late (a broker gives up after 1.5 × keep-alive), and an idle connection wakes the
+    /// process four times per keep-alive. ``shutdown()`` interrupts the wait through `wake`.
+    static func pollTimeout(keepAlive: Int) -> Int32 {
+        keepAlive > 0 ? Int32(clamping: max(250, keepAlive * 250)) : 3_600_000
+    }
 
     private var isStopping: Bool {
         condition.lock()
@@ -134,34 +142,35 @@ public final class MosquittoClient: @unchecked Sendable {
     }
 
     private func runLoopThread() {
+        var backoff = ReconnectBackoff(minimum: options.reconnectDelayMin, maximum: options.reconnectDelayMax)
         while !isStopping {
+            beginAttempt()
             let connectCode = connectOnce()
+            let connectErrno = errno
             if isStopping {
                 // shutdown() may have run before the connect reset libmosquitto's state.
                 mosquitto_disconnect(handle)
-                if connectCode == MOSQ_ERR_SUCCESS.rawValue {
-                    _ = mosquitto_loop_forever(handle, Self.loopTimeout, 1)
-                }
+                if connectCode == MOSQ_ERR_SUCCESS.rawValue { _ = runNetworkLoop() }
                 break
             }
-            guard connectCode == MOSQ_ERR_SUCCESS.rawValue else {
-                emit(.connectFailed(code: Int(connectCode), reason: "connect: \(Self.errorText(connectCode))"))
-                backOff()
-                continue
+            var loop: (code: Int32, errno: Int32) = (0, 0)
+            if connectCode == MOSQ_ERR_SUCCESS.rawValue {
+                loop = runNetworkLoop()
+                if isStopping { break }
             }
-            let loopCode = mosquitto_loop_forever(handle, Self.loopTimeout, 1)
-            if isStopping { break }
-            condition.lock()
-            connected = false
-            condition.unlock()
-            emit(
-                .connectFailed(
-                    code: Int(loopCode),
-                    reason: "network loop stopped: \(Self.errorText(loopCode)); starting over"
-                )
+            let seen = endAttempt(connect: (connectCode, connectErrno), loop: loop)
+            if seen.connected { backoff.reset() }
+            let delay = backoff.nextDelay()
+            let report = MQTTConnectFailure(
+                classifier.classify(seen),
+                code: Int(Self.reportedCode(seen)),
+                retryIn: delay,
+                attempt: backoff.failures
             )
-            backOff()
+            emit(seen.connected ? .disconnected(report) : .connectFailed(report))
+            sleep(for: delay)
         }
+        mosquitto_log_callback_set(handle, nil)
         condition.lock()
         connected = false
         loopFinished = true
@@ -169,11 +178,44 @@ public final class MosquittoClient: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Runs the network loop until the connection ends; returns libmosquitto's code and `errno`.
+    ///
+    /// The loop waits with `poll` and hands the socket to `mosquitto_loop_read`/`_write`/`_misc`
+    /// (libmosquitto's external-loop API) instead of calling `mosquitto_loop`, whose `select` fails
+    /// with "Invalid function arguments" for a socket numbered 1024 or higher: a process with many
+    /// open files could otherwise never connect.
+    private func runNetworkLoop() -> (code: Int32, errno: Int32) {
+        let timeout = Self.pollTimeout(keepAlive: options.keepAlive)
+        while true {
+            let socket = mosquitto_socket(handle)
+            guard socket >= 0 else { return (MOSQ_ERR_NO_CONN.rawValue, 0) }
+            let writeEvents = mosquitto_want_write(handle) ? Int16(POLLOUT) : 0
+            var fds = [
+                pollfd(fd: socket, events: Int16(POLLIN) | writeEvents, revents: 0),
+                pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0),
+            ]
+            if poll(&fds, 2, timeout) < 0 {
+                if errno == EINTR { continue }
+                return (MOSQ_ERR_ERRNO.rawValue, errno)
+            }
+            if fds[0].revents & Int16(POLLNVAL) != 0 { return (MOSQ_ERR_NO_CONN.rawValue, 0) }
+            if fds[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
+                let code = mosquitto_loop_read(handle, 1)
+                if code != MOSQ_ERR_SUCCESS.rawValue || mosquitto_socket(handle) < 0 { return (code, errno) }
+            }
+            // A wake-up (shutdown queued a DISCONNECT) tries a write, as `mosquitto_loop` does.
+            let woken = fds[1].revents != 0 && wake.drain()
+            if fds[0].revents & Int16(POLLOUT) != 0 || (woken && mosquitto_want_write(handle)) {
+                let code = mosquitto_loop_write(handle, 1)
+                if code != MOSQ_ERR_SUCCESS.rawValue || mosquitto_socket(handle) < 0 { return (code, errno) }
+            }
+            let code = mosquitto_loop_misc(handle)
+            if code != MOSQ_ERR_SUCCESS.rawValue { return (code, errno) }
+        }
+    }
+
     /// The blocking TCP (and TLS) connect plus sending CONNECT; the CONNACK arrives in the loop.
     private func connectOnce() -> Int32 {
-        condition.lock()
-        refusalReported = false
-        condition.unlock()
         let keepAlive = Int32(options.keepAlive)
         let port = Int32(options.port)
         if options.protocolVersion == .v5 {
@@ -182,33 +224,38 @@ public final class MosquittoClient: @unchecked Sendable {
         return mosquitto_connect(handle, options.host, port, keepAlive)
     }
 
-    /// Sleeps an exponential, jittered delay; returns early on shutdown.
-    private func backOff() {
+    /// A fresh record, and libmosquitto's log (its only report of OpenSSL's errors) switched on
+    /// until the broker accepts: once connected it would format a line per message received.
+    private func beginAttempt() {
+        condition.lock()
+        attempt = ConnectAttempt()
+        condition.unlock()
+        installLogCallback()
+    }
+
+    private func endAttempt(connect: (Int32, Int32), loop: (Int32, Int32)) -> ConnectAttempt {
         condition.lock()
         defer { condition.unlock() }
-        consecutiveFailures += 1
-        let delay = Self.backoffDelay(
-            attempt: consecutiveFailures,
-            minimum: options.reconnectDelayMin,
-            maximum: options.reconnectDelayMax
-        )
-        let deadline = Date().addingTimeInterval(delay)
+        connected = false
+        (attempt.connectCode, attempt.connectErrno) = connect
+        (attempt.loopCode, attempt.loopErrno) = loop
+        return attempt
+    }
+
+    /// The code a report carries: the broker's refusal code, else libmosquitto's.
+    private static func reportedCode(_ attempt: ConnectAttempt) -> Int32 {
+        if let refusal = attempt.refusal { return refusal }
+        if attempt.connectCode != MOSQ_ERR_SUCCESS.rawValue { return attempt.connectCode }
+        if let code = attempt.disconnectCode, code != 0 { return code }
+        return attempt.loopCode
+    }
+
+    /// Sleeps `delay`; returns early on shutdown.
+    private func sleep(for delay: Duration) {
+        condition.lock()
+        defer { condition.unlock() }
+        let deadline = Date().addingTimeInterval(ReconnectBackoff.seconds(delay))
         while !stopping && condition.wait(until: deadline) {}
-    }
-
-    /// Seconds to wait before attempt `attempt` (1-based): `min·2^(attempt-1)` capped at `max`,
-    /// then scaled by a random factor in 0.5...1.
-    static func backoffDelay(attempt: Int, minimum: Duration, maximum: Duration) -> Double {
-        let low = seconds(minimum)
-        let high = max(low, seconds(maximum))
-        let exponent = Double(min(max(attempt - 1, 0), 30))
-        let capped = min(high, low * pow(2, exponent))
-        return capped * Double.random(in: 0.5...1)
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        let parts = duration.components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
 
     private func emit(_ event: MQTTEvent) {
@@ -240,14 +287,14 @@ public final class MosquittoClient: @unchecked Sendable {
     private func handleConnect(code: Int32, flags: Int32) {
         guard code == 0 else {
             condition.lock()
-            refusalReported = true
+            attempt.refusal = code
             condition.unlock()
-            emit(.connectFailed(code: Int(code), reason: refusalText(code)))
             return
         }
+        mosquitto_log_callback_set(handle, nil)
         condition.lock()
         connected = true
-        consecutiveFailures = 0
+        attempt.connected = true
         condition.unlock()
         for subscription in options.subscriptions {
             // A failure here means the connection is already gone; the next connect subscribes again.
@@ -258,16 +305,21 @@ public final class MosquittoClient: @unchecked Sendable {
 
     private func handleDisconnect(code: Int32) {
         condition.lock()
-        let wasConnected = connected
-        let refused = refusalReported
-        let ending = stopping
         connected = false
-        refusalReported = false
+        attempt.disconnectCode = code
         condition.unlock()
-        if wasConnected {
-            emit(.disconnected(code: Int(code), reason: Self.errorText(code)))
-        } else if !refused && !ending && code != 0 {
-            emit(.connectFailed(code: Int(code), reason: "connection closed before CONNACK: \(Self.errorText(code))"))
+    }
+
+    /// Called by the log callback for an error line of the attempt under way; `ssl` is the attempt's
+    /// TLS connection while libmosquitto still holds it (it reports OpenSSL's errors before closing).
+    func recordLogError(_ line: String, verify: (result: Int, text: String)?, peerSubject: String?) {
+        condition.lock()
+        defer { condition.unlock() }
+        attempt.recordError(line)
+        if attempt.peerSubject == nil { attempt.peerSubject = peerSubject }
+        if let verify, verify.result != 0, attempt.verifyResult == nil {
+            attempt.verifyResult = verify.result
+            attempt.verifyText = verify.text
         }
     }
 
@@ -296,26 +348,5 @@ public final class MosquittoClient: @unchecked Sendable {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
-    }
-
-    // MARK: - Texts
-
-    private func refusalText(_ code: Int32) -> String {
-        let text: UnsafePointer<CChar>?
-        switch options.protocolVersion {
-        case .v311: text = mosquitto_connack_string(code)
-        case .v5: text = mosquitto_reason_string(code)
-        }
-        return "connection refused: " + (text.map { String(cString: $0) } ?? "code \(code)")
-    }
-
-    static func errorText(_ code: Int32) -> String {
-        if code >= 128 {
-            return mosquitto_reason_string(code).map { String(cString: $0) } ?? "reason code \(code)"
-        }
-        if code == MOSQ_ERR_ERRNO.rawValue {
-            return "system error: " + String(cString: strerror(errno))
-        }
-        return mosquitto_strerror(code).map { String(cString: $0) } ?? "error \(code)"
     }
 }

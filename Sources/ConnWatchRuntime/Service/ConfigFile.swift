@@ -29,7 +29,8 @@ public enum ConfigFile {
             text: text,
             file: path,
             isReadable: { name in FileManager.default.isReadableFile(atPath: resolve(name, relativeTo: base)) },
-            credentialProblem: credentials.problem
+            credentialProblem: credentials.problem,
+            inspect: TLSFileInspector.inspector(relativeTo: base)
         )
     }
 

@@ -147,6 +147,8 @@ final class DaemonLoop {
         var client: MosquittoClient
         var decoder: FeedDecoder
         var connection: BrokerConnectionState
+        /// Which failed attempts get a journal line.
+        var failureLog = ConnectFailureLog()
     }
 
     /// Opens the store (off the cooperative pool) and starts delivery and the broker feeds.
@@ -548,6 +550,7 @@ final class DaemonLoop {
 
     func stopFeed(_ feed: BrokerFeed) {
         feed.client.shutdown()
+        logger.info("broker connection closed", metadata: ["broker": "\(feed.config.name)"])
         for (subscription, counters) in feed.decoder.counters {
             logger.info(
                 "feed counters",

@@ -130,6 +130,19 @@ extension DaemonLoop {
                     now: now,
                     heldBack: engine.heldBackAlerts
                 )
+            case .brokers:
+                try parameters.requireKnown([])
+                return BrokerStatusJSON.render(
+                    brokers.map {
+                        BrokerStatusItem(
+                            name: $0.config.name,
+                            connected: $0.connection.phase == .connected,
+                            since: $0.connection.since,
+                            failure: $0.connection.lastFailure,
+                            consecutiveFailures: $0.connection.consecutiveFailures
+                        )
+                    }
+                )
             case .silences:
                 try parameters.requireKnown([])
                 return SilencesJSON.list(pipeline, now: now)
@@ -202,6 +215,7 @@ extension DaemonLoop {
         snapshot.alerts = [.firing: engine.firingCount, .pending: engine.pendingCount]
         snapshot.delivery = DeliveryStats.process.snapshot
         snapshot.brokers = brokers.map { ($0.config.name, $0.client.isConnected) }
+        snapshot.connectFailures = brokers.map { ($0.config.name, $0.connection.failureCounts) }
         snapshot.silencesActive = pipeline.silences.silences.filter { $0.isActive(at: now) }.count
         snapshot.lastReloadSuccessful = api.lastReloadSuccessful
         snapshot.lastReloadTime = api.lastReloadTime

@@ -29,17 +29,56 @@ extension DaemonLoop {
     }
 
     func handleFeedEvent(_ event: MQTTEvent, broker: String, now: Int64) {
-        if let position = brokers.firstIndex(where: { $0.config.name == broker }) {
-            _ = brokers[position].connection.apply(event, at: now)
-        }
+        let position = brokers.firstIndex(where: { $0.config.name == broker })
+        if let position { _ = brokers[position].connection.apply(event, at: now) }
         switch event {
-        case .connected: engine.feedUp(broker, at: now, into: &changes)
-        case .disconnected(_, let reason), .connectFailed(_, let reason):
-            engine.feedDown(broker, reason: reason, at: now)
+        case .connected:
+            if let position { brokers[position].failureLog.reset() }
+            engine.feedUp(broker, at: now, into: &changes)
+        case .disconnected(let report), .connectFailed(let report):
+            engine.feedDown(broker, reason: report.reason, at: now)
+            let suppressed = position.flatMap { brokers[$0].failureLog.record(report.failure, now: now) }
+            if let suppressed {
+                logFailure(report, lost: event.isLoss, broker: broker, suppressed: suppressed, now: now)
+            }
         case .message: break
         }
-        logFeedEvent(event, broker: broker)
+        if case .connected(let sessionPresent) = event {
+            logger.notice(
+                "broker connected",
+                metadata: ["broker": "\(broker)", "session_present": "\(sessionPresent)"]
+            )
+        }
         notifier.status(statusLine())
+    }
+
+    /// One journal line for a failed attempt or a lost connection: the class, the detail and when
+    /// the next attempt is made.
+    func logFailure(_ report: MQTTConnectFailure, lost: Bool, broker: String, suppressed: Int, now: Int64) {
+        let delay = report.retryIn.components
+        let delayMilliseconds = delay.seconds * 1000 + delay.attoseconds / 1_000_000_000_000_000
+        let nextAttempt = Timestamp.formatISO8601(milliseconds: now + delayMilliseconds)
+        var message =
+            "\(lost ? "broker connection lost" : "broker connect failed") [\(report.failure.kind.rawValue)] "
+            + "\(report.reason); next attempt in \(Self.seconds(delayMilliseconds)) at \(nextAttempt)"
+        if suppressed > 0 { message += " (\(suppressed) identical failures not logged since the last line)" }
+        let metadata: Logger.Metadata = [
+            "broker": "\(broker)", "reason": "\(report.failure.kind.rawValue)", "code": "\(report.code)",
+            "attempt": "\(report.attempt)", "retry_in_ms": "\(delayMilliseconds)", "next_attempt": "\(nextAttempt)",
+            "suppressed": "\(suppressed)",
+        ]
+        if lost {
+            logger.warning("\(message)", metadata: metadata)
+        } else {
+            logger.error("\(message)", metadata: metadata)
+        }
+    }
+
+    /// `1.4s`, `0.05s`, `27s`.
+    static func seconds(_ milliseconds: Int64) -> String {
+        if milliseconds >= 10_000 { return "\(milliseconds / 1000)s" }
+        let hundredths = (milliseconds + 5) / 10
+        return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)s"
     }
 
     func handleMessage(_ message: MQTTMessage, broker: String, now: Int64) {
@@ -84,28 +123,6 @@ extension DaemonLoop {
         logger.notice("alert \(alert.state.rawValue): \(summary)", metadata: metadata)
     }
 
-    func logFeedEvent(_ event: MQTTEvent, broker: String) {
-        switch event {
-        case .connected(let sessionPresent):
-            logger.notice(
-                "broker connected",
-                metadata: ["broker": "\(broker)", "session_present": "\(sessionPresent)"]
-            )
-        case .connectFailed(let code, let reason):
-            logger.error(
-                "broker refused the connection: \(reason)",
-                metadata: ["broker": "\(broker)", "code": "\(code)"]
-            )
-        case .disconnected(let code, let reason):
-            logger.warning(
-                "broker connection lost: \(reason); reconnecting",
-                metadata: ["broker": "\(broker)", "code": "\(code)"]
-            )
-        case .message:
-            break
-        }
-    }
-
     /// Logs (once per jump) when the wall clock moved away from the daemon's own time by more
     /// than two seconds: timers keep real elapsed time; times shown stay on the start's clock.
     func checkWallClock() {
@@ -126,5 +143,13 @@ extension DaemonLoop {
         return
             "\(engine.clientCount) clients, \(engine.disconnectedCount) offline, \(engine.firingCount) alerts firing, "
             + "\(connected)/\(brokers.count) brokers connected"
+    }
+}
+
+extension MQTTEvent {
+    /// `true` for a connection lost after the broker had accepted it.
+    var isLoss: Bool {
+        if case .disconnected = self { return true }
+        return false
     }
 }
