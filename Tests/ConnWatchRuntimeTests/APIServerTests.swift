@@ -195,15 +195,23 @@ import Testing
     }
 
     @Test func stopAnswersWaitingRequestsAnd503WhenTheDaemonIsGone() async throws {
+        let taken = Mutex(false)
         let neverAnswer: @Sendable (APIRequest, @escaping @Sendable (APIResponse) -> Void) -> Bool = { request, _ in
-            request.path != "/-/ready"
+            guard request.path != "/-/ready" else { return false }
+            taken.withLock { $0 = true }
+            return true
         }
         try await withServer(answer: neverAnswer) { server, client in
             // The daemon no longer takes input: 503 at once.
             #expect(try await exchange(server.port, "GET", "/-/ready", token: "t0k").status == 503)
-            // Taken but never answered: the stop answers it.
+            // Taken but never answered: the stop answers it. The stop waits until the daemon has
+            // the request, however long a loaded machine takes to deliver it.
             async let waiting = exchange(server.port, "GET", "/api/v1/alerts", token: "t0k")
-            try await Task.sleep(for: .milliseconds(300))
+            let deadline = ContinuousClock.now + .seconds(8)
+            while !taken.withLock({ $0 }) && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(taken.withLock { $0 }, "the request reached the daemon")
             await server.stop()
             #expect(try await waiting.status == 503)
             _ = client
