@@ -171,9 +171,7 @@ public struct QueryParameters: Sendable, Equatable {
     public func requireKnown(_ allowed: [String]) throws(APIError) {
         for pair in pairs where !allowed.contains(pair.name) {
             var message = "unknown parameter"
-            if let close = allowed.min(by: { Self.distance($0, pair.name) < Self.distance($1, pair.name) }),
-                Self.distance(close, pair.name) <= 3
-            {
+            if let close = Suggestion.nearest(to: pair.name, among: allowed, within: 3) {
                 message += "; did you mean '\(close)'?"
             }
             throw .badParameter(pair.name, message)
@@ -196,19 +194,5 @@ public struct QueryParameters: Sendable, Equatable {
             throw .badParameter(name, "'\(text)' is not an ISO 8601 time with a zone, e.g. 2026-11-28T06:00:00Z")
         }
         return time
-    }
-
-    static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.lowercased())
-        let b = Array(b.lowercased())
-        var previous = Array(0...b.count)
-        for (i, ca) in a.enumerated() {
-            var current = [i + 1]
-            for (j, cb) in b.enumerated() {
-                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (ca == cb ? 0 : 1)))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 }
