@@ -17,14 +17,16 @@ public enum ConfigLoader {
         let reader = NodeReader(file: file)
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            // UTF-8 named here: Yams's default reads the whole environment on every parse (for its
+            // YAMS_DEFAULT_ENCODING override).
+            root = try Yams.compose(yaml: text, .default, .default, .utf8)
         } catch {
             // Tabs in indentation: each is reported, and the file is read with them replaced.
             let tabs = IndentationTabs(text)
             guard !tabs.positions.isEmpty else { throw ConfigError(problems: [reader.yamlProblem(error)]) }
             for problem in tabs.problems(file: file) { reader.add(problem) }
             do {
-                root = try Yams.compose(yaml: tabs.repaired)
+                root = try Yams.compose(yaml: tabs.repaired, .default, .default, .utf8)
             } catch {
                 let problem = reader.yamlProblem(error)
                 if !tabs.positions.contains(where: { $0.line == problem.line }) { reader.add(problem) }

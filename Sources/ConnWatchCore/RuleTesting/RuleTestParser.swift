@@ -8,7 +8,7 @@ public enum RuleTestParser {
         let reader = NodeReader(file: file)
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            root = try Yams.compose(yaml: text, .default, .default, .utf8)
         } catch {
             throw ConfigError(problems: [reader.yamlProblem(error)])
         }

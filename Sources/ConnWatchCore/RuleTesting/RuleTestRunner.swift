@@ -57,7 +57,7 @@ public enum RuleTestRunner {
     static func loadRuleFile(text: String, file: String) throws(ConfigError) -> ConnWatchConfig {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            root = try Yams.compose(yaml: text, .default, .default, .utf8)
         } catch {
             throw ConfigError(problems: [NodeReader(file: file).yamlProblem(error)])
         }
