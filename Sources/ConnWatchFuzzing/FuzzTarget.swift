@@ -37,6 +37,11 @@ public struct FuzzTarget: Sendable {
         FuzzTarget("rule-tests", "RuleTestParser.parse(text:) on a rule test file", ConfigFuzz.ruleTests),
         FuzzTarget("text-template", "TextTemplate parse and render", TemplateFuzz.text),
         FuzzTarget("message-template", "MessageTemplate parse and render", TemplateFuzz.message),
+        FuzzTarget(
+            "topic-matcher",
+            "TopicFilter.matches and lwt topic patterns (filter line + topic)",
+            TopicMatcherFuzz.run
+        ),
     ]
 
     /// The target called `name`, if there is one.

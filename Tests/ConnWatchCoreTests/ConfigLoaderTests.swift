@@ -248,6 +248,17 @@ private func problems(_ text: String, readable: @escaping (String) -> Bool = { _
         #expect(!TopicFilter.matches("a/+", "a/b/c"))
     }
 
+    /// Levels split at every `/` and compared byte for byte, as brokers do (topic-matcher's seed
+    /// slash-before-combining-mark): a `/` and a combining mark make one Swift `Character`.
+    @Test func topicLevelsAreBytesNotCharacters() {
+        #expect(TopicFilter.matches("a/+/c", "a/\u{301}x/c"))
+        #expect(TopicFilter.matches("+/+", "a/\u{301}"))
+        #expect(!TopicFilter.matches("caf\u{E9}/+", "cafe\u{301}/x"))
+        #expect(TopicFilter.problem("a/#\u{301}") != nil)
+        let pattern = try? LWTOptions.parsePattern("tele/{client_id}/LWT").get()
+        #expect(pattern.map { LWTOptions(clientID: .pattern($0)).clientID(in: "tele/\u{301}p/LWT") } == "\u{301}p")
+    }
+
     @Test func templates() throws {
         let template = try TextTemplate("{{ client_id }} is {{state}}!")
         #expect(template.variables == ["client_id", "state"])

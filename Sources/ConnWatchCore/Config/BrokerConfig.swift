@@ -145,28 +145,25 @@ public struct LWTOptions: Sendable, Equatable {
     /// Parses a topic pattern: MQTT filter syntax plus exactly one `{client_id}` level.
     /// Returns the levels or a problem text.
     public static func parsePattern(_ text: String) -> Result<[PatternLevel], LWTPatternError> {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        let parts = TopicLevels.split(text)
         var levels: [PatternLevel] = []
         var captures = 0
         for (position, part) in parts.enumerated() {
-            switch part {
-            case "{client_id}":
+            if TopicLevels.equal(part, "{client_id}") {
                 captures += 1
                 levels.append(.clientID)
-            case "+": levels.append(.any)
-            case "#":
+            } else if TopicLevels.equal(part, "+") {
+                levels.append(.any)
+            } else if TopicLevels.equal(part, "#") {
                 guard position == parts.count - 1 else {
                     return .failure(LWTPatternError(message: "'#' must be the last level of topic_pattern '\(text)'"))
                 }
                 levels.append(.rest)
-            default:
-                if part.contains("+") || part.contains("#") || part.contains("{") || part.contains("}") {
-                    return .failure(
-                        LWTPatternError(
-                            message: "topic_pattern level '\(part)' must be text, '+', '#' or '{client_id}'"
-                        )
-                    )
-                }
+            } else if part.unicodeScalars.contains(where: { "+#{}".unicodeScalars.contains($0) }) {
+                return .failure(
+                    LWTPatternError(message: "topic_pattern level '\(part)' must be text, '+', '#' or '{client_id}'")
+                )
+            } else {
                 levels.append(.literal(String(part)))
             }
         }
@@ -178,7 +175,7 @@ public struct LWTOptions: Sendable, Equatable {
 
     /// The client id in `topic`, or `nil` when the topic does not fit.
     public func clientID(in topic: String) -> String? {
-        let parts = topic.split(separator: "/", omittingEmptySubsequences: false)
+        let parts = TopicLevels.split(topic)
         switch clientID {
         case .level(let number):
             guard number >= 1, number <= parts.count, !parts[number - 1].isEmpty else { return nil }
@@ -190,7 +187,7 @@ public struct LWTOptions: Sendable, Equatable {
                 guard position < parts.count else { return nil }
                 let part = parts[position]
                 switch level {
-                case .literal(let text): if part != text { return nil }
+                case .literal(let text): if !TopicLevels.equal(part, text) { return nil }
                 case .any: break
                 case .rest: break
                 case .clientID:

@@ -213,7 +213,7 @@ extension ConfigBuilder {
         topic: String,
         subscription: Node
     ) -> LWTOptions? {
-        let filterLevels = topic.split(separator: "/", omittingEmptySubsequences: false)
+        let filterLevels = TopicLevels.split(topic)
         var source: LWTOptions.ClientIDSource?
         var options = LWTOptions(clientID: .level(1))
         var valid = true

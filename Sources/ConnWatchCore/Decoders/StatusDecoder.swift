@@ -35,9 +35,9 @@ extension WatsonIoTDecoder: StatusDecoder {}
 
 /// Helpers shared by the decoders.
 enum FeedText {
-    /// The levels of a topic (`a/b/c` → `[a, b, c]`; empty levels kept).
+    /// The levels of a topic (`a/b/c` → `[a, b, c]`; empty levels kept; see ``TopicLevels``).
     static func levels(_ topic: String) -> [Substring] {
-        topic.split(separator: "/", omittingEmptySubsequences: false)
+        TopicLevels.split(topic)
     }
 
     /// The payload as text with surrounding ASCII whitespace removed, or `.invalidUTF8`.
