@@ -82,7 +82,8 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
         rest = rest.dropFirst(op.rawValue.count)
         let raw = rest.trimmingCharacters(in: .whitespaces)
         let value: String
-        if raw.hasPrefix("\"") {
+        // By scalar: a quote followed by a combining mark is one `Character`, but still the opening quote.
+        if raw.unicodeScalars.first == "\"" {
             value = try Self.unquote(raw, whole: text)
         } else {
             value = raw
@@ -101,10 +102,15 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// The string form, `name="value"`, with `"` and `\` escaped.
+    /// The string form, `name="value"`, with `"` and `\` escaped (by scalar: a quote followed by a
+    /// combining mark is escaped too, as ``init(parsing:)`` reads it).
     public var description: String {
-        let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-        return "\(name)\(op.rawValue)\"\(escaped)\""
+        var escaped = String.UnicodeScalarView()
+        for scalar in value.unicodeScalars {
+            if scalar == "\"" || scalar == "\\" { escaped.append("\\") }
+            escaped.append(scalar)
+        }
+        return "\(name)\(op.rawValue)\"\(String(escaped))\""
     }
 
     public static func == (lhs: LabelMatcher, rhs: LabelMatcher) -> Bool {
@@ -128,12 +134,12 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
     }
 
     private static func unquote(_ raw: String, whole: String) throws(LabelMatcherError) -> String {
-        var result = ""
-        var iterator = raw.dropFirst().makeIterator()
+        var result = String.UnicodeScalarView()
+        var iterator = raw.unicodeScalars.dropFirst().makeIterator()
         var closed = false
-        while let character = iterator.next() {
+        while let scalar = iterator.next() {
             if closed { throw .badQuoting(whole) }
-            switch character {
+            switch scalar {
             case "\"": closed = true
             case "\\":
                 switch iterator.next() {
@@ -142,11 +148,11 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
                 case "n": result.append("\n")
                 default: throw .badQuoting(whole)
                 }
-            default: result.append(character)
+            default: result.append(scalar)
             }
         }
         guard closed else { throw .badQuoting(whole) }
-        return result
+        return String(result)
     }
 }
 
