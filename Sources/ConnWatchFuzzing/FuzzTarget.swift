@@ -37,6 +37,7 @@ public struct FuzzTarget: Sendable {
         FuzzTarget("rule-tests", "RuleTestParser.parse(text:) on a rule test file", ConfigFuzz.ruleTests),
         FuzzTarget("text-template", "TextTemplate parse and render", TemplateFuzz.text),
         FuzzTarget("message-template", "MessageTemplate parse and render", TemplateFuzz.message),
+        FuzzTarget("api-query", "QueryParameters, ClientStateQuery, ConnectionLogQuery, bookmarks", APIQueryFuzz.run),
         FuzzTarget("silence-body", "SilencesJSON.parse (POST /api/v1/silences) and matcher text", SilenceBodyFuzz.run),
         FuzzTarget(
             "topic-matcher",

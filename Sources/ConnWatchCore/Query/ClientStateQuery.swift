@@ -219,6 +219,9 @@ public struct ClientStateQuery: Sendable, Equatable {
             let descending = parts[1].hasPrefix("-")
             guard let sort = SortKey(rawValue: descending ? String(parts[1].dropFirst()) : parts[1]) else { return nil }
             let valueText = parts[2]
+            // Sorted by id, the value is the id: any other value would page differently in memory
+            // (which compares the value) and in the store (which compares the id).
+            if sort == .id && valueText != "i" { return nil }
             let value: SortValue
             if valueText == "n" {
                 value = .time(nil)

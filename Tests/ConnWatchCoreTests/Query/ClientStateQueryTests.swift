@@ -94,6 +94,14 @@ import Testing
         #expect(ids(try query("_limit=2&_bookmark=\(bookmark)", clients)) == ["a", "aa"])
     }
 
+    /// A bookmark sorted by id carries the id as its value; one with a text value (api-query's seed
+    /// bookmark-id-with-text-value) would page differently in memory and in the store, and is refused.
+    @Test func idBookmarksCarryNoOtherValue() {
+        let valid = ClientStateQuery.Bookmark(sort: .id, descending: false, value: .text("pump-7"), id: "pump-7")
+        #expect(ClientStateQuery.Bookmark(valid.text) == valid)
+        #expect(ClientStateQuery.Bookmark("MQppZApzcHVtcC05CnB1bXAtNw") == nil)
+    }
+
     @Test func lastPageHasNoBookmark() throws {
         #expect(try query("_limit=5", fleet).bookmark == nil)
         #expect(try query("_limit=4", fleet).bookmark != nil)
