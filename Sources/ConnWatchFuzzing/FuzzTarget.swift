@@ -44,6 +44,7 @@ public struct FuzzTarget: Sendable {
             "TopicFilter.matches and lwt topic patterns (filter line + topic)",
             TopicMatcherFuzz.run
         ),
+        FuzzTarget("state-store", "ConnectionLogBlob, ConnectionLog and TimeListBlob", StateStoreFuzz.run),
     ]
 
     /// The target called `name`, if there is one.

@@ -311,7 +311,7 @@ import Testing
         func decode(_ bytes: [UInt8]) -> [ConnectionLogEntry] {
             var entries: [ConnectionLogEntry] = []
             bytes.withUnsafeBytes { blob in
-                ClientRow.forEachLogEntry(
+                ConnectionLogBlob.forEachEntry(
                     in: blob,
                     text: { String(decoding: $0, as: UTF8.self) },
                     { entries.append($0) }
@@ -321,7 +321,7 @@ import Testing
         }
         let state = client("a", status: .disconnected)
         var blob: [UInt8] = []
-        ClientRow.encodeLog(state.log, into: &blob)
+        ConnectionLogBlob.encode(state.log, into: &blob)
         #expect(decode(blob) == state.log.entries)
         for cut in 0..<blob.count {
             let entries = decode(Array(blob.prefix(cut)))

@@ -45,7 +45,7 @@ struct ClientRowReader {
         client.lastSequence = row.int64(18)
         if let blob = row.blob(19) {
             entries.removeAll(keepingCapacity: true)
-            ClientRow.forEachLogEntry(in: blob, text: { texts.text(utf8: $0) }, { entries.append($0) })
+            ConnectionLogBlob.forEachEntry(in: blob, text: { texts.text(utf8: $0) }, { entries.append($0) })
             client.log.reserve(entries.count)
             for entry in entries { client.log.append(entry) }
         }

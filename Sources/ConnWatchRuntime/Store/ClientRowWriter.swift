@@ -39,7 +39,7 @@ struct ClientRowWriter {
         bind(client.protocolName, 17)
         bind(client.clientAddress, 18)
         bind(client.lastSequence, 19)
-        ClientRow.encodeLog(client.log, into: &log)
+        ConnectionLogBlob.encode(client.log, into: &log)
         log.withUnsafeBytes { bytes in
             _ = sqlite3_bind_blob(handle, 20, bytes.baseAddress, Int32(bytes.count), Self.transient)
         }

@@ -149,7 +149,7 @@ extension StateStore {
                             VALUES (?, ?, ?, ?, ?, ?)
                             """,
                         arguments: [
-                            record.rule, record.key, ClientRow.encodeTimes(record.times), record.lastClient,
+                            record.rule, record.key, Data(TimeListBlob.encode(record.times)), record.lastClient,
                             try record.alert.map { try encoder.encode($0) }, record.notified,
                         ]
                     )
@@ -234,7 +234,7 @@ extension StateStore {
                     CounterRecord(
                         rule: row["rule"],
                         key: row["key"],
-                        times: ClientRow.decodeTimes(row["times"] ?? Data()),
+                        times: (row["times"] ?? Data()).withUnsafeBytes { TimeListBlob.decode($0) },
                         lastClient: row["last_client"],
                         alert: try alertData.map { try decoder.decode(Alert.self, from: $0) },
                         notified: row["notified"]
