@@ -227,6 +227,8 @@ get() { echo "${fig[$1]:-n/a}"; }
 int() { [ -n "${fig[$1]:-}" ] && calc "${fig[$1]}" || echo n/a; }   # rounded to a whole number
 dec() { [ -n "${fig[$1]:-}" ] && calc "${fig[$1]}" 1 || echo n/a; }  # one decimal
 mkdir -p "$(dirname "$results")"
+# The "Fuzzing" section (written by hand from `make fuzz` runs) is kept, at the end.
+fuzzing=$( [ -f "$results" ] && sed -n '/^## Fuzzing/,$p' "$results" || true)
 cat > "$results" <<MD
 # connwatch benchmark results
 
@@ -328,4 +330,5 @@ connection (keyset SQL, index on status and id), not on the engine's loop. Media
 | the same, next page | $(get api_1000_disconnected_next_ms) | $(get api_${restart_clients}_disconnected_next_ms) | $(calc "${fig[api_${restart_clients}_disconnected_next_ms]:-0} / ${fig[api_1000_disconnected_next_ms]:-1}" 2) |
 | before: copy and sort in memory, on the loop | $(get api_1000_memory_ms) | $(get api_${restart_clients}_memory_ms) | $(calc "${fig[api_${restart_clients}_memory_ms]:-0} / ${fig[api_1000_memory_ms]:-1}" 2) |
 MD
+if [ -n "$fuzzing" ]; then printf '\n%s\n' "$fuzzing" >> "$results"; fi
 echo "== wrote $results"
