@@ -23,13 +23,15 @@ public enum ConfigLoader {
         } catch {
             // Tabs in indentation: each is reported, and the file is read with them replaced.
             let tabs = IndentationTabs(text)
-            guard !tabs.positions.isEmpty else { throw ConfigError(problems: [reader.yamlProblem(error)]) }
+            guard !tabs.positions.isEmpty else { throw ConfigError(problems: reader.yamlProblems(error)) }
             for problem in tabs.problems(file: file) { reader.add(problem) }
             do {
                 root = try Yams.compose(yaml: tabs.repaired, .default, .default, .utf8)
             } catch {
-                let problem = reader.yamlProblem(error)
-                if !tabs.positions.contains(where: { $0.line == problem.line }) { reader.add(problem) }
+                for problem in reader.yamlProblems(error)
+                where !tabs.positions.contains(where: { $0.line == problem.line }) {
+                    reader.add(problem)
+                }
                 throw ConfigError(problems: reader.inFileOrder)
             }
         }
@@ -84,46 +86,43 @@ final class NodeReader {
         problems.append(ConfigProblem(file: file, line: mark?.line ?? 0, column: mark?.column ?? 0, message: message))
     }
 
-    func yamlProblem(_ error: any Error) -> ConfigProblem {
+    /// What YAML refused in the text, in file order: one problem, or one per mapping that repeats a key.
+    func yamlProblems(_ error: any Error) -> [ConfigProblem] {
         guard let yaml = error as? YamlError else {
-            return ConfigProblem(file: file, line: 0, column: 0, message: "cannot parse YAML: \(error)")
+            return [ConfigProblem(file: file, line: 0, column: 0, message: "cannot parse YAML: \(error)")]
         }
         switch yaml {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
             .composer(_, let problem, let mark, _):
-            return ConfigProblem(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(problem)")
+            return [ConfigProblem(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(problem)")]
         case .duplicatedKeysInMapping(let duplicates, let context):
-            // Yams orders the keys with a comparison that is not total for complex (`? `) keys, and
-            // names those `<uncovertable>`: sort the names here and point at the first complex key.
-            let complex = duplicates.contains("<uncovertable>")
-            let names = Set(duplicates.map { $0 == "<uncovertable>" ? "a complex key (? …)" : "'\($0)'" }).sorted()
-            let position: (line: Int, column: Int) =
-                complex ? Self.firstComplexKey(in: context.text) : (context.mark.line, context.mark.column)
-            return ConfigProblem(
-                file: file,
-                line: position.line,
-                column: position.column,
-                message: "duplicate key \(names.joined(separator: ", ")) in mapping"
-            )
-        case .reader(let problem, _, _, _):
-            return ConfigProblem(file: file, line: 1, column: 1, message: "cannot read YAML: \(problem)")
-        default:
-            return ConfigProblem(file: file, line: 1, column: 1, message: "cannot parse YAML: \(yaml)")
-        }
-    }
-
-    /// Where the first explicit (`? `) key of `text` starts (1-based), or 1:1.
-    static func firstComplexKey(in text: String) -> (line: Int, column: Int) {
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var rest = line.drop { $0 == " " }
-            var column = line.count - rest.count
-            while rest.hasPrefix("- ") {
-                rest = rest.dropFirst(2).drop { $0 == " " }
-                column = line.count - rest.count
+            // Yams names the keys of one mapping in an order that changes from run to run, and complex
+            // (`? `) keys as `<uncovertable>`: find them again, in file order and as written.
+            let found = DuplicateKeys.find(in: context.text)
+            guard !found.isEmpty else {
+                let names = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
+                return [
+                    ConfigProblem(
+                        file: file,
+                        line: context.mark.line,
+                        column: context.mark.column,
+                        message: "duplicate key \(names) in mapping"
+                    )
+                ]
             }
-            if rest == "?" || rest.hasPrefix("? ") || rest.hasPrefix("?\t") { return (number + 1, column + 1) }
+            return found.map { mapping in
+                ConfigProblem(
+                    file: file,
+                    line: mapping.line,
+                    column: mapping.column,
+                    message: "duplicate key \(mapping.keys.map { "'\($0)'" }.joined(separator: ", ")) in mapping"
+                )
+            }
+        case .reader(let problem, _, _, _):
+            return [ConfigProblem(file: file, line: 1, column: 1, message: "cannot read YAML: \(problem)")]
+        default:
+            return [ConfigProblem(file: file, line: 1, column: 1, message: "cannot parse YAML: \(yaml)")]
         }
-        return (1, 1)
     }
 
     /// The entries of a mapping, with unknown keys reported (with a suggestion) and skipped.

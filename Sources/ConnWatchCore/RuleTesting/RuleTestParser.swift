@@ -10,7 +10,7 @@ public enum RuleTestParser {
         do {
             root = try Yams.compose(yaml: text, .default, .default, .utf8)
         } catch {
-            throw ConfigError(problems: [reader.yamlProblem(error)])
+            throw ConfigError(problems: reader.yamlProblems(error))
         }
         guard let root else {
             throw ConfigError(problems: [ConfigProblem(file: file, line: 1, column: 1, message: "the file is empty")])

@@ -59,7 +59,7 @@ public enum RuleTestRunner {
         do {
             root = try Yams.compose(yaml: text, .default, .default, .utf8)
         } catch {
-            throw ConfigError(problems: [NodeReader(file: file).yamlProblem(error)])
+            throw ConfigError(problems: NodeReader(file: file).yamlProblems(error))
         }
         guard let root, let mapping = root.mapping, mapping["mqtt"] == nil else {
             return try ConfigLoader.load(text: text, file: file)
