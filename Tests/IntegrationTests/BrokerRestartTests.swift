@@ -137,7 +137,7 @@ private func logNumber(_ log: String, line message: String, key: String) -> Int?
         let config = try dir.write(
             "rules.yaml",
             """
-            mqtt:
+            \(apiSection(port: nil))mqtt:
               name: faults
               url: \(broker.url)
               client_id: cw-faults
