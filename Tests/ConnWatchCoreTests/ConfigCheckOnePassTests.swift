@@ -44,7 +44,8 @@ private func problems(
                 "rules.yaml:6:1: a tab in the indentation: YAML indents with spaces only",
                 "rules.yaml:8:20: receiver 'nope' is not defined under receivers; did you mean 'ops'?",
                 "rules.yaml:16:1: a tab in the indentation: YAML indents with spaces only",
-                "rules.yaml:16:10: for 'bogus' is not a duration (use e.g. 30s, 10m, 4h, 2d)",
+                // Column 7 of the line as written (`\tfor: bogus`), not of the line read with the tab replaced.
+                "rules.yaml:16:7: for 'bogus' is not a duration (use e.g. 30s, 10m, 4h, 2d)",
                 "rules.yaml:17:5: two rules are named 'r1'",
             ]
         )
@@ -83,5 +84,25 @@ private func problems(
     @Test func aProblemOfTheWholeFileHasNoPosition() {
         let problem = ConfigProblem(file: "/etc/connwatch/rules.yaml", line: 0, column: 0, message: "cannot read")
         #expect(problem.description == "/etc/connwatch/rules.yaml: cannot read")
+    }
+}
+
+/// What the config fuzzer found: a problem found in the text read with its tabs replaced was
+/// placed by that text's columns, past the end of the line as written.
+@Suite struct IndentationTabPositionTests {
+    @Test func aProblemAfterATabIsPlacedInTheLineAsWritten() throws {
+        let text = "rules:\n\t-\n:+- name:es:\n\t- nam/e: $ rle"
+        let found: [ConfigProblem]
+        do {
+            _ = try ConfigLoader.load(text: text, file: "rules.yaml")
+            found = []
+        } catch {
+            found = error.problems
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(!found.isEmpty)
+        for problem in found where problem.line > 0 {
+            #expect(problem.column <= lines[problem.line - 1].count + 1, "\(problem)")
+        }
     }
 }

@@ -16,6 +16,9 @@ public enum ConfigLoader {
     ) throws(ConfigError) -> ConnWatchConfig {
         let reader = NodeReader(file: file)
         let root: Node?
+        // Positions found in a text whose tabs were replaced, from this problem on, are moved back
+        // to the original text's columns.
+        var repairedFrom: (tabs: IndentationTabs, problem: Int)?
         do {
             // UTF-8 named here: Yams's default reads the whole environment on every parse (for its
             // YAMS_DEFAULT_ENCODING override).
@@ -25,6 +28,7 @@ public enum ConfigLoader {
             let tabs = IndentationTabs(text)
             guard !tabs.positions.isEmpty else { throw ConfigError(problems: reader.yamlProblems(error)) }
             for problem in tabs.problems(file: file) { reader.add(problem) }
+            repairedFrom = (tabs, reader.problems.count)
             do {
                 root = try Yams.compose(yaml: tabs.repaired, .default, .default, .utf8)
             } catch {
@@ -32,6 +36,7 @@ public enum ConfigLoader {
                 where !tabs.positions.contains(where: { $0.line == problem.line }) {
                     reader.add(problem)
                 }
+                reader.remap(from: tabs.positions.count, tabs)
                 throw ConfigError(problems: reader.inFileOrder)
             }
         }
@@ -45,6 +50,7 @@ public enum ConfigLoader {
             inspect: inspect
         )
         var config = builder.build(root)
+        if let repairedFrom { reader.remap(from: repairedFrom.problem, repairedFrom.tabs) }
         if !reader.problems.isEmpty { throw ConfigError(problems: reader.inFileOrder) }
         config.warnings = reader.warnings
         return config
@@ -69,6 +75,17 @@ final class NodeReader {
         return unique.enumerated().sorted { a, b in
             (a.element.line, a.element.column, a.offset) < (b.element.line, b.element.column, b.offset)
         }.map(\.element)
+    }
+
+    /// Moves the positions of problems from index `start` on, and of every warning, from the
+    /// repaired text of `tabs` back to the original text.
+    func remap(from start: Int, _ tabs: IndentationTabs) {
+        for index in problems.indices where index >= start {
+            problems[index].column = tabs.originalColumn(line: problems[index].line, column: problems[index].column)
+        }
+        for index in warnings.indices {
+            warnings[index].column = tabs.originalColumn(line: warnings[index].line, column: warnings[index].column)
+        }
     }
 
     func warn(_ node: Node, _ message: String) {

@@ -7,6 +7,8 @@ struct IndentationTabs {
     /// The text with every indentation that held a tab replaced by spaces: aligned with the
     /// content of the line above, or two deeper when that line opens a block (ends with `:`).
     private(set) var repaired: String
+    /// For each repaired line (1-based), how long its indentation and markers were and are.
+    private var prefixes: [Int: (original: Int, repaired: Int)] = [:]
 
     init(_ text: String) {
         var lines: [Substring] = []
@@ -40,6 +42,7 @@ struct IndentationTabs {
                 let fixed = Substring(spaces + cleanMarkers + content)
                 lines.append(fixed)
                 previousContent = spaces.count + cleanMarkers.count
+                prefixes[number + 1] = (prefix.count, previousContent)
             } else {
                 lines.append(line)
                 previousContent = prefix.count
@@ -47,6 +50,14 @@ struct IndentationTabs {
             previousOpens = trimmed.hasSuffix(":")
         }
         repaired = lines.joined(separator: "\n")
+    }
+
+    /// The column in the original text of a position found in `repaired`: past the replaced
+    /// indentation it moves by the difference, inside it it stays within the original indentation.
+    func originalColumn(line: Int, column: Int) -> Int {
+        guard let prefix = prefixes[line] else { return column }
+        if column > prefix.repaired { return column - prefix.repaired + prefix.original }
+        return min(column, max(prefix.original, 1))
     }
 
     /// One problem per tab.
