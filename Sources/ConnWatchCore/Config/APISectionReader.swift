@@ -7,7 +7,10 @@ public enum APISectionReader {
     /// The `api:` settings of `text` (defaults when the file has no `api:` section), or `nil` when
     /// the file cannot be parsed as YAML or the section itself has a problem.
     public static func read(text: String, file: String) -> APIConfig? {
-        let parsed = (try? Yams.compose(yaml: text)) ?? (try? Yams.compose(yaml: IndentationTabs(text).repaired))
+        // UTF-8 named, as ConfigLoader does: Yams's default reads the whole environment per parse.
+        let parsed =
+            (try? Yams.compose(yaml: text, .default, .default, .utf8))
+            ?? (try? Yams.compose(yaml: IndentationTabs(text).repaired, .default, .default, .utf8))
         guard let root = parsed ?? nil, let mapping = root.mapping else { return nil }
         guard let section = mapping[Node("api")] else { return APIConfig() }
         let reader = NodeReader(file: file)
