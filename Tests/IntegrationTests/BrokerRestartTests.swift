@@ -185,6 +185,23 @@ private func logNumber(_ log: String, line message: String, key: String) -> Int?
         // Kills come in pairs at evenly spaced points of the flood (by messages acked so far): one while
         // connwatch is connected, one 400 ms after the restart, while connwatch still waits out its one-second
         // reconnect delay and the broker queues the flood for the offline session.
+        // Every kill must find the publisher connected since the previous one, or it would not count as
+        // one: a broker restoring a large database under load can take seconds before it accepts again.
+        var connectionsAtKill = 0
+        func killWhenPublisherIsBack(_ label: String) async throws {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while publisher.stats.connections <= connectionsAtKill && ContinuousClock.now < deadline
+                && outcome.value == nil
+            {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            try #require(
+                publisher.stats.connections > connectionsAtKill,
+                "\(label): publisher not reconnected: \(publisher.stats)\nbroker log:\n\(broker.logContents().suffix(2000))"
+            )
+            publisher.brokerKill { broker.kill() }
+            connectionsAtKill = publisher.stats.connections
+        }
         for pair in 1...Self.kills / 2 {
             let threshold = pair * total / (Self.kills / 2 + 1)
             let deadline = ContinuousClock.now + .seconds(60)
@@ -195,18 +212,12 @@ private func logNumber(_ log: String, line message: String, key: String) -> Int?
                 publisher.stats.ackedMessages >= threshold,
                 "pair \(pair): \(publisher.stats)\nlog:\n\(daemon.log.suffix(2000))"
             )
-            publisher.brokerKill { broker.kill() }
-            let connections = publisher.stats.connections
+            try await killWhenPublisherIsBack("pair \(pair), first kill")
             try await Task.sleep(for: .milliseconds(Int.random(in: 0...100)))
             try broker.restart()
             let restarted = ContinuousClock.now
-            // The second kill must find the publisher connected again, or it would not count as one.
-            let reconnectDeadline = restarted + .seconds(10)
-            while publisher.stats.connections == connections && ContinuousClock.now < reconnectDeadline {
-                try await Task.sleep(for: .milliseconds(5))
-            }
             try await Task.sleep(until: restarted + .milliseconds(400))
-            publisher.brokerKill { broker.kill() }
+            try await killWhenPublisherIsBack("pair \(pair), second kill")
             try broker.restart()
             // connwatch is back on its persistent session before the next pair.
             try #require(
