@@ -4,13 +4,19 @@ import ConnWatchRuntime
 import Foundation
 
 /// Fills `directory`'s store with `clients` clients (half of them offline, two log entries each)
-/// unless it holds them already, then measures opening the store, reading the state and restoring
-/// the engine, as a start does.
+/// and `savedFiringAlerts` notified `sensor_offline` alerts unless it holds them already, then
+/// measures opening the store, reading the state and restoring the engine, as a start does.
 func runRestart(directory: String, clients: Int) {
     let start: Int64 = 1_790_000_000_000
     do {
         let store = try StateStore(directory: directory)
-        if try store.loadState(now: start).clients.count != clients {
+        let existing = try store.loadState(now: start)
+        if existing.alerts.count != min(savedFiringAlerts, clients / 2) {
+            var batch = StateBatch()
+            for alert in firingAlerts(clients: clients, at: start) { batch.alerts[alert.fingerprint] = alert }
+            try store.write(batch)
+        }
+        if existing.clients.count != clients {
             let fill = ContinuousClock().measure {
                 var batch = StateBatch()
                 for client in 0..<clients {
@@ -50,6 +56,11 @@ func runRestart(directory: String, clients: Int) {
     )
     let restored = clock.now
     precondition(engine.clientCount == clients, "every client must be restored")
+    precondition(
+        saved.alerts.count == min(savedFiringAlerts, clients / 2) && engine.firingCount >= saved.alerts.count
+            && !changes.contains(where: { $0.alert.state == .resolved }),
+        "every saved alert must come back firing, none resolved"
+    )
     // As `connwatch run` does it: reading and restoring side by side on two threads.
     let overlapped: Duration
     do {
@@ -74,12 +85,37 @@ func runRestart(directory: String, clients: Int) {
         "  \(clients) clients: read \(String(format: "%.2f", seconds(began.duration(to: loaded)))) s, "
             + "engine restore \(String(format: "%.2f", seconds(loaded.duration(to: restored)))) s; "
             + "both overlapped (as the daemon does) \(String(format: "%.2f", seconds(overlapped))) s; "
+            + "\(saved.alerts.count) saved firing alerts back; "
             + "database \(size / 1_048_576) MiB; RSS \(residentBytes() / 1_048_576) MiB"
     )
     figure("restart_overlapped_s", seconds(overlapped))
     figure("restart_read_s", seconds(began.duration(to: loaded)))
     figure("restart_restore_s", seconds(loaded.duration(to: restored)))
     figure("restart_database_mib", Double(size) / 1_048_576)
+}
+
+/// How many notified firing alerts the restart's store holds.
+let savedFiringAlerts = 10_000
+
+/// `sensor_offline` alerts (as the bench configuration the daemon restarts with fires them) of the
+/// first offline clients: an engine restores them and lets their `for` pass.
+func firingAlerts(clients: Int, at start: Int64) -> [Alert] {
+    let config: ConnWatchConfig
+    do {
+        config = try ConfigLoader.load(text: benchConfig(port: 1883), file: "restart.yaml")
+    } catch {
+        print("restart: \(error)")
+        exit(1)
+    }
+    let engine = Engine(configuration: config.engine, startTime: start - 86_400_000)
+    var changes: [AlertChange] = []
+    let sample = (0..<min(clients, 2 * savedFiringAlerts)).map { restartClient($0, at: start) }
+    engine.restore(clients: sample, counters: [], notified: [], now: start, into: &changes)
+    engine.advance(to: start + 3_600_000, into: &changes)
+    return Array(
+        engine.firingAlerts.filter { $0.rule == "sensor_offline" }.sorted { $0.fingerprint < $1.fingerprint }
+            .prefix(savedFiringAlerts)
+    )
 }
 
 func restartClient(_ client: Int, at start: Int64) -> ClientState {

@@ -146,6 +146,54 @@ private struct SavedCopy {
         #expect(second.firingCount == 0)
     }
 
+    @Test func onlyTheSavedAlertWithTheClientsLabelsNowComesBackTheOtherResolves() {
+        let first = engine(start: t0)
+        var changes: [AlertChange] = []
+        first.handle(sensorEvent(.disconnect, "a", at: t0), broker: "main", now: t0, into: &changes)
+        first.advance(to: t0 + 10 * minute, into: &changes)
+        let fired = changes[0].alert
+        var saved = SavedCopy()
+        saved.save(first, changes: changes, now: t0 + 10 * minute)
+        // An alert of the same rule and client, notified when its rule had another label.
+        var labels = fired.labels
+        labels["team"] = "old"
+        let stale = Alert(
+            labels: labels,
+            annotations: fired.annotations,
+            rule: fired.rule,
+            state: .firing,
+            activeSince: fired.activeSince,
+            startsAt: fired.startsAt - minute
+        )
+        saved.alerts[stale.fingerprint] = stale
+
+        let second = engine(start: t0 + 20 * minute)
+        changes = []
+        let restored = saved.restore(into: second, now: t0 + 20 * minute, changes: &changes)
+        #expect(restored == [fired])
+        #expect(changes.map(\.alert.fingerprint) == [stale.fingerprint])
+        #expect(changes.map(\.alert.state) == [.resolved])
+        #expect(second.firingCount == 1)
+
+        // With the rule's labels changed, the saved alert is not this slot's: it resolves, and the
+        // overdue slot fires under its new labels.
+        var team = LabelSet()
+        team["team"] = "new"
+        let relabelled = OfflineRule(
+            name: offline.name,
+            match: offline.match,
+            forDuration: offline.forDuration,
+            labels: team
+        )
+        let third = engine(offline: [relabelled], start: t0 + 20 * minute)
+        changes = []
+        #expect(saved.restore(into: third, now: t0 + 20 * minute, changes: &changes).isEmpty)
+        #expect(Set(changes.map(\.alert.fingerprint)) == [fired.fingerprint, stale.fingerprint])
+        changes = []
+        third.advance(to: t0 + 20 * minute, into: &changes)
+        #expect(changes.map(\.alert.labels["team"]) == ["new"])
+    }
+
     @Test func aNotifiedAlertWhoseRuleIsGoneResolvesAtTheRestore() {
         let first = engine(start: t0)
         var changes: [AlertChange] = []

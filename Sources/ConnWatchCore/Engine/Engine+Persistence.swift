@@ -114,8 +114,17 @@ extension Engine {
     /// `finishRestore`), so that clients can be restored while the store is still read.
     public struct RestoreProgress: Sendable {
         fileprivate var stored: [String: Alert]
+        /// The saved alerts that can belong to an offline or inactive slot, by rule and client id:
+        /// a slot computes its fingerprint only when one names its rule and client (computing it
+        /// for every pending slot of a million clients cost more than reading them).
+        fileprivate var slotCandidates: [SlotAlertKey: [String]]
         fileprivate var restored: [Alert] = []
         fileprivate let fresh: Bool
+    }
+
+    fileprivate struct SlotAlertKey: Hashable {
+        var rule: String
+        var clientID: String
     }
 
     /// Starts a restore of about `expected` clients; `notified` as for `restore`.
@@ -128,10 +137,13 @@ extension Engine {
         clientFleet.reserveCapacity(total * configuration.fleetRules.count)
         index.reserveCapacity(total)
         deadlines.deferOrder()
-        return RestoreProgress(
-            stored: Dictionary(notified.map { ($0.fingerprint, $0) }, uniquingKeysWith: { _, last in last }),
-            fresh: index.isEmpty
-        )
+        let stored = Dictionary(notified.map { ($0.fingerprint, $0) }, uniquingKeysWith: { _, last in last })
+        var candidates: [SlotAlertKey: [String]] = [:]
+        for (fingerprint, alert) in stored {
+            guard let clientID = alert.labels[ClientLabel.clientID.rawValue] else { continue }
+            candidates[SlotAlertKey(rule: alert.rule, clientID: clientID), default: []].append(fingerprint)
+        }
+        return RestoreProgress(stored: stored, slotCandidates: candidates, fresh: index.isEmpty)
     }
 
     /// Restores `clients` (one chunk of a restore begun with `beginRestore`).
@@ -175,12 +187,7 @@ extension Engine {
                 if let since {
                     slot.phase = .pending
                     slot.since = since
-                    if !progress.stored.isEmpty,
-                        let alert = progress.stored.removeValue(
-                            forKey: offlineLabels(configuration.offlineRules[ruleIndex], client: clientStates[position])
-                                .fingerprint
-                        )
-                    {
+                    if let alert = takeSavedAlert(rule: ruleIndex, client: position, from: &progress) {
                         slot.phase = .firing
                         slot.alert = alert
                         slot.notified = true
@@ -193,6 +200,23 @@ extension Engine {
                 slots[position, slotPosition] = slot
             }
         }
+    }
+
+    /// The saved alert of offline rule `ruleIndex` about the client at `position`, if one was
+    /// notified with the labels the client has now.
+    private func takeSavedAlert(
+        rule ruleIndex: Int,
+        client position: Int,
+        from progress: inout RestoreProgress
+    ) -> Alert? {
+        guard !progress.slotCandidates.isEmpty else { return nil }
+        let rule = configuration.offlineRules[ruleIndex]
+        let key = SlotAlertKey(rule: rule.name, clientID: clientStates[position].clientID)
+        guard let candidates = progress.slotCandidates[key] else { return nil }
+        let fingerprint = offlineLabels(rule, client: clientStates[position]).fingerprint
+        guard candidates.contains(fingerprint) else { return nil }
+        progress.slotCandidates[key] = nil
+        return progress.stored.removeValue(forKey: fingerprint)
     }
 
     /// Ends a restore: counting windows, fleet groups, and the notified alerts no client took (see
