@@ -190,20 +190,23 @@ private let refused = CountingRule(
         #expect(d.engine.queuedDeadlineCount == 0)
     }
 
-    @Test func anEarlierReArmFiresAtTheEarlierDeadline() throws {
+    @Test func aLateEventOlderThanTheLatestActivityLeavesTheInactivityClockAlone() throws {
         let d = Driver(offline: [OfflineRule(name: "inactive", forDuration: 10 * minute, condition: .noActivity)])
         d.send(event(.connect, "a", at: t0))
         d.send(event(.failedConnect, "a", at: t0 + 5 * minute))
-        // A takeover reported late counts as activity at its own (earlier) time.
+        // A takeover reported late, from before the latest activity: the silence began at t0 + 5m.
         d.send(event(.disconnect, "a", at: t0 + minute, cause: .sessionTakeover), now: t0 + 6 * minute)
-        d.advance(to: t0 + 11 * minute - 1)
+        d.advance(to: t0 + 15 * minute - 1)
         #expect(d.take().isEmpty)
-        d.advance(to: t0 + 11 * minute)
+        d.advance(to: t0 + 15 * minute)
         let alert = try #require(d.take().first?.alert)
-        #expect(alert.startsAt == t0 + 11 * minute && alert.activeSince == t0 + minute)
+        #expect(alert.startsAt == t0 + 15 * minute && alert.activeSince == t0 + 5 * minute)
+        // The same event delivered again late, at the time the silence began, ends nothing: no
+        // resolve-and-fire-again.
+        d.send(event(.failedConnect, "a", at: t0 + 5 * minute), now: t0 + 20 * minute)
         d.advance(to: t0 + 30 * minute)
         #expect(d.take().isEmpty)
-        #expect(d.engine.queuedDeadlineCount == 0)
+        #expect(d.engine.firingCount == 1)
     }
 
     @Test func aCoolingAlertReArmedLaterResolvesAtTheLastReturnPlusKeepFiringFor() throws {

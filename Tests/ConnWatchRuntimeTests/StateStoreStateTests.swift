@@ -95,7 +95,8 @@ import Testing
                 times: [1, 2, -3],
                 lastClient: "d:org1:sensor:b",
                 alert: alert("kicked", client: "b"),
-                notified: true
+                notified: true,
+                delay: 25_455
             ),
             CounterRecord(rule: "kicked", key: "gone", times: [1], lastClient: "x", alert: nil, notified: false),
         ]

@@ -159,11 +159,19 @@ extension Engine {
         }
     }
 
-    /// Any event of the client: `inactive` rules on activity end and start again.
+    /// Any event of the client: `inactive` rules on activity end and start again. An event older
+    /// than the client's latest activity (a late failed connect) changes nothing: the silence it
+    /// would end began after it.
     func clientActive(_ position: Int, at time: Int64, into changes: inout [AlertChange]) {
-        guard offlineTiming.contains(where: { $0.condition == .noActivity }) else { return }
+        guard offlineTiming.contains(where: { $0.condition == .noActivity }),
+            time >= clientStates[position].lastActivityTime ?? .min
+        else { return }
         for slotPosition in slots.indices(of: position)
         where offlineTiming[Int(slots[position, slotPosition].rule)].condition == .noActivity {
+            // Activity no later than the silence's start (the event that began it, delivered
+            // again late) does not end it: ending it would resolve the alert and fire it again.
+            let slot = slots[position, slotPosition]
+            if slot.phase != .idle && time <= slot.since { continue }
             endSlot(position, slotPosition, at: time, into: &changes)
         }
         restartInactive(position, basis: .noActivity, at: time)
@@ -192,9 +200,12 @@ extension Engine {
         }
     }
 
-    /// Arms `slot` for `deadline` (never before the grace ends).
+    /// Arms `slot` for `deadline`, never before a `startup_grace` ends. Without a grace, a
+    /// deadline that passed before the start keeps its time (the alert it fires starts then),
+    /// as it would in a run that never stopped.
     func schedule(_ slot: inout Slot, client position: Int, slot slotPosition: Int, deadline: Int64) {
-        deadlines.arm(&slot.timer, at: max(deadline, graceEnd), key: offlineKey(position, slotPosition))
+        let at = configuration.startupGrace > 0 ? max(deadline, graceEnd) : deadline
+        deadlines.arm(&slot.timer, at: at, key: offlineKey(position, slotPosition))
     }
 
     /// Rebuilds the deadline queue without its orphans once they outnumber the slots' own entries.

@@ -134,7 +134,9 @@ extension Engine {
             case .idle where !holds:
                 windowIdle(slot, rule: ruleIndex)
             case .idle:
-                if time < graceEnd {
+                // Within a `startup_grace` the verdict waits for its end; without one an event from
+                // before the start (queued while the daemon was away) counts as it comes.
+                if configuration.startupGrace > 0 && time < graceEnd {
                     slot.phase = .pending
                     slot.activeBox().delay = max(0, lateness)
                     scheduleCounter(&slot, rule: ruleIndex, slot: slotPosition, at: graceEnd)

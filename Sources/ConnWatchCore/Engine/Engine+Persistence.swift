@@ -84,7 +84,8 @@ extension Engine {
             lastClient: lastClient,
             alert: slot.phase == .firing ? slot.alert : nil,
             notified: slot.notified,
-            isLive: slot.phase != .idle || (slot.times.last ?? .min) > now - rule.window
+            isLive: slot.phase != .idle || (slot.times.last ?? .min) > now - rule.window,
+            delay: slot.phase == .idle ? 0 : slot.box?.delay ?? 0
         )
     }
 
@@ -165,7 +166,11 @@ extension Engine {
             }
             // What the slots need, read before the client is moved into the table.
             let status = state.status
-            let lastDisconnect = state.lastDisconnectTime
+            // Offline clocks run from the first of repeated disconnects, as they did before the
+            // stop; `keep_firing_for` from the first connect after the alert's disconnect.
+            let offlineSince =
+                status == .disconnected ? state.log.latestRunBegan(.disconnect) ?? state.lastDisconnectTime : nil
+            let backSince = status == .connected ? state.log.latestRunBegan(.connect) ?? state.lastConnectTime : nil
             let lastConnect = state.lastConnectTime ?? state.log.oldestTime
             let lastActivity = state.lastActivityTime
             let position = addClient(state)
@@ -175,7 +180,18 @@ extension Engine {
                 let timing = offlineTiming[ruleIndex]
                 let since: Int64?
                 switch timing.condition {
-                case .disconnected where status == .disconnected: since = lastDisconnect
+                case .disconnected where status == .disconnected: since = offlineSince
+                case .disconnected where configuration.offlineRules[ruleIndex].keepFiringFor > 0 && backSince != nil:
+                    // Back before the stop, within `keep_firing_for` of a notified alert: it keeps firing.
+                    restoreCooling(
+                        &slot,
+                        client: position,
+                        slot: slotPosition,
+                        back: backSince ?? now,
+                        now: now,
+                        progress: &progress
+                    )
+                    since = nil
                 case .disconnected where configuration.offlineRules[ruleIndex].unseenIsOffline:
                     // Offline unless the feed mentions it before the grace ends (its retained status).
                     since = graceEnd
@@ -194,12 +210,38 @@ extension Engine {
                         firingCount += 1
                         progress.restored.append(alert)
                     } else {
-                        schedule(&slot, client: position, slot: slotPosition, deadline: since + timing.forDuration)
+                        // As when the disconnect arrived: an offline clock already past its `for`
+                        // fires now (`clientDisconnected`); inactive clocks keep their deadline.
+                        let due = since + timing.forDuration
+                        let deadline = timing.condition == .disconnected ? max(due, now) : due
+                        schedule(&slot, client: position, slot: slotPosition, deadline: deadline)
                     }
                 }
                 slots[position, slotPosition] = slot
             }
         }
+    }
+
+    /// A slot whose client came back at `back`: its saved alert, if any, keeps firing until
+    /// `keep_firing_for` has passed since then.
+    private func restoreCooling(
+        _ slot: inout Slot,
+        client position: Int,
+        slot slotPosition: Int,
+        back: Int64,
+        now: Int64,
+        progress: inout RestoreProgress
+    ) {
+        let keep = configuration.offlineRules[Int(slot.rule)].keepFiringFor
+        guard back + keep > now, let alert = takeSavedAlert(rule: Int(slot.rule), client: position, from: &progress)
+        else { return }
+        slot.phase = .cooling
+        slot.since = alert.activeSince
+        slot.alert = alert
+        slot.notified = true
+        firingCount += 1
+        progress.restored.append(alert)
+        schedule(&slot, client: position, slot: slotPosition, deadline: back + keep)
     }
 
     /// The saved alert of offline rule `ruleIndex` about the client at `position`, if one was
@@ -279,9 +321,16 @@ extension Engine {
                 slot.notified = record.notified
                 firingCount += 1
                 if record.notified { restored.append(alert) }
-                scheduleCounter(&slot, rule: ruleIndex, slot: position, at: max(now, Self.resolveDeadline(slot, rule)))
-            } else if Self.threshold(slot, rule, at: now) {
+                slot.activeBox().delay = record.delay
+                scheduleCounter(
+                    &slot,
+                    rule: ruleIndex,
+                    slot: position,
+                    at: max(now, Self.resolveDeadline(slot, rule) + record.delay)
+                )
+            } else if Self.threshold(slot, rule, at: now - record.delay) {
                 slot.phase = .pending
+                slot.activeBox().delay = record.delay
                 scheduleCounter(&slot, rule: ruleIndex, slot: position, at: max(now, graceEnd))
             } else if (slot.times.last ?? .min) <= now - rule.window {
                 continue

@@ -45,6 +45,9 @@ public struct CounterRecord: Sendable, Equatable {
     public var notified: Bool
     /// `false` when the window is empty and no alert fires: the record can be deleted.
     public var isLive: Bool
+    /// How late (ms) the event that made the window pending or firing arrived: its verdicts wait
+    /// that long after the window's times, before and after a restart alike.
+    public var delay: Int64
 
     public init(
         rule: String,
@@ -53,8 +56,10 @@ public struct CounterRecord: Sendable, Equatable {
         lastClient: String,
         alert: Alert?,
         notified: Bool,
-        isLive: Bool = true
+        isLive: Bool = true,
+        delay: Int64 = 0
     ) {
+        self.delay = delay
         self.rule = rule
         self.key = key
         self.times = times

@@ -183,6 +183,26 @@ public struct ConnectionLog: Sendable {
         )
     }
 
+    /// When the client's latest run of applied `action` entries (connects or disconnects) began:
+    /// the earliest of the applied `action` entries after the newest applied entry of the other
+    /// status (`connect` ⇄ `disconnect`), or `nil` when the newest status entry is not `action`.
+    /// A disconnect repeated while offline leaves the offline clocks running from the first one,
+    /// so a restore starts them from here, not from the last disconnect.
+    public func latestRunBegan(_ action: StatusAction) -> Int64? {
+        guard action != .failedConnect, !storage.isEmpty else { return nil }
+        let newestSlot = storage.count == Int(storedCapacity) ? Int(head) + storage.count - 1 : storage.count - 1
+        var began: Int64?
+        for back in 0..<storage.count {
+            let packed = storage[(newestSlot - back) % storage.count]
+            guard packed.flags & Packed.applied != 0, packed.action != StatusAction.failedConnect.rawValue else {
+                continue
+            }
+            guard packed.action == action.rawValue else { break }
+            began = min(began ?? packed.time, packed.time)
+        }
+        return began
+    }
+
     /// The time of the oldest entry kept.
     public var oldestTime: Int64? {
         guard !storage.isEmpty else { return nil }

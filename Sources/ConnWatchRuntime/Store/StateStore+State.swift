@@ -145,12 +145,12 @@ extension StateStore {
                 if record.isLive {
                     try db.execute(
                         sql: """
-                            INSERT OR REPLACE INTO counters (rule, key, times, last_client, alert, notified)
-                            VALUES (?, ?, ?, ?, ?, ?)
+                            INSERT OR REPLACE INTO counters (rule, key, times, last_client, alert, notified, delay)
+                            VALUES (?, ?, ?, ?, ?, ?, ?)
                             """,
                         arguments: [
                             record.rule, record.key, Data(TimeListBlob.encode(record.times)), record.lastClient,
-                            try record.alert.map { try encoder.encode($0) }, record.notified,
+                            try record.alert.map { try encoder.encode($0) }, record.notified, record.delay,
                         ]
                     )
                 } else {
@@ -237,7 +237,8 @@ extension StateStore {
                         times: (row["times"] ?? Data()).withUnsafeBytes { TimeListBlob.decode($0) },
                         lastClient: row["last_client"],
                         alert: try alertData.map { try decoder.decode(Alert.self, from: $0) },
-                        notified: row["notified"]
+                        notified: row["notified"],
+                        delay: row["delay"] ?? 0
                     )
                 )
             }

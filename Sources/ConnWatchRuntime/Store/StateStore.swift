@@ -67,6 +67,12 @@ public final class StateStore: Sendable {
         }
         registerStateMigrations(&migrator)
         registerQueryMigrations(&migrator)
+        migrator.registerMigration("4-counter-delay") { db in
+            // How late the event that made a window pending or firing arrived (see `CounterRecord`).
+            try db.alter(table: "counters") { table in
+                table.add(column: "delay", .integer).notNull().defaults(to: 0)
+            }
+        }
         return migrator
     }
 
