@@ -145,20 +145,25 @@ import Testing
         return result
     }
 
+    /// Runs one step as the daemon does: deadlines due first, then the event.
+    static func run(_ step: Step, on engine: Engine) -> [AlertChange] {
+        var changes: [AlertChange] = []
+        switch step {
+        case .event(let event, let now):
+            engine.advance(to: now, into: &changes)
+            engine.handle(event, broker: "main", now: now, into: &changes)
+        case .advance(let now):
+            engine.advance(to: now, into: &changes)
+        }
+        return changes
+    }
+
     /// What an engine that never stops tells.
     static func uninterrupted(_ steps: [Step]) -> [Told] {
         let engine = Engine(configuration: configuration, startTime: t0)
         var told: [Told] = []
         for step in steps {
-            var changes: [AlertChange] = []
-            switch step {
-            case .event(let event, let now):
-                engine.advance(to: now, into: &changes)
-                engine.handle(event, broker: "main", now: now, into: &changes)
-            case .advance(let now):
-                engine.advance(to: now, into: &changes)
-            }
-            told += changes.map(Told.init)
+            told += Self.run(step, on: engine).map(Told.init)
         }
         return told
     }
@@ -192,15 +197,7 @@ import Testing
                 )
                 told += try save(changes, to: store)
             }
-            var changes: [AlertChange] = []
-            switch step {
-            case .event(let event, let now):
-                engine.advance(to: now, into: &changes)
-                engine.handle(event, broker: "main", now: now, into: &changes)
-            case .advance(let now):
-                engine.advance(to: now, into: &changes)
-            }
-            told += try save(changes, to: store)
+            told += try save(Self.run(step, on: engine), to: store)
             lastNow = now
         }
         return told
