@@ -80,7 +80,7 @@ extension Engine {
             group.since = time
             deadlines.arm(
                 &group.timer,
-                at: max(time + rule.forDuration, graceEnd),
+                at: configuration.startupGrace > 0 ? max(time + rule.forDuration, graceEnd) : time + rule.forDuration,
                 key: DeadlineKey(kind: .fleet, first: Int32(ruleIndex), second: Int32(position))
             )
         case .pending where !holds:

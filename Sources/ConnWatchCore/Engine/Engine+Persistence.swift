@@ -346,6 +346,23 @@ extension Engine {
         }
     }
 
+    /// When the group's offline members, by the times they went offline, first made `rule` hold;
+    /// `nil` when it does not hold.
+    func fleetHeldSince(_ rule: FleetRule, group: FleetGroup) -> Int64? {
+        guard rule.holds(offline: group.offline, total: group.total) else { return nil }
+        var times: [Int64] = []
+        for member in group.members where !isForgotten(Int(member)) {
+            let client = clientStates[Int(member)]
+            guard client.status == .disconnected else { continue }
+            if let since = client.log.latestRunBegan(.disconnect) ?? client.lastDisconnectTime { times.append(since) }
+        }
+        times.sort()
+        for count in times.indices where rule.holds(offline: count + 1, total: group.total) {
+            return times[count]
+        }
+        return nil
+    }
+
     /// Fleet groups were rebuilt from the restored clients: one that holds and was notified keeps
     /// firing; one that holds and was not starts pending from now; one notified that no longer
     /// holds resolves.
@@ -369,7 +386,10 @@ extension Engine {
                     fleetGroups[ruleIndex][position] = group
                 } else {
                     if let saved { stored[saved.fingerprint] = saved }
-                    evaluateFleet(rule: ruleIndex, group: position, at: now, into: &changes)
+                    // A group that holds is pending from when its offline members made it hold, as
+                    // it was before the stop, not from the restart.
+                    let since = group.phase == .idle ? fleetHeldSince(rule, group: group) : nil
+                    evaluateFleet(rule: ruleIndex, group: position, at: since ?? now, into: &changes)
                 }
             }
         }
