@@ -83,14 +83,6 @@ private final class PublisherOutcome: @unchecked Sendable {
     }
 }
 
-/// The integer after `key=` in the first log line that contains `message`.
-private func logNumber(_ log: String, line message: String, key: String) -> Int? {
-    guard let line = log.split(separator: "\n").first(where: { $0.contains(message) }),
-        let range = line.range(of: " \(key)=")
-    else { return nil }
-    return Int(line[range.upperBound...].prefix { $0.isNumber })
-}
-
 /// Fault test (issue 8): the broker is killed with SIGKILL and restarted while a QoS 1 flood goes to
 /// connwatch's persistent session.
 ///

@@ -246,3 +246,11 @@ struct DaemonRig {
         dir.remove()
     }
 }
+
+/// The integer after `key=` in the first log line that contains `message`.
+func logNumber(_ log: String, line message: String, key: String) -> Int? {
+    guard let line = log.split(separator: "\n").first(where: { $0.contains(message) }),
+        let range = line.range(of: " \(key)=")
+    else { return nil }
+    return Int(line[range.upperBound...].prefix { $0.isNumber })
+}

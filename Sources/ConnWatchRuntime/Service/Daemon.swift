@@ -129,6 +129,8 @@ final class DaemonLoop {
     var api = APIState()
     var timer: DeadlineTimer
     var decodeErrors = RateLimitedCounter(interval: 10_000)
+    /// Events too late to count: one journal line per interval, with how many were held back.
+    var lateEvents = RateLimitedCounter(interval: 10_000)
     /// Real elapsed time for rules, whatever the wall clock does.
     let clock: ServiceClock
     /// The wall clock's distance from `clock` last reported (a jump is logged once).
@@ -380,30 +382,31 @@ final class DaemonLoop {
         if engine.hasUnsavedChanges {
             let changes = engine.takeUnsaved(now: now)
             logForgotten(changes.forgotten)
-            logLate(engine.takeLateEvents())
+            logLate(engine.takeLateEvents(), now: now)
             batch.add(changes)
         }
         batch.notificationLog.merge(pipeline.takeUnsavedLog()) { _, new in new }
         batch.now = now
     }
 
-    /// One journal line per event too late to count (at most 20 per write, then one with the rest's count).
-    func logLate(_ late: (events: [LateEvent], more: Int)) {
+    /// Events too late to count: one journal line naming one of them every ten seconds at most,
+    /// with how many were held back since the last line (`connwatch_events_too_late_total` counts
+    /// them all).
+    func logLate(_ late: (events: [LateEvent], more: Int), now: Int64) {
         let limit = DurationText.format(milliseconds: config.defaults.maxLateness)
         for event in late.events {
+            guard let heldBack = lateEvents.record(now: now) else { continue }
             let lateness = DurationText.format(milliseconds: event.arrivedAt - event.time)
             logger.warning(
                 "event too late to count: it arrived \(lateness) after it happened, more than max_lateness \(limit)",
                 metadata: [
                     "client_id": "\(event.clientID)", "action": "\(event.action)",
                     "event_time": "\(Timestamp.formatISO8601(milliseconds: event.time))",
-                    "rules": "\(event.rules.joined(separator: ","))",
+                    "rules": "\(event.rules.joined(separator: ","))", "suppressed": "\(heldBack)",
                 ]
             )
         }
-        if late.more > 0 {
-            logger.warning("\(late.more) more events too late to count (max_lateness \(limit))")
-        }
+        lateEvents.hold(late.more)
     }
 
     /// One journal line per forgotten client (at most 20 per write, then one line with the rest's count).
@@ -433,7 +436,7 @@ final class DaemonLoop {
             "engine counters",
             metadata: [
                 "events": "\(counters.events)", "out_of_order": "\(counters.outOfOrder)",
-                "duplicates": "\(counters.duplicates)",
+                "duplicates": "\(counters.duplicates)", "too_late": "\(counters.tooLate)",
                 "takeovers": "\(counters.takeovers)", "clients": "\(engine.clientCount)",
                 "offline": "\(engine.disconnectedCount)",
             ]

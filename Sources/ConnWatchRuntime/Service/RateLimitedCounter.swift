@@ -22,4 +22,10 @@ struct RateLimitedCounter {
         suppressed += 1
         return nil
     }
+
+    /// Records `count` occurrences not reported one by one (reported with the next line).
+    mutating func hold(_ count: Int) {
+        total += count
+        suppressed += count
+    }
 }
