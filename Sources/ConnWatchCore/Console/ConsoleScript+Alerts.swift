@@ -14,20 +14,23 @@ extension ConsoleScript {
           return states;
         }
 
+        // The labels besides those the row shows in its own columns.
         function labelBadges(labels) {
-          return Object.entries(labels || {}).filter(([name]) => name !== 'alertname')
+          return Object.entries(labels || {}).filter(([name]) => !['alertname', 'client_id', 'device_id'].includes(name))
             .map(([name, value]) => badge(name + '=' + value, 'label'));
         }
 
         function alertTable(alerts, withActions) {
-          return table(['State', 'Rule', 'Client', ['Labels', 'hide-narrow'], 'Since', 'Receivers', 'Summary',
-            withActions ? '' : null].filter((h) => h !== null), alerts.map((a) => el('tr', {
-            class: 'alert-row', 'data-fingerprint': a.fingerprint, 'data-rule': a.rule,
-          }, td(alertStates(a)), td(a.rule), td(a.labels.client_id ? clientLink(a.labels.client_id) : '', 'id'),
-          td(labelBadges(a.labels), 'hide-narrow'), td([formatTime(a.activeSince), el('br'), since(a.activeSince)]),
-          td((a.receivers || []).join(', ')), td((a.annotations && (a.annotations.summary || a.annotations.description))
-            || ''), withActions ? td(el('button', { type: 'button', class: 'silence-alert',
-            onclick: (event) => openSilenceForm(a, event.target) }, 'Silence…')) : null)), { class: 'alerts' });
+          return table(['State', 'Rule', 'Client', ['Labels', 'hide-narrow'], 'For', 'Receivers', 'Summary'],
+            alerts.map((a) => el('tr', { class: 'alert-row', 'data-fingerprint': a.fingerprint, 'data-rule': a.rule },
+              td([alertStates(a), withActions ? el('button', { type: 'button', class: 'silence-alert',
+                onclick: (event) => openSilenceForm(a, event.target) }, 'Silence…') : null]),
+              td(a.rule), td(a.labels.client_id ? clientLink(a.labels.client_id) : '', 'id'),
+              td(labelBadges(a.labels), 'hide-narrow labels'),
+              el('td', { title: formatTime(a.activeSince), class: 'since' }, since(a.activeSince)),
+              td((a.receivers || []).join(', ')),
+              td((a.annotations && (a.annotations.summary || a.annotations.description)) || '', 'summary'))),
+            { class: 'alerts' });
         }
 
         function matcherRow(name, value) {

@@ -54,6 +54,9 @@ enum ConsoleStyle {
         th { color: var(--muted); font-weight: 600; white-space: nowrap; }
         td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
         td.id { word-break: break-all; min-width: 10rem; }
+        td.labels { min-width: 16rem; max-width: 24rem; }
+        td.since { white-space: nowrap; }
+        td.summary, td.reason { overflow-wrap: anywhere; }
         .filters { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; margin: .5rem 0; }
         .filters label { display: flex; flex-direction: column; font-size: .8rem; color: var(--muted); }
         .pager { display: flex; gap: .5rem; align-items: center; margin: .6rem 0; }
