@@ -84,6 +84,10 @@ def main():
         state = driver.find_element(By.ID, "view").get_attribute("data-loaded")
         if state != view:
             raise AssertionError(f"{view} page did not load: {driver.find_element(By.ID, 'notice').text}")
+        words = driver.find_element(By.ID, "view").text.split()
+        leaks = [w for w in words if w in ("null", "undefined", "NaN") or "[object" in w]
+        if leaks:
+            checks.check(False, f"the {view} page shows no JavaScript values as text: {leaks}")
 
     def go(hash_):
         driver.execute_script("location.hash = arguments[0]", hash_)
@@ -162,6 +166,11 @@ def main():
         WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "tr.client-row"))
         wait_loaded("fleet")
         checks.check(len(driver.find_elements(By.CSS_SELECTOR, "tr.client-row")) == 2, "Previous goes back a page")
+
+        go("#/fleet?status=disconnected&order=id")
+        wait_loaded("fleet")
+        by_id = [r.get_attribute("data-client-id") for r in driver.find_elements(By.CSS_SELECTOR, "tr.client-row")]
+        checks.check(by_id == sorted(offline, key=lambda i: i.encode()), f"the offline clients by id: {by_id}")
 
         # Client: the timeline's periods are the ones published, coloured by cause, reasons in titles.
         client = expect["timelineClient"]

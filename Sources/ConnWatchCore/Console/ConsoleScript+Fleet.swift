@@ -6,8 +6,11 @@ extension ConsoleScript {
         // first, one keyset page at a time (the API's bookmark), so it stays fast whatever the fleet's size.
         const fleetPages = { key: '', stack: [] };
         const PAGE_SIZE = 50;
+        const MAX_GROUPS = 100;
 
-        function fleetSort(status) {
+        // Newest change first; `order=id` pages by id, the order the store has an index for.
+        function fleetSort(status, order) {
+          if (order === 'id') return 'id';
           if (status === 'disconnected') return '-lastDisconnectTime';
           if (status === 'connected') return '-lastConnectTime';
           return 'id';
@@ -23,13 +26,16 @@ extension ConsoleScript {
             ['total', 'connected', 'disconnected', 'unknown'].map((name) =>
               el('div', { class: 'card ' + name, 'data-status': name },
                 el('div', { class: 'muted' }, name), el('div', { class: 'value' }, String(totals[name])))));
-          const rows = fleet.groups.map((g) => el('tr', {},
+          const shown = fleet.groups.slice().sort((a, b) => b.disconnected - a.disconnected).slice(0, MAX_GROUPS);
+          const rows = shown.map((g) => el('tr', {},
             td(g.broker), td(g.clientType), td(g.typeId, 'id'),
             ['connected', 'disconnected', 'unknown'].map((status) => td(countLink(g[status],
               { status, clientType: g.clientType, typeId: g.typeId }), 'num'))));
           return [cards, el('h2', {}, 'By broker, client type and type id'),
             table(['Broker', 'Client type', 'Type id', ['Connected', 'num'], ['Disconnected', 'num'], ['Unknown', 'num']],
-              rows, { id: 'fleet-groups' })];
+              rows, { id: 'fleet-groups' }),
+            fleet.groups.length > MAX_GROUPS ? el('p', { class: 'muted' }, 'The ' + MAX_GROUPS + ' groups with the most ' +
+              'disconnected clients of ' + fleet.groups.length + '.') : null];
         }
 
         function fleetFilters(params) {
@@ -40,16 +46,18 @@ extension ConsoleScript {
             'scalable-application', 'unknown'].map((value) =>
             el('option', { value, selected: params.clientType === value }, value || 'any type')));
           const typeId = el('input', { name: 'typeId', value: params.typeId, placeholder: 'type id', size: 12 });
+          const order = el('select', { name: 'order' }, [['', 'newest first'], ['id', 'by id']].map(([value, label]) =>
+            el('option', { value, selected: params.order === value }, label)));
           const search = el('input', { name: 'q', value: params.q, placeholder: 'device id or full client id',
             type: 'search', size: 24, id: 'fleet-search' });
           const form = el('form', { class: 'filters', id: 'fleet-filters' },
             el('label', {}, 'Status', status), el('label', {}, 'Client type', clientType),
-            el('label', {}, 'Type id', typeId), el('label', {}, 'Search', search),
+            el('label', {}, 'Type id', typeId), el('label', {}, 'Order', order), el('label', {}, 'Search', search),
             el('button', { type: 'submit' }, 'Apply'));
           form.addEventListener('submit', (event) => {
             event.preventDefault();
             navigate('fleet', { status: status.value, clientType: clientType.value, typeId: typeId.value.trim(),
-              q: search.value.trim(), limit: params.limit });
+              q: search.value.trim(), order: order.value, limit: params.limit });
           });
           return form;
         }
@@ -67,7 +75,7 @@ extension ConsoleScript {
           return api('GET', '/api/v0002/clientconnectionstates' + query({
             connectionStatus: params.status === 'all' ? '' : params.status,
             clientType: params.clientType, typeId: params.typeId, deviceId: params.q,
-            _sort: fleetSort(params.status), _limit: params.limit || PAGE_SIZE, _bookmark: params.page,
+            _sort: fleetSort(params.status, params.order), _limit: params.limit || PAGE_SIZE, _bookmark: params.page,
           }));
         }
 
@@ -89,8 +97,9 @@ extension ConsoleScript {
             status: hashParams.get('status') || 'disconnected', clientType: hashParams.get('clientType') || '',
             typeId: hashParams.get('typeId') || '', q: hashParams.get('q') || '', page: hashParams.get('page') || '',
             limit: /^[0-9]{1,3}$/.test(hashParams.get('limit') || '') ? hashParams.get('limit') : '',
+            order: hashParams.get('order') === 'id' ? 'id' : '',
           };
-          const key = [params.status, params.clientType, params.typeId, params.q, params.limit].join('\u0000');
+          const key = [params.status, params.clientType, params.typeId, params.q, params.limit, params.order].join('\u0000');
           if (fleetPages.key !== key || !params.page) fleetPages.stack = [];
           fleetPages.key = key;
           const [fleet, page] = await Promise.all([api('GET', '/api/v1/fleet'), fleetClients(params)]);

@@ -189,7 +189,8 @@ enum ConsoleScript {
           try {
             const content = await show(rest, params);
             if (generation !== renderGeneration) return;
-            main.replaceChildren(...content);
+            main.replaceChildren();
+            append(main, content);
             main.setAttribute('data-loaded', view in views ? view : 'fleet');
           } catch (error) {
             if (generation === renderGeneration) showError(error);
