@@ -8,7 +8,10 @@ extension ConsoleScript {
         const PAGE_SIZE = 50;
         const MAX_GROUPS = 100;
 
-        // Newest change first; `order=id` pages by id, the order the store has an index for.
+        // Newest change first, or by id: the order the store has an index for, which the page takes by
+        // itself when more than LARGE_LIST clients would have to be sorted by time for every page.
+        const LARGE_LIST = 100000;
+
         function fleetSort(status, order) {
           if (order === 'id') return 'id';
           if (status === 'disconnected') return '-lastDisconnectTime';
@@ -46,8 +49,8 @@ extension ConsoleScript {
             'scalable-application', 'unknown'].map((value) =>
             el('option', { value, selected: params.clientType === value }, value || 'any type')));
           const typeId = el('input', { name: 'typeId', value: params.typeId, placeholder: 'type id', size: 12 });
-          const order = el('select', { name: 'order' }, [['', 'newest first'], ['id', 'by id']].map(([value, label]) =>
-            el('option', { value, selected: params.order === value }, label)));
+          const order = el('select', { name: 'order' }, [['', 'automatic'], ['newest', 'newest first'], ['id', 'by id']]
+            .map(([value, label]) => el('option', { value, selected: params.order === value }, label)));
           const search = el('input', { name: 'q', value: params.q, placeholder: 'device id or full client id',
             type: 'search', size: 24, id: 'fleet-search' });
           const form = el('form', { class: 'filters', id: 'fleet-filters' },
@@ -97,14 +100,21 @@ extension ConsoleScript {
             status: hashParams.get('status') || 'disconnected', clientType: hashParams.get('clientType') || '',
             typeId: hashParams.get('typeId') || '', q: hashParams.get('q') || '', page: hashParams.get('page') || '',
             limit: /^[0-9]{1,3}$/.test(hashParams.get('limit') || '') ? hashParams.get('limit') : '',
-            order: hashParams.get('order') === 'id' ? 'id' : '',
+            order: ['id', 'newest'].includes(hashParams.get('order')) ? hashParams.get('order') : '',
           };
           const key = [params.status, params.clientType, params.typeId, params.q, params.limit, params.order].join('\u0000');
           if (fleetPages.key !== key || !params.page) fleetPages.stack = [];
           fleetPages.key = key;
-          const [fleet, page] = await Promise.all([api('GET', '/api/v1/fleet'), fleetClients(params)]);
-          const heading = params.status === 'disconnected' ? 'Offline clients, newest first' :
-            params.status === 'all' ? 'All clients' : params.status[0].toUpperCase() + params.status.slice(1) + ' clients';
+          const fleet = await api('GET', '/api/v1/fleet');
+          const listed = params.status === 'all' ? fleet.clients.total : fleet.clients[params.status];
+          const byID = params.order === 'id' || (params.order === '' && params.status !== 'all' && listed > LARGE_LIST);
+          const page = await fleetClients({ ...params, order: params.status === 'all' || byID ? 'id' : 'newest' });
+          const noun = params.status === 'disconnected' ? 'Offline' : params.status === 'all' ? 'All' :
+            params.status[0].toUpperCase() + params.status.slice(1);
+          const heading = noun + ' clients' + (params.status === 'all' || byID ? ' by id' : ', newest first');
+          const note = byID && params.order === '' ? el('p', { class: 'muted', id: 'fleet-order-note' }, listed +
+            ' clients are listed by id: sorting that many by time takes about a second a page (choose "newest first").') :
+            null;
           const rows = page.results.map(clientRow);
           const pager = el('div', { class: 'pager' },
             el('button', { type: 'button', id: 'page-first', disabled: !params.page, onclick: () => {
@@ -119,7 +129,7 @@ extension ConsoleScript {
               navigate('fleet', { ...params, page: page.bookmark });
             } }, 'Next'),
             el('span', { class: 'muted' }, rows.length + ' shown'));
-          return [el('h1', {}, 'Fleet'), ...fleetCounts(fleet), el('h2', {}, heading), fleetFilters(params),
+          return [el('h1', {}, 'Fleet'), ...fleetCounts(fleet), el('h2', {}, heading), fleetFilters(params), note,
             rows.length ? table(['Client', 'Status', ['Offline for', 'num'], ['Since', 'hide-narrow'], 'Cause',
               ['By', 'hide-narrow'], ['Code', 'num hide-narrow'], 'Reason', ['Type', 'hide-narrow'],
               ['Broker', 'hide-narrow']], rows, { id: 'fleet-clients' }) : el('p', { class: 'muted', id: 'fleet-empty' },
