@@ -2,12 +2,14 @@
 SWIFT ?= swift
 DEB_PACKAGES := mosquitto mosquitto-clients libmosquitto-dev libcurl4-openssl-dev libsystemd-dev \
 	libssl-dev libsqlite3-dev pkg-config python3 python3-pip python3-paho-mqtt ca-certificates openssl tzdata faketime \
-	prometheus-alertmanager
+	prometheus-alertmanager chromium chromium-driver prometheus
+# chromium and chromium-driver run the web console's browser test (Tests/Browser/console_test.py, through
+# Selenium); prometheus brings promtool, which checks packaging/'s alerting rules and dashboard queries.
 # The platforms' own validators the renderer tests run (Slack's Block Kit models, JSON Schema for Adaptive Cards),
 # and schemathesis, which checks the API against docs/openapi.yaml (pinned: its checks change between releases).
 SCHEMATHESIS_VERSION := 4.32.5
-PIP_PACKAGES := slack_sdk jsonschema schemathesis==$(SCHEMATHESIS_VERSION)
-PIP_MODULES := slack_sdk, jsonschema, schemathesis
+PIP_PACKAGES := slack_sdk jsonschema schemathesis==$(SCHEMATHESIS_VERSION) selenium
+PIP_MODULES := slack_sdk, jsonschema, schemathesis, selenium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 PREFIX ?= /usr/local
@@ -36,9 +38,11 @@ deps:
 build: deps
 	$(SWIFT) build
 
-## test: the whole suite (schemathesis --checks all against docs/openapi.yaml and the running daemon among it),
-## plus the formatter's lint and the unit's security score
+## test: the whole suite (schemathesis --checks all against docs/openapi.yaml and the running daemon among it,
+## and the web console in headless Chromium), plus the formatter's lint, the unit's security score and
+## promtool's checks of packaging/'s alerting rules and Grafana dashboard
 test: deps security
+	scripts/check-monitoring.py
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
 	$(SWIFT) build --build-tests
 	scripts/test-watchdog.sh 1800 $(SWIFT) test --skip-build

@@ -62,6 +62,20 @@ func runAPIPages(directory: String, clients: Int) {
         figure("api_\(clients)_\(name)_ms", firstMs)
         figure("api_\(clients)_\(name)_next_ms", nextMs)
     }
+    // The web console's fleet page: its default order (newest disconnect first), which SQLite
+    // sorts without an index, and the counts by broker and type, one pass over the engine's table.
+    var newest = query(.disconnected)
+    newest.sort = .lastDisconnectTime
+    newest.descending = true
+    let newestMs = median(clients > 100_000 ? 5 : 21) { _ = try store.clientPage(newest) }
+    print("  store page, disconnected newest first (the console's fleet page): \(String(format: "%.3f", newestMs)) ms")
+    figure("api_\(clients)_newest_ms", newestMs)
+    let engine = Engine(configuration: EngineConfiguration(), startTime: start)
+    var changes: [AlertChange] = []
+    engine.restore(clients: all, counters: [], notified: [], now: start, into: &changes)
+    let countsMs = median(clients > 100_000 ? 5 : 21) { _ = FleetCountsJSON.render(engine.fleetCounts) }
+    print("  fleet counts (GET /api/v1/fleet, on the loop): \(String(format: "%.3f", countsMs)) ms")
+    figure("api_\(clients)_fleet_counts_ms", countsMs)
     let memoryMs = median(clients > 100_000 ? 3 : 21) { _ = query(.disconnected).run(over: all) }
     print("  in-memory copy-and-sort (the earlier loop path), disconnected: \(String(format: "%.3f", memoryMs)) ms")
     figure("api_\(clients)_memory_ms", memoryMs)

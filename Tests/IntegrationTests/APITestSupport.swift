@@ -24,8 +24,6 @@ func callAPI(
     body: String? = nil,
     headers: [String] = []
 ) throws -> APIAnswer {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
     var arguments = [
         "-sS", "-g", "-X", method, "--max-time", "20", "-o", "-", "-w", "\n%{http_code}\n%{content_type}", url,
     ]
@@ -37,6 +35,16 @@ func callAPI(
         }
         arguments += ["--data-binary", body]
     }
+    var lines = try curl(arguments).components(separatedBy: "\n")
+    let contentType = lines.popLast() ?? ""
+    let status = Int(lines.popLast() ?? "") ?? 0
+    return APIAnswer(status: status, body: lines.joined(separator: "\n"), contentType: contentType)
+}
+
+/// What the `curl` tool prints to standard output for `arguments`.
+func curl(_ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
     process.arguments = arguments
     let out = Pipe()
     process.standardOutput = out
@@ -44,10 +52,7 @@ func callAPI(
     try process.runWithUnblockedSignals()
     let data = out.fileHandleForReading.readDataToEndOfFile()
     _ = process.waitForExit(timeout: .seconds(60))
-    var lines = String(decoding: data, as: UTF8.self).components(separatedBy: "\n")
-    let contentType = lines.popLast() ?? ""
-    let status = Int(lines.popLast() ?? "") ?? 0
-    return APIAnswer(status: status, body: lines.joined(separator: "\n"), contentType: contentType)
+    return String(decoding: data, as: UTF8.self)
 }
 
 /// A broker, a webhook receiver and `connwatch run` with its API on a free port.

@@ -20,6 +20,14 @@ public enum APIRoute: Sendable, Equatable {
     case createSilence
     /// `DELETE /api/v1/silences/{id}`
     case expireSilence(String)
+    /// `GET /api/v1/fleet`: client counts by status, broker, client type and type id.
+    case fleet
+    /// `GET /api/v1/rules`: the rules and their open alerts.
+    case rules
+    /// `GET /api/v1/status`: version, reload status, receivers' last delivery results.
+    case status
+    /// `GET /`, `/console.js`, `/console.css`: the web console (no data of its own).
+    case console(ConsoleAsset)
     /// `GET /metrics`
     case metrics
     /// `GET /-/healthy`
@@ -30,7 +38,12 @@ public enum APIRoute: Sendable, Equatable {
     case reload
 
     /// Whether the route answers without a bearer token.
-    public var isPublic: Bool { self == .healthy }
+    /// The console's files carry no data (every figure on its pages comes from the token-guarded
+    /// routes), and a browser's navigation cannot send a bearer token, so they are public too.
+    public var isPublic: Bool {
+        if case .console = self { return true }
+        return self == .healthy
+    }
 
     /// Whether the route reads a JSON body: then a state-changing request needs
     /// `Content-Type: application/json`. The others (`POST /-/reload`, `DELETE /api/v1/silences/{id}`)
@@ -44,6 +57,9 @@ public enum APIRoute: Sendable, Equatable {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         let options: [String: APIRoute]
         switch segments.count {
+        case 0: options = ["GET": .console(.page)]
+        case 1 where ConsoleAsset(fileName: segments[0]) != nil:
+            options = ["GET": .console(ConsoleAsset(fileName: segments[0]) ?? .page)]
         case 2 where segments == ["-", "healthy"]: options = ["GET": .healthy]
         case 2 where segments == ["-", "ready"]: options = ["GET": .ready]
         case 2 where segments == ["-", "reload"]: options = ["POST": .reload, "PUT": .reload]
@@ -57,6 +73,9 @@ public enum APIRoute: Sendable, Equatable {
         case 4 where segments == ["api", "v0002", "logs", "connection"]: options = ["GET": .connectionLog]
         case 3 where segments == ["api", "v1", "alerts"]: options = ["GET": .alerts]
         case 3 where segments == ["api", "v1", "brokers"]: options = ["GET": .brokers]
+        case 3 where segments == ["api", "v1", "fleet"]: options = ["GET": .fleet]
+        case 3 where segments == ["api", "v1", "rules"]: options = ["GET": .rules]
+        case 3 where segments == ["api", "v1", "status"]: options = ["GET": .status]
         case 3 where segments == ["api", "v1", "silences"]: options = ["GET": .silences, "POST": .createSilence]
         case 4 where Array(segments.prefix(3)) == ["api", "v1", "silences"]:
             guard let id = QueryParameters.decode(Substring(segments[3])), !id.isEmpty else {

@@ -161,6 +161,7 @@ final class APIServer: Sendable {
             return Self.response(error.response)
         }
         if route == .healthy { return Self.response(.text("connwatch is healthy\n")) }
+        if case .console(let asset) = route { return Self.response(asset.response) }
         var body: [UInt8] = []
         if APIRequestGuard.stateChangingMethods.contains(request.method.rawValue) {
             do {
@@ -204,6 +205,7 @@ final class APIServer: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = response.contentType
         headers[.cacheControl] = "no-store"
+        headers[.xContentTypeOptions] = "nosniff"
         for (name, value) in response.headers.sorted(by: { $0.key < $1.key }) {
             if let field = HTTPFields.Element.Name(name) { headers[field] = value }
         }

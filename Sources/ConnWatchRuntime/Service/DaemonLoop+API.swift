@@ -143,6 +143,20 @@ extension DaemonLoop {
                         )
                     }
                 )
+            case .fleet:
+                try parameters.requireKnown([])
+                return FleetCountsJSON.render(engine.fleetCounts)
+            case .rules:
+                try parameters.requireKnown([])
+                return RulesJSON.render(
+                    RulesJSON.items(engine.configuration),
+                    alerts: engine.firingAlerts + engine.pendingAlerts(at: now)
+                )
+            case .status:
+                try parameters.requireKnown([])
+                return DaemonStatusJSON.render(statusSnapshot())
+            case .console(let asset):
+                return asset.response
             case .silences:
                 try parameters.requireKnown([])
                 return SilencesJSON.list(pipeline, now: now)
@@ -195,6 +209,27 @@ extension DaemonLoop {
         } catch {
             return error.response
         }
+    }
+
+    /// What `GET /api/v1/status` answers: version, reload, each configured receiver's deliveries.
+    private func statusSnapshot() -> DaemonStatusJSON.Status {
+        let counts = DeliveryStats.process.snapshot
+        let last = DeliveryStats.process.last
+        return DaemonStatusJSON.Status(
+            version: ConnWatchVersion.current,
+            startTime: api.startTime,
+            lastReloadSuccessful: api.lastReloadSuccessful,
+            lastReloadTime: api.lastReloadTime,
+            receivers: config.receivers.map {
+                DaemonStatusJSON.Receiver(
+                    name: $0.name,
+                    type: $0.type.rawValue,
+                    sent: counts.sent[$0.name] ?? 0,
+                    failed: counts.failed[$0.name] ?? 0,
+                    last: last[$0.name]
+                )
+            }
+        )
     }
 
     private func metricsSnapshot(now: Int64) -> MetricsSnapshot {

@@ -185,7 +185,7 @@ final class NotificationDelivery: Sendable {
                     "notification dropped: the receiver is disabled after HTTP 410 until the next reload",
                     metadata: metadata
                 )
-                stats.failed(target.name)
+                stats.failed(target.name, "disabled after HTTP 410")
                 await remove(entry)
                 return
             }
@@ -214,7 +214,7 @@ final class NotificationDelivery: Sendable {
                     "receiver answered 410 Gone: notification dropped, receiver disabled until reload",
                     metadata: metadata
                 )
-                stats.failed(target.name)
+                stats.failed(target.name, "HTTP 410 Gone")
                 await remove(entry)
                 return
             }
@@ -239,6 +239,7 @@ final class NotificationDelivery: Sendable {
                 // A warning when the failure changes, debug while it repeats: no log floods.
                 let level: Logger.Level = reason == lastReason ? .debug : .warning
                 lastReason = reason
+                stats.retrying(target.name, "\(reason)")
                 logger.log(
                     level: level,
                     "notification not delivered, retrying in \(DurationText.format(milliseconds: delay))",
@@ -257,7 +258,7 @@ final class NotificationDelivery: Sendable {
                     metadata["response_body"] = "\(Self.excerpt(body, redaction))"
                 }
                 logger.error("notification dropped: \(reason)", metadata: metadata)
-                stats.failed(target.name)
+                stats.failed(target.name, "\(reason)")
                 await remove(entry)
                 return
             }
