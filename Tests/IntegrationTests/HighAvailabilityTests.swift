@@ -58,9 +58,9 @@ import Testing
         instances: [DaemonProcess],
         peers: [Int],
         rounds: Int = 4,
-        alertmanagers: [TestAlertmanager]
+        alertmanagers: [TestAlertmanager],
+        wentOffline started: ContinuousClock.Instant
     ) async throws {
-        let started = ContinuousClock.now
         let arrived = try await wait(.seconds(40)) { downstream.notifications(of: client) >= 1 }
         let logs = alertmanagers.map { $0.logContents().suffix(3000) }.joined(separator: "\n---\n")
         try #require(arrived, "no notification of \(client) downstream; alertmanager logs:\n\(logs)")
@@ -76,7 +76,7 @@ import Testing
             downstream.notifications(of: client) == 1,
             "\(client) was told \(downstream.notifications(of: client)) times: \(downstream.firing.withLock { $0 })"
         )
-        print("HA: \(client) notified downstream \(arrival) after its alert was due to be posted")
+        print("HA: \(client) reached the webhook \(arrival) after it went offline (rule for: 1s)")
     }
 
     @Test func oneNotificationThroughAnInstanceAndAPeerKilled() async throws {
@@ -135,6 +135,7 @@ import Testing
 
         // Both instances alert on the same client: Alertmanager sees one alert (same labels, same
         // fingerprint: no label tells the instances apart) and notifies once.
+        let ha1Offline = ContinuousClock.now
         try goOffline("ha1")
         for instance in instances {
             #expect(await instance.waitForLog("alert firing"), "log:\n\(instance.log)")
@@ -144,7 +145,8 @@ import Testing
             downstream: downstream,
             instances: instances,
             peers: [1, 2],
-            alertmanagers: alertmanagers
+            alertmanagers: alertmanagers,
+            wentOffline: ha1Offline
         )
         for alertmanager in alertmanagers {
             let held = try alertmanager.activeAlerts().filter {
@@ -157,24 +159,28 @@ import Testing
 
         // One instance crashes: the other still alerts, once.
         instances[0].killHard()
+        let ha2Offline = ContinuousClock.now
         try goOffline("ha2")
         try await expectExactlyOneNotification(
             of: "d:org1:sensor:ha2",
             downstream: downstream,
             instances: [instances[1]],
             peers: [1, 2],
-            alertmanagers: alertmanagers
+            alertmanagers: alertmanagers,
+            wentOffline: ha2Offline
         )
 
         // One Alertmanager peer crashes: the other notifies, once; the instance keeps posting to it.
         alertmanagers[0].kill()
+        let ha3Offline = ContinuousClock.now
         try goOffline("ha3")
         try await expectExactlyOneNotification(
             of: "d:org1:sensor:ha3",
             downstream: downstream,
             instances: [instances[1]],
             peers: [2],
-            alertmanagers: [alertmanagers[1]]
+            alertmanagers: [alertmanagers[1]],
+            wentOffline: ha3Offline
         )
         #expect(downstream.notifications(of: "d:org1:sensor:ha1") == 1)
         #expect(downstream.notifications(of: "d:org1:sensor:ha2") == 1)
