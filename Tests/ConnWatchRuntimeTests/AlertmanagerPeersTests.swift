@@ -28,6 +28,8 @@ import Testing
             targets.map(\.endpoint) == ["http://127.0.0.1:9093/api/v2/alerts", "http://127.0.0.1:9094/api/v2/alerts"]
         )
         #expect(targets.map { $0.entryID("n1") } == ["n1@1", "n1@2"])
+        // send-test takes the receiver's first target and sends to each of its peers.
+        #expect(targets[0].perPeer.map(\.url) == targets.map(\.url))
         let single = try DeliveryTarget.resolve(config([]), configPath: "/tmp/rules.yaml")
         #expect(single.map { $0.entryID("n1") } == ["n1"])
     }

@@ -19,6 +19,17 @@ public struct DeliveryTarget: Sendable {
     /// name with the peer's position (`am[2]`), so each peer is delivered and retried on its own.
     public var name: String { peer.map { "\(receiver.name)[\($0 + 1)]" } ?? receiver.name }
 
+    /// This target once for each peer of its receiver's `urls`, or itself for a receiver with one URL.
+    public var perPeer: [DeliveryTarget] {
+        guard !receiver.peerURLs.isEmpty else { return [self] }
+        return receiver.peerURLs.enumerated().map { position, peerURL in
+            var target = self
+            target.url = peerURL
+            target.peer = position
+            return target
+        }
+    }
+
     /// The outbox id of a request for this target: a peer's copy of a notification has its own.
     public func entryID(_ requestID: String) -> String {
         peer.map { "\(requestID)@\($0 + 1)" } ?? requestID
@@ -95,16 +106,7 @@ public struct DeliveryTarget: Sendable {
                 }
                 if let secret { target.signer = WebhookSigner(scheme: receiver.signing, secret: secret) }
             }
-            if receiver.peerURLs.isEmpty {
-                targets.append(target)
-            } else {
-                for (position, peerURL) in receiver.peerURLs.enumerated() {
-                    var peerTarget = target
-                    peerTarget.url = peerURL
-                    peerTarget.peer = position
-                    targets.append(peerTarget)
-                }
-            }
+            targets += target.perPeer
         }
         return targets
     }
