@@ -14,7 +14,7 @@ struct ConnWatchCommand: AsyncParsableCommand {
         subcommands: [
             Run.self, Check.self, Status.self, Logs.self, Alerts.self, Silence.self, Forget.self, Render.self,
             SendTestCommand.self,
-            TestRulesCommand.self,
+            TestRulesCommand.self, Export.self,
         ],
         defaultSubcommand: nil
     )

@@ -21,11 +21,15 @@ extension ConnWatchCommand {
             let target = try target(named: receiver, in: config, configPath: options.config, requireSecrets: true)
             let http = CurlHTTPClient(workers: 1, userAgent: "connwatch/\(ConnWatchVersion.current)")
             defer { http.shutdown() }
-            let results = await SendTest.run(
-                target,
-                http: http,
-                externalURL: "http://\(ProcessInfo.processInfo.hostName)"
-            )
+            // Every peer of an Alertmanager cluster, as the daemon posts to each.
+            var results: [SendTest.Result] = []
+            for peer in target.perPeer {
+                results += await SendTest.run(
+                    peer,
+                    http: http,
+                    externalURL: "http://\(ProcessInfo.processInfo.hostName)"
+                )
+            }
             var failed = false
             for result in results {
                 let status = result.status.map { "HTTP \($0)" } ?? "no response"

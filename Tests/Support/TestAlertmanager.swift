@@ -5,7 +5,7 @@ import Foundation
 #endif
 
 /// A real Prometheus Alertmanager (Debian's `prometheus-alertmanager`), run as a child process on a
-/// free loopback port with clustering off, for tests. Its configuration routes every alert to one
+/// free loopback port, with clustering off or as one peer of a `Cluster`, for tests. Its configuration routes every alert to one
 /// webhook (`webhookURL`), so a test sees what Alertmanager itself sends downstream.
 public final class TestAlertmanager: @unchecked Sendable {
     /// The binary Debian installs.
@@ -17,6 +17,33 @@ public final class TestAlertmanager: @unchecked Sendable {
     public let directory: URL
     private let process = Process()
 
+    /// Clustering on loopback: this peer's gossip port and its peers' ports, with short gossip and
+    /// push-pull intervals so that a test's cluster settles and shares its notification log fast.
+    public struct Cluster: Sendable {
+        public var port: Int
+        public var peerPorts: [Int]
+        /// How long a peer waits per position in the cluster before it notifies itself.
+        public var peerTimeout: String
+
+        public init(port: Int, peerPorts: [Int], peerTimeout: String = "3s") {
+            self.port = port
+            self.peerPorts = peerPorts
+            self.peerTimeout = peerTimeout
+        }
+
+        /// The peers' command-line flags.
+        var arguments: [String] {
+            [
+                "--cluster.listen-address=127.0.0.1:\(port)",
+                "--cluster.advertise-address=127.0.0.1:\(port)",
+                "--cluster.gossip-interval=50ms",
+                "--cluster.pushpull-interval=1s",
+                "--cluster.settle-timeout=3s",
+                "--cluster.peer-timeout=\(peerTimeout)",
+            ] + peerPorts.map { "--cluster.peer=127.0.0.1:\($0)" }
+        }
+    }
+
     /// Starts Alertmanager and waits (up to 20 s) until `/-/ready` answers.
     /// `resolveTimeout`, `groupWait`, `groupInterval` and `repeatInterval` are Alertmanager durations.
     public init(
@@ -25,7 +52,8 @@ public final class TestAlertmanager: @unchecked Sendable {
         groupBy: [String] = ["alertname"],
         groupWait: String = "1s",
         groupInterval: String = "1s",
-        repeatInterval: String = "1h"
+        repeatInterval: String = "1h",
+        cluster: Cluster? = nil
     ) throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw TestBrokerError("\(Self.binary) is missing: `make deps` installs prometheus-alertmanager")
@@ -56,13 +84,13 @@ public final class TestAlertmanager: @unchecked Sendable {
         let log = directory.appendingPathComponent("alertmanager.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = [
-            "--config.file=\(configFile.path)",
-            "--storage.path=\(directory.path)/data",
-            "--web.listen-address=127.0.0.1:\(port)",
-            "--cluster.listen-address=",
-            "--log.level=debug",
-        ]
+        process.arguments =
+            [
+                "--config.file=\(configFile.path)",
+                "--storage.path=\(directory.path)/data",
+                "--web.listen-address=127.0.0.1:\(port)",
+                "--log.level=debug",
+            ] + (cluster?.arguments ?? ["--cluster.listen-address="])
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle(forWritingAtPath: log.path)
@@ -93,6 +121,21 @@ public final class TestAlertmanager: @unchecked Sendable {
     /// Stops Alertmanager (SIGTERM, then SIGKILL).
     public func stop() {
         process.end(grace: .seconds(5))
+    }
+
+    /// Ends Alertmanager at once (SIGKILL), as a crashed peer.
+    public func kill() {
+        process.end(signal: SIGKILL)
+    }
+
+    /// The peers this one sees in its cluster, itself included (`GET /api/v2/status`).
+    public func clusterPeerCount() throws -> Int {
+        let response = try get("/api/v2/status")
+        guard response.status == 200,
+            let object = try JSONSerialization.jsonObject(with: response.body) as? [String: Any],
+            let cluster = object["cluster"] as? [String: Any]
+        else { throw TestBrokerError("GET /api/v2/status answered \(response.status)") }
+        return (cluster["peers"] as? [Any])?.count ?? 0
     }
 
     /// The alerts Alertmanager holds as active, unsilenced and uninhibited (`GET /api/v2/alerts`):

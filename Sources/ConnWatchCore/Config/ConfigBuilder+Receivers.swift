@@ -4,7 +4,7 @@ extension ConfigBuilder {
     // MARK: receivers
 
     static let receiverKeys = [
-        "name", "type", "url", "url_file", "url_credential", "routing_key_file", "routing_key_credential",
+        "name", "type", "url", "urls", "url_file", "url_credential", "routing_key_file", "routing_key_credential",
         "timeout", "send_resolved",
         "headers", "max_retry_duration", "max_alerts", "title", "text", "body", "partials", "signing",
         "signing_secret_file",
@@ -19,6 +19,7 @@ extension ConfigBuilder {
             guard let entries = reader.mapping(item, "a receiver", allowed: Self.receiverKeys) else { continue }
             var receiver = ReceiverConfig(name: "")
             var resendNode: Node?
+            var urlsNode: Node?
             var maxAlertsNode: Node?
             var tokenNode: Node?
             var templateNodes: [(key: String, node: Node)] = []
@@ -45,6 +46,9 @@ extension ConfigBuilder {
                         reader.report(value, "url must be an http:// or https:// address")
                     }
                     receiver.url = text
+                case "urls":
+                    receiver.peerURLs = peerURLs(value)
+                    urlsNode = value
                 case "url_file": receiver.urlFile = readablePath(value, "url_file")
                 case "url_credential": receiver.urlCredential = credential(value, "url_credential")
                 case "routing_key_file": receiver.routingKeyFile = readablePath(value, "routing_key_file")
@@ -117,9 +121,17 @@ extension ConfigBuilder {
                 reader.report(item, "a receiver needs a name")
                 continue
             }
-            let sources = [receiver.url, receiver.urlFile, receiver.urlCredential].compactMap { $0 }.count
-            if sources > 1 || (sources == 0 && receiver.type != .pagerduty) {
-                reader.report(item, "receiver '\(receiver.name)' needs exactly one of url, url_file and url_credential")
+            let sources =
+                [receiver.url, receiver.urlFile, receiver.urlCredential].compactMap { $0 }.count
+                + (urlsNode == nil ? 0 : 1)
+            if let urlsNode, receiver.type != .alertmanager {
+                reader.report(
+                    urlsNode,
+                    "receiver '\(receiver.name)': urls (peers of a cluster) is only for type alertmanager"
+                )
+            } else if sources > 1 || (sources == 0 && receiver.type != .pagerduty) {
+                let choices = receiver.type == .alertmanager ? "url, urls, url_file" : "url, url_file"
+                reader.report(item, "receiver '\(receiver.name)' needs exactly one of \(choices) and url_credential")
             }
             if receiver.type == .pagerduty && (receiver.routingKeyFile == nil) == (receiver.routingKeyCredential == nil)
             {
@@ -165,6 +177,38 @@ extension ConfigBuilder {
             result.append(receiver)
         }
         return result
+    }
+
+    /// `urls:` of an `alertmanager` receiver: the peers of one Alertmanager cluster, each an http(s)
+    /// address listed once.
+    func peerURLs(_ node: Node) -> [String] {
+        guard let items = reader.sequence(node, "urls") else { return [] }
+        if items.isEmpty { reader.report(node, "urls lists no Alertmanager peers") }
+        var urls: [String] = []
+        for item in items {
+            guard let text = reader.string(item, "a peer url") else { continue }
+            if !(text.hasPrefix("http://") || text.hasPrefix("https://")) || text.count < 10 {
+                reader.report(item, "peer url '\(text)' must be an http:// or https:// address")
+                continue
+            }
+            let normalized = Self.normalizedPeer(text)
+            if urls.contains(where: { Self.normalizedPeer($0) == normalized }) {
+                reader.report(item, "peer url '\(text)' is listed twice: every alert would be posted to it twice")
+                continue
+            }
+            urls.append(text)
+        }
+        return urls
+    }
+
+    /// A peer URL compared without a trailing `/` and with its scheme and host in lower case.
+    static func normalizedPeer(_ url: String) -> String {
+        var text = url
+        while text.hasSuffix("/") { text.removeLast() }
+        guard let schemeEnd = text.range(of: "://") else { return text }
+        let rest = text[schemeEnd.upperBound...]
+        let host = rest.prefix { $0 != "/" }
+        return text[..<schemeEnd.upperBound].lowercased() + host.lowercased() + String(rest.dropFirst(host.count))
     }
 
     /// A `title`, `text` or `body` template; a parse error is reported at the template with its

@@ -51,6 +51,7 @@ struct ConfigBuilder {
                 }
             }
         }
+        Self.applyExternalLabels(to: &config)
         if let rulesNode { warnAboutRulesThatCannotMatch(rulesNode, config) }
         if let inhibit = entries.first(where: { $0.key == "inhibit" })?.value {
             checkInhibitAlertNames(inhibit, config)
@@ -100,7 +101,7 @@ struct ConfigBuilder {
         let keys =
             [
                 "startup_grace", "receivers", "connection_log_size", "feed_down_after", "forget_after",
-                "max_lateness",
+                "max_lateness", "external_labels",
             ]
             + Self.groupingKeys
         guard let entries = reader.mapping(node, "defaults", allowed: keys) else { return defaults }
@@ -114,6 +115,7 @@ struct ConfigBuilder {
             case "max_lateness":
                 defaults.maxLateness = reader.duration(entry.value, "max_lateness") ?? defaults.maxLateness
             case "receivers": defaults.receivers = reader.stringList(entry.value, "receivers") ?? []
+            case "external_labels": defaults.externalLabels = externalLabels(entry.value)
             case "connection_log_size":
                 defaults.connectionLogSize =
                     reader.int(entry.value, "connection_log_size", range: 1...10_000) ?? defaults.connectionLogSize

@@ -12,6 +12,8 @@ public struct DefaultsConfig: Sendable, Equatable {
     public var maxLateness: Int64
     /// `group_by`, `group_wait`, `group_interval`, `repeat_interval` of the notifier.
     public var grouping: GroupingOptions
+    /// Site-wide labels added to the labels of every rule's alerts (a rule's own label wins).
+    public var externalLabels = LabelSet()
 
     public init(
         startupGrace: Int64 = 60_000,

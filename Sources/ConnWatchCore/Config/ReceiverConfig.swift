@@ -55,6 +55,10 @@ public struct ReceiverConfig: Sendable, Equatable {
     public var type: ReceiverType
     /// The endpoint URL; exactly one of `url`, `urlFile` and `urlCredential` is set (PagerDuty has a default).
     public var url: String?
+    /// `alertmanager` only: the peers of an Alertmanager cluster (`urls:`), instead of `url`. Every
+    /// notification is posted to every peer, each delivered and retried on its own, as Prometheus
+    /// does: the cluster deduplicates.
+    public var peerURLs: [String] = []
     /// A file holding the URL (a secret), read at start and on reload.
     public var urlFile: String?
     /// The name of a systemd credential holding the URL (`$CREDENTIALS_DIRECTORY/<name>`).

@@ -11,8 +11,29 @@ public struct DeliveryTarget: Sendable {
     public var signer: WebhookSigner?
     /// ntfy: the access token sent as `Authorization: Bearer <token>` (a secret); empty for none.
     public var token: String = ""
+    /// For one peer of an `alertmanager` receiver's `urls`: its position (0 for the first); `nil`
+    /// for a receiver with one URL.
+    public var peer: Int?
 
-    public var name: String { receiver.name }
+    /// The outbox queue this target delivers: the receiver's name, or for a peer of a cluster the
+    /// name with the peer's position (`am[2]`), so each peer is delivered and retried on its own.
+    public var name: String { peer.map { "\(receiver.name)[\($0 + 1)]" } ?? receiver.name }
+
+    /// This target once for each peer of its receiver's `urls`, or itself for a receiver with one URL.
+    public var perPeer: [DeliveryTarget] {
+        guard !receiver.peerURLs.isEmpty else { return [self] }
+        return receiver.peerURLs.enumerated().map { position, peerURL in
+            var target = self
+            target.url = peerURL
+            target.peer = position
+            return target
+        }
+    }
+
+    /// The outbox id of a request for this target: a peer's copy of a notification has its own.
+    public func entryID(_ requestID: String) -> String {
+        peer.map { "\(requestID)@\($0 + 1)" } ?? requestID
+    }
     /// Where requests go (with the platform's query or path additions).
     public var endpoint: String { MessageRenderer.endpointURL(receiver.type, url) }
     /// Scheme and host only: webhook URLs carry secrets in their path.
@@ -60,7 +81,7 @@ public struct DeliveryTarget: Sendable {
                 }
                 return try read("\(directory)/\(name)", what)
             }
-            var url = receiver.url ?? ""
+            var url = receiver.url ?? receiver.peerURLs.first ?? ""
             if let file = receiver.urlFile { url = try read(file, "url_file") }
             if let name = receiver.urlCredential { url = try credential(name, "url_credential") }
             var target = DeliveryTarget(receiver: receiver, url: url)
@@ -85,7 +106,7 @@ public struct DeliveryTarget: Sendable {
                 }
                 if let secret { target.signer = WebhookSigner(scheme: receiver.signing, secret: secret) }
             }
-            targets.append(target)
+            targets += target.perPeer
         }
         return targets
     }

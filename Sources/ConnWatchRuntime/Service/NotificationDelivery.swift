@@ -10,6 +10,8 @@ import Synchronization
 /// picks up whatever is pending. Each request carries the notification id as `webhook-id`.
 final class NotificationDelivery: Sendable {
     private let targets: [String: DeliveryTarget]
+    /// The targets of each receiver: one, or one per peer of an Alertmanager cluster.
+    private let targetsOfReceiver: [String: [DeliveryTarget]]
     private let store: StateStore
     private let http: CurlHTTPClient
     private let logger: Logger
@@ -32,6 +34,7 @@ final class NotificationDelivery: Sendable {
     ) {
         self.stats = stats
         self.targets = Dictionary(targets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.targetsOfReceiver = Dictionary(grouping: targets, by: \.receiver.name)
         self.store = store
         self.http = http
         self.logger = logger
@@ -94,30 +97,40 @@ final class NotificationDelivery: Sendable {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var entries: [OutboxEntry] = []
         for notification in notifications {
-            guard let target = targets[notification.receiver] else { continue }
-            let requests = MessageRenderer.requests(
-                notification,
-                receiver: target.receiver,
-                context: RenderContext(
-                    url: target.url,
-                    externalURL: externalURL,
-                    routingKey: target.routingKey,
-                    sentAt: now
-                )
-            )
-            for request in requests {
-                entries.append(
-                    OutboxEntry(
-                        id: request.id,
-                        receiver: target.name,
-                        contentType: request.message.contentType,
-                        body: request.message.body,
-                        createdAt: now
-                    )
-                )
+            for target in targetsOfReceiver[notification.receiver] ?? [] {
+                entries += render(notification, for: target, now: now)
             }
         }
         return entries
+    }
+
+    /// The outbox entries of one notification for one target (a peer's have ids of their own).
+    private func render(
+        _ notification: ConnWatchCore.Notification,
+        for target: DeliveryTarget,
+        now: Int64
+    )
+        -> [OutboxEntry]
+    {
+        let requests = MessageRenderer.requests(
+            notification,
+            receiver: target.receiver,
+            context: RenderContext(
+                url: target.url,
+                externalURL: externalURL,
+                routingKey: target.routingKey,
+                sentAt: now
+            )
+        )
+        return requests.map { request in
+            OutboxEntry(
+                id: target.entryID(request.id),
+                receiver: target.name,
+                contentType: request.message.contentType,
+                body: request.message.body,
+                createdAt: now
+            )
+        }
     }
 
     /// Tells the workers of `receivers` that the outbox has new entries for them.
