@@ -107,6 +107,21 @@ import Testing
         #expect(fromStore.bytes == fromMemory.bytes)
     }
 
+    /// The plan SQLite makes for a page of `query`.
+    private func plan(_ query: ClientStateQuery, in store: StateStore) throws -> [String] {
+        let (sql, arguments) = StateStore.pageSQL(query)
+        let values = arguments.map { argument -> (any DatabaseValueConvertible)? in
+            switch argument {
+            case .text(let text): return text
+            case .integer(let value): return value
+            }
+        }
+        return try store.pool.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(values))
+                .map { $0["detail"] as String? ?? "" }
+        }
+    }
+
     @Test func aStatusPageUsesTheStatusIndex() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -114,12 +129,26 @@ import Testing
         var query = ClientStateQuery()
         query.connectionStatus = .disconnected
         query.after = ClientStateQuery.Bookmark(sort: .id, descending: false, value: .text("m"), id: "m")
-        let (sql, _) = query.sql(columns: StateStore.pageColumns)
-        let plan = try store.pool.read { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: ["disconnected", "m"])
-                .map { $0["detail"] as String? ?? "" }
-        }
+        let plan = try plan(query, in: store)
         #expect(plan.contains { $0.contains("clients_by_status") }, "\(plan)")
         #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
+    }
+
+    @Test func theOfflineClientsNewestFirstAreReadInTheirIndexsOrderNotSorted() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try StateStore(directory: directory.path)
+        var query = ClientStateQuery()
+        query.connectionStatus = .disconnected
+        query.sort = .lastDisconnectTime
+        query.descending = true
+        for after in [
+            nil, ClientStateQuery.Bookmark(sort: .lastDisconnectTime, descending: true, value: .time(5), id: "m"),
+        ] {
+            query.after = after
+            let plan = try plan(query, in: store)
+            #expect(plan.contains { $0.contains("offline_clients_newest") }, "\(plan)")
+            #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
+        }
     }
 }

@@ -22,7 +22,11 @@ import Testing
         #expect(entries.map(\.id) == ["a"])
         #expect(entries.first?.body == [1, 2, 3])
         let applied = try await reopened.pool.read { db in try StateStore.migrator.appliedIdentifiers(db) }
-        #expect(Set(applied) == ["1-outbox", "2-state", "3-clients-by-status", "4-counter-delay"])
+        #expect(
+            Set(applied) == [
+                "1-outbox", "2-state", "3-clients-by-status", "4-counter-delay", "5-offline-clients-newest",
+            ]
+        )
     }
 
     @Test func outboxKeepsOrderDeduplicatesIdsAndRecordsAttempts() async throws {

@@ -8,8 +8,8 @@ extension ConsoleScript {
         const PAGE_SIZE = 50;
         const MAX_GROUPS = 100;
 
-        // Newest change first, or by id: the order the store has an index for, which the page takes by
-        // itself when more than LARGE_LIST clients would have to be sorted by time for every page.
+        // Newest change first, or by id. The store keeps the offline clients in disconnect order; the
+        // connected ones are sorted by time per page, so above LARGE_LIST of them the page takes id order.
         const LARGE_LIST = 100000;
 
         function fleetSort(status, order) {
@@ -107,7 +107,10 @@ extension ConsoleScript {
           fleetPages.key = key;
           const fleet = await api('GET', '/api/v1/fleet');
           const listed = params.status === 'all' ? fleet.clients.total : fleet.clients[params.status];
-          const byID = params.order === 'id' || (params.order === '' && params.status !== 'all' && listed > LARGE_LIST);
+          // The store keeps the offline clients in disconnect order; other statuses are sorted by time
+          // per page, which a very large list makes slow.
+          const byID = params.order === 'id' ||
+            (params.order === '' && params.status === 'connected' && listed > LARGE_LIST);
           const page = await fleetClients({ ...params, order: params.status === 'all' || byID ? 'id' : 'newest' });
           const noun = params.status === 'disconnected' ? 'Offline' : params.status === 'all' ? 'All' :
             params.status[0].toUpperCase() + params.status.slice(1);

@@ -31,7 +31,9 @@ extension ClientStateQuery {
                 arguments.append(.integer(before))
             }
         }
-        equal("status", connectionStatus?.label)
+        // The status as a literal (one of three fixed labels, never the caller's text): SQLite
+        // uses a partial index only when the query names its condition.
+        if let status = connectionStatus { conditions.append("status = '\(status.label)'") }
         equal("client_type", clientType?.label)
         equal("type_id", typeID)
         equal("device_id", deviceID)

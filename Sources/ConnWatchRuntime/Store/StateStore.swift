@@ -73,6 +73,7 @@ public final class StateStore: Sendable {
                 table.add(column: "delay", .integer).notNull().defaults(to: 0)
             }
         }
+        registerNewestFirstMigration(&migrator)
         return migrator
     }
 
