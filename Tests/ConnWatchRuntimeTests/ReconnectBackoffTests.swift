@@ -126,7 +126,9 @@ struct ReconnectIntervalTests {
                 .ceiling(attempt: reports[index].report.attempt)
             #expect(delay <= window, "\(name) #\(index): \(delay) outside the window \(window)")
         }
-        #expect(Set(announced.map(Self.milliseconds)).count >= announced.count - 1, "\(name): delays are drawn")
+        // Drawn, not fixed: whole milliseconds from windows of 100–800 ms repeat now and then (two
+        // pairs among ten draws happened), but never most of them.
+        #expect(Set(announced.map(Self.milliseconds)).count > announced.count / 2, "\(name): delays are drawn")
         // libmosquitto's own "exponential" backoff would be 100·(n+1)² ms capped at 800: 100, 400, 800, 800 …
         let quadratic = (1...announced.count).map { Duration.milliseconds(min(800, 100 * $0 * $0)) }
         #expect(announced != quadratic)
