@@ -282,6 +282,16 @@ public final class Engine {
         slots.all.count { $0.phase == .pending }
     }
 
+    /// `pendingCount` by rule name, counted without building an alert (`pendingAlerts` makes the
+    /// labels and fingerprint of each, far too much for a listing of the rules at a million clients).
+    public var pendingCountsByRule: [String: Int] {
+        var counts = Array(repeating: 0, count: configuration.offlineRules.count)
+        for slot in slots.all where slot.phase == .pending { counts[Int(slot.rule)] += 1 }
+        var byName: [String: Int] = [:]
+        for (rule, count) in zip(configuration.offlineRules, counts) where count > 0 { byName[rule.name] = count }
+        return byName
+    }
+
     /// The earliest time at which `advance(to:)` has work to do, or `nil` if none is scheduled.
     public var nextDeadline: Int64? { deadlines.nextDeadline }
 

@@ -49,18 +49,11 @@ public enum RulesJSON {
             }
     }
 
-    /// `{"rules": [...]}`; `alerts` are the firing and pending alerts, counted per rule.
-    public static func render(_ items: [Item], alerts: [Alert]) -> APIResponse {
+    /// `{"rules": [...]}`; `firing` are the firing alerts, counted per rule, and `pending` how many
+    /// wait out their `for`, by rule.
+    public static func render(_ items: [Item], firing alerts: [Alert], pending: [String: Int]) -> APIResponse {
         var firing: [String: Int] = [:]
-        var pending: [String: Int] = [:]
-        var seen = Set<String>()
-        for alert in alerts where seen.insert(alert.fingerprint).inserted {
-            if alert.state == .pending {
-                pending[alert.rule, default: 0] += 1
-            } else {
-                firing[alert.rule, default: 0] += 1
-            }
-        }
+        for alert in alerts { firing[alert.rule, default: 0] += 1 }
         var writer = JSONWriter()
         writer.beginObject()
         writer.key("rules")

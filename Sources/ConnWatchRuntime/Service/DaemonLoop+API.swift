@@ -153,7 +153,8 @@ extension DaemonLoop {
                 try parameters.requireKnown([])
                 return RulesJSON.render(
                     RulesJSON.items(engine.configuration),
-                    alerts: engine.firingAlerts + engine.pendingAlerts(at: now)
+                    firing: engine.firingAlerts,
+                    pending: engine.pendingCountsByRule
                 )
             case .status:
                 try parameters.requireKnown([])

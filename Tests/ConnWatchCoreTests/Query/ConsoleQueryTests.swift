@@ -74,8 +74,12 @@ import Testing
         harness.send(deviceEvent(.connect, 2, at: t0 + 2))
         harness.send(deviceEvent(.disconnect, 2, at: t0 + 3))
         harness.advance(to: t0 + 300_001 + 1)
-        let alerts = harness.engine.firingAlerts + harness.engine.pendingAlerts(at: t0 + 300_002)
-        let body = RulesJSON.render(items, alerts: alerts).bodyText
+        #expect(harness.engine.pendingCountsByRule == ["pumps_offline": harness.engine.pendingAlerts(at: t0).count])
+        let body = RulesJSON.render(
+            items,
+            firing: harness.engine.firingAlerts,
+            pending: harness.engine.pendingCountsByRule
+        ).bodyText
         #expect(body.contains(#""openAlerts":{"firing":1,"pending":1}"#), "\(body)")
         #expect(body.contains(#""durationSeconds":300,"duration":"5m""#), "\(body)")
     }
