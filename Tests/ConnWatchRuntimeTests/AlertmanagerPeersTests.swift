@@ -23,6 +23,10 @@ import Testing
             configPath: "/tmp/rules.yaml"
         )
         #expect(targets.map(\.name) == ["am[1]", "am[2]"])
+        // `GET /api/v1/status` lists a receiver by the same queues its deliveries are counted under.
+        let receiver = try #require(config(["http://127.0.0.1:9093", "http://127.0.0.1:9094"]).receivers.first)
+        #expect(DeliveryTarget.queueNames(of: receiver) == targets.map(\.name))
+        #expect(try DeliveryTarget.queueNames(of: #require(config([]).receivers.first)) == ["am"])
         #expect(targets.map(\.url) == ["http://127.0.0.1:9093", "http://127.0.0.1:9094"])
         #expect(
             targets.map(\.endpoint) == ["http://127.0.0.1:9093/api/v2/alerts", "http://127.0.0.1:9094/api/v2/alerts"]

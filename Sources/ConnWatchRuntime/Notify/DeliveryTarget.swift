@@ -17,7 +17,17 @@ public struct DeliveryTarget: Sendable {
 
     /// The outbox queue this target delivers: the receiver's name, or for a peer of a cluster the
     /// name with the peer's position (`am[2]`), so each peer is delivered and retried on its own.
-    public var name: String { peer.map { "\(receiver.name)[\($0 + 1)]" } ?? receiver.name }
+    public var name: String { Self.queueName(receiver.name, peer: peer) }
+
+    /// The outbox queues of `receiver`: its name, or one per peer of its `urls` (`am[1]`, `am[2]`).
+    public static func queueNames(of receiver: ReceiverConfig) -> [String] {
+        guard !receiver.peerURLs.isEmpty else { return [receiver.name] }
+        return receiver.peerURLs.indices.map { queueName(receiver.name, peer: $0) }
+    }
+
+    private static func queueName(_ receiver: String, peer: Int?) -> String {
+        peer.map { "\(receiver)[\($0 + 1)]" } ?? receiver
+    }
 
     /// This target once for each peer of its receiver's `urls`, or itself for a receiver with one URL.
     public var perPeer: [DeliveryTarget] {

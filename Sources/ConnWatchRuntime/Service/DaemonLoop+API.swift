@@ -224,14 +224,17 @@ extension DaemonLoop {
             startTime: api.startTime,
             lastReloadSuccessful: api.lastReloadSuccessful,
             lastReloadTime: api.lastReloadTime,
-            receivers: config.receivers.map {
-                DaemonStatusJSON.Receiver(
-                    name: $0.name,
-                    type: $0.type.rawValue,
-                    sent: counts.sent[$0.name] ?? 0,
-                    failed: counts.failed[$0.name] ?? 0,
-                    last: last[$0.name]
-                )
+            // Counted per outbox queue: a receiver listing an Alertmanager cluster's peers shows each.
+            receivers: config.receivers.flatMap { receiver in
+                DeliveryTarget.queueNames(of: receiver).map { name in
+                    DaemonStatusJSON.Receiver(
+                        name: name,
+                        type: receiver.type.rawValue,
+                        sent: counts.sent[name] ?? 0,
+                        failed: counts.failed[name] ?? 0,
+                        last: last[name]
+                    )
+                }
             }
         )
     }
