@@ -102,9 +102,9 @@ public final class ReliablePublisher: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// Publishes every message, blocking the calling thread. Returns once each message is acked and
-    /// `isSettled()` says no more kills will come (then acked messages need not become durable), or is
-    /// durable. Throws only after ``stop()``.
+    /// Publishes every message, blocking the calling thread, and stays connected (reconnecting after
+    /// each kill) until `isSettled()` says no more kills will come. Returns then, once each message is
+    /// acked (acked messages need not become durable then). Throws only after ``stop()``.
     public func publish(_ messages: [Message], until isSettled: @escaping () -> Bool) throws {
         var state = SendState(count: messages.count)
         var connection: Connection?
@@ -128,7 +128,9 @@ public final class ReliablePublisher: @unchecked Sendable {
                 count { $0.connections += 1 }
             }
             guard let current = connection else { continue }
-            if state.isDone(settled: isSettled()) { return }
+            // Connected until no more kills will come, even once every message is durable: a kill
+            // must find the publisher there to count as one.
+            if isSettled() && state.allAcked { return }
             // Fill the window, oldest (resends) first.
             var out: [UInt8] = []
             var sentNow = 0
@@ -213,10 +215,8 @@ private struct SendState {
             + "not durable \(acked.count - ackedPosition)"
     }
 
-    func isDone(settled: Bool) -> Bool {
-        guard !hasWork, inFlight.isEmpty else { return false }
-        return ackedPosition == acked.count || settled
-    }
+    /// Every message sent and acked (once no kill can come, acked is enough).
+    var allAcked: Bool { !hasWork && inFlight.isEmpty }
 
     /// The next message to send: a resend, else a new one with an index below `newBelow`.
     mutating func nextToSend(newBelow: Int) -> (Int, Bool)? {
