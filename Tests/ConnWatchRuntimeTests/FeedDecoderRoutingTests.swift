@@ -55,6 +55,25 @@ private func decodeEvent(_ decoder: FeedDecoder, _ message: MQTTMessage) -> Stat
         #expect(decoder.subscriptionLabel(for: "nowhere") == nil)
     }
 
+    /// Messages of a shared subscription arrive with their own topic: they are routed by the filter
+    /// after `$share/GROUP/`, and counted under the subscription as written.
+    @Test func sharedSubscriptionsRouteByTheirFilter() {
+        let decoder = FeedDecoder(subscriptions: [
+            SubscriptionConfig(topic: "$share/cw/tele/+/LWT", format: .tasmota),
+            SubscriptionConfig(
+                topic: "$share/cw/site/+/state",
+                format: .lwt,
+                lwt: LWTOptions(clientID: .level(2), online: ["up"], offline: ["down"])
+            ),
+        ])
+        #expect(decodeEvent(decoder, message("tele/plug/LWT", "Offline"))?.clientID == "plug")
+        #expect(decodeEvent(decoder, message("site/s1/state", "down"))?.clientID == "s1")
+        #expect(decodeEvent(decoder, message("$share/cw/tele/plug/LWT", "Offline")) == nil)
+        #expect(decoder.counters.map(\.counters.decoded) == [1, 1])
+        #expect(decoder.subscriptionLabel(for: "site/s2/state") == "$share/cw/site/+/state (lwt)")
+        #expect(decoder.unmatched == 1)
+    }
+
     @Test func everyFormatHasADecoder() {
         for format in FeedFormat.allCases {
             let decoder = FeedDecoder(subscriptions: [SubscriptionConfig(topic: "#", format: format)])

@@ -166,9 +166,7 @@ extension ConfigBuilder {
                 switch entry.key {
                 case "topic":
                     topic = reader.nonEmptyString(entry.value, "topic")
-                    if let filter = topic, let message = TopicFilter.problem(filter) {
-                        reader.report(entry.value, message)
-                    }
+                    if let topic, let message = Self.topicProblem(topic) { reader.report(entry.value, message) }
                 case "format":
                     guard let text = reader.string(entry.value, "format") else { continue }
                     format = FeedFormat(rawValue: text)
@@ -193,7 +191,7 @@ extension ConfigBuilder {
             var subscription = SubscriptionConfig(topic: topic, format: format, qos: qos)
             let lwtEntries = entries.filter { Self.lwtKeys.contains($0.key) }
             if format == .lwt {
-                subscription.lwt = lwtOptions(lwtEntries, topic: topic, subscription: item)
+                subscription.lwt = lwtOptions(lwtEntries, topic: subscription.filter, subscription: item)
             } else {
                 for entry in lwtEntries {
                     reader.report(
@@ -207,7 +205,18 @@ extension ConfigBuilder {
         return result
     }
 
-    /// The Last-Will options of an `lwt` subscription on `topic`.
+    /// What is wrong with a subscription's `topic`: a topic filter, or a shared subscription
+    /// `$share/GROUP/filter` of one.
+    static func topicProblem(_ topic: String) -> String? {
+        switch SharedSubscription.parse(topic) {
+        case nil: return TopicFilter.problem(topic)
+        case .failure(let error)?: return error.message
+        case .success(let shared)?: return TopicFilter.problem(shared.filter)
+        }
+    }
+
+    /// The Last-Will options of an `lwt` subscription on the topic filter `topic` (without a
+    /// `$share/GROUP/` prefix: its levels are those of the topics that arrive).
     func lwtOptions(
         _ entries: [(key: String, keyNode: Node, value: Node)],
         topic: String,

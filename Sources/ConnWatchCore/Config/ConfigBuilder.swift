@@ -53,6 +53,7 @@ struct ConfigBuilder {
         }
         Self.applyExternalLabels(to: &config)
         if let rulesNode { warnAboutRulesThatCannotMatch(rulesNode, config) }
+        warnAboutSharedSubscriptions(entries.first { $0.key == "mqtt" }?.value, config)
         if let inhibit = entries.first(where: { $0.key == "inhibit" })?.value {
             checkInhibitAlertNames(inhibit, config)
         }

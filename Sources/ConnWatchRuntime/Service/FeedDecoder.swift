@@ -1,7 +1,8 @@
 import ConnWatchCore
 
 /// Picks the decoder for a message by the subscription whose filter matches its topic, and counts per
-/// subscription what was decoded and what was not.
+/// subscription what was decoded and what was not. A shared subscription (`$share/GROUP/filter`)
+/// matches by its filter: the broker delivers the messages with their own topics.
 ///
 /// Owned by the daemon's loop (one task), so it needs no locks; it is not `Sendable`.
 final class FeedDecoder {
@@ -18,6 +19,8 @@ final class FeedDecoder {
     /// One subscription with its decoder and counters.
     private struct Entry {
         let subscription: SubscriptionConfig
+        /// The subscription's topic filter without a `$share/GROUP/` prefix.
+        let filter: String
         let decoder: any StatusDecoder
         var counters = Counters()
     }
@@ -27,7 +30,7 @@ final class FeedDecoder {
     private(set) var unmatched = 0
 
     init(subscriptions: [SubscriptionConfig]) {
-        entries = subscriptions.map { Entry(subscription: $0, decoder: Self.decoder(for: $0)) }
+        entries = subscriptions.map { Entry(subscription: $0, filter: $0.filter, decoder: Self.decoder(for: $0)) }
     }
 
     /// The decoder a subscription's format uses.
@@ -50,7 +53,7 @@ final class FeedDecoder {
     /// only one if there is a single subscription), and counts the result against that subscription.
     func decode(_ message: MQTTMessage) throws(DecodeError) -> DecodeOutcome {
         let index =
-            entries.count == 1 ? 0 : entries.firstIndex { TopicFilter.matches($0.subscription.topic, message.topic) }
+            entries.count == 1 ? 0 : entries.firstIndex { TopicFilter.matches($0.filter, message.topic) }
         guard let index else {
             unmatched += 1
             throw DecodeError(.unknownTopic, detail: "no subscription of this broker matches the topic")
@@ -82,7 +85,7 @@ final class FeedDecoder {
     /// The subscription label (`topic (format)`) a topic is counted against, for log metadata.
     func subscriptionLabel(for topic: String) -> String? {
         let entry =
-            entries.count == 1 ? entries.first : entries.first { TopicFilter.matches($0.subscription.topic, topic) }
+            entries.count == 1 ? entries.first : entries.first { TopicFilter.matches($0.filter, topic) }
         return entry.map { "\($0.subscription.topic) (\($0.subscription.format.rawValue))" }
     }
 }
