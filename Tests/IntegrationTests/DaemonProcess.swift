@@ -129,10 +129,11 @@ final class DaemonProcess: @unchecked Sendable {
     }
 }
 
-/// A Watson IoT monitor message for device `id` of type `sensor` in org `org1`.
+/// A Watson IoT monitor message for device `id` of type `type` (`sensor` unless told) in org `org1`.
 func watsonStatus(
     _ id: String,
     _ action: String,
+    type: String = "sensor",
     closeCode: Int? = nil,
     reason: String? = nil,
     time: Date = Date()
@@ -141,11 +142,11 @@ func watsonStatus(
     formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
     var payload =
         #"{"Action":"\#(action)","Time":"\#(formatter.string(from: time))","ClientAddr":"127.0.0.9","#
-        + #""ClientID":"d:org1:sensor:\#(id)","Port":8883,"Secure":true,"Protocol":"mqtt4""#
+        + #""ClientID":"d:org1:\#(type):\#(id)","Port":8883,"Secure":true,"Protocol":"mqtt4""#
     if let closeCode { payload += #","CloseCode":\#(closeCode)"# }
     if let reason { payload += #","Reason":"\#(reason)""# }
     payload += "}"
-    return ("iot-2/type/sensor/id/\(id)/mon", payload)
+    return ("iot-2/type/\(type)/id/\(id)/mon", payload)
 }
 
 /// The `api:` section: disabled (`port` nil) so parallel daemons do not compete for the default
