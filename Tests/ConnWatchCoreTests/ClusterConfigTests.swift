@@ -96,6 +96,34 @@ private func problems(receiver: String, defaults: String = "") -> [String] {
         #expect(offline["site_override"] == LabelSet(["site": "other", "region": "eu"]))
     }
 
+    /// The built-in `feed_down` alert has no rule, yet carries the external labels too: two instances
+    /// that lose the broker at different times raise one alert for Alertmanager (same labels, same
+    /// fingerprint).
+    @Test func feedDownCarriesTheExternalLabelsAndIsTheSameAlertFromEveryInstance() throws {
+        let config = try load(
+            receiver: "    type: alertmanager\n    url: http://am:9093",
+            defaults: "  external_labels: {site: lab, region: eu}\n  feed_down_after: 1m"
+        )
+        let t0: Int64 = 1_790_000_000_000
+        var alerts: [Alert] = []
+        for (start, lost) in [(t0, t0 + 5000), (t0 + 700, t0 + 9000)] {
+            let engine = Engine(configuration: config.engine, startTime: start)
+            var changes: [AlertChange] = []
+            engine.feedDown("main", reason: "connection lost", at: lost)
+            engine.advance(to: lost + 60_000, into: &changes)
+            alerts += changes.map(\.alert).filter { $0.rule == "feed_down" }
+        }
+        try #require(alerts.count == 2, "\(alerts)")
+        #expect(
+            alerts[0].labels
+                == LabelSet([
+                    "alertname": "feed_down", "severity": "critical", "broker": "main", "site": "lab", "region": "eu",
+                ])
+        )
+        #expect(alerts[0].labels == alerts[1].labels)
+        #expect(alerts[0].fingerprint == alerts[1].fingerprint)
+    }
+
     @Test func externalLabelsConnWatchSetsItselfAreRefused() {
         let found = problems(
             receiver: "    type: alertmanager\n    url: http://am:9093",

@@ -84,7 +84,7 @@ public struct ConnWatchConfig: Sendable, Equatable {
 
     /// The engine's part of the configuration.
     public var engine: EngineConfiguration {
-        EngineConfiguration(
+        var engine = EngineConfiguration(
             offlineRules: offlineRules,
             countingRules: countingRules,
             fleetRules: fleetRules,
@@ -94,6 +94,8 @@ public struct ConnWatchConfig: Sendable, Equatable {
             forgetAfter: defaults.forgetAfter,
             maxLateness: defaults.maxLateness
         )
+        engine.externalLabels = defaults.externalLabels
+        return engine
     }
 
     /// The receivers an alert of `rule` goes to.

@@ -71,7 +71,7 @@ extension Engine {
         let time = entry.deadline
         let feed = feeds[position]
         let labels = AlertMaker.labels(
-            LabelSet(),
+            configuration.externalLabels,
             rule: "feed_down",
             severity: "critical",
             group: ("broker", feed.broker)

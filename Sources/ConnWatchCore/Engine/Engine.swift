@@ -15,6 +15,8 @@ public struct EngineConfiguration: Sendable, Equatable {
     public var forgetAfter: Int64
     /// Counting rules count an event that arrives at most this long after it happened.
     public var maxLateness: Int64
+    /// `defaults.external_labels`, for the built-in `feed_down` alert (rules carry them in their labels).
+    public var externalLabels = LabelSet()
 
     public init(
         offlineRules: [OfflineRule] = [],
