@@ -46,7 +46,7 @@ public final class TestAlertmanager: @unchecked Sendable {
 
     /// Starts Alertmanager and waits (up to 20 s) until `/-/ready` answers.
     /// `resolveTimeout`, `groupWait`, `groupInterval` and `repeatInterval` are Alertmanager durations.
-    public init(
+    public convenience init(
         webhookURL: String,
         resolveTimeout: String = "3s",
         groupBy: [String] = ["alertname"],
@@ -55,13 +55,6 @@ public final class TestAlertmanager: @unchecked Sendable {
         repeatInterval: String = "1h",
         cluster: Cluster? = nil
     ) throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
-            throw TestBrokerError("\(Self.binary) is missing: `make deps` installs prometheus-alertmanager")
-        }
-        directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("connwatch-alertmanager-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        port = try FreePort.loopback()
         let groups = groupBy.map { "'\($0)'" }.joined(separator: ", ")
         let config = """
             global:
@@ -79,6 +72,19 @@ public final class TestAlertmanager: @unchecked Sendable {
                     send_resolved: true
 
             """
+        try self.init(configuration: config, cluster: cluster)
+    }
+
+    /// Starts Alertmanager with the configuration file `configuration` (an `alertmanager.yml`) and
+    /// waits (up to 20 s) until `/-/ready` answers.
+    public init(configuration config: String, cluster: Cluster? = nil) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
+            throw TestBrokerError("\(Self.binary) is missing: `make deps` installs prometheus-alertmanager")
+        }
+        directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("connwatch-alertmanager-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        port = try FreePort.loopback()
         let configFile = directory.appendingPathComponent("alertmanager.yml")
         try config.write(to: configFile, atomically: true, encoding: .utf8)
         let log = directory.appendingPathComponent("alertmanager.log")

@@ -1,6 +1,8 @@
 /// `connwatch export alertmanager-config`: an `alertmanager.yml` that routes connwatch's alerts the
-/// way connwatch itself would (its receivers, each rule's receivers, `defaults.receivers` and the
-/// grouping timers), for a setup where connwatch posts to Alertmanager and Alertmanager notifies.
+/// way connwatch itself would (its receivers, each rule's receivers, `defaults.receivers`, the
+/// grouping timers, inhibit rules and maintenance windows), for a setup where connwatch posts to
+/// Alertmanager and Alertmanager notifies. Maintenance windows are muted time intervals (see
+/// ``AlertmanagerMaintenanceExport``); silences are not exported, Alertmanager keeps them in its API.
 ///
 /// Secrets are never written into it: a URL or key that connwatch reads from a file becomes a
 /// `*_file` reference to that file, one from a systemd credential a reference to the credential of
@@ -30,38 +32,70 @@ public enum AlertmanagerConfigExport {
     /// The configuration text; `configDirectory` resolves connwatch's relative `*_file` paths.
     public static func render(_ config: ConnWatchConfig, configDirectory: String) -> String {
         var lines = [
-            "# Made by `connwatch export alertmanager-config` from connwatch's receivers, routes and grouping.",
+            "# Made by `connwatch export alertmanager-config` from connwatch's receivers, routes, grouping, "
+                + "inhibit rules and maintenance windows.",
             "route:",
             "  receiver: \(quote(config.defaults.receivers.first ?? nullReceiver))",
         ]
         lines += grouping(config.defaults.grouping, indent: "  ")
-        var routes: [String] = []
+        let maintenance = AlertmanagerMaintenanceExport(config.maintenance)
+        var routes: [(receiver: String, alertname: String?, continues: Bool)] = []
         let rules =
             config.offlineRules.map { ($0.name, $0.receivers) } + config.countingRules.map { ($0.name, $0.receivers) }
             + config.fleetRules.map { ($0.name, $0.receivers) }
         for (rule, receivers) in rules where !receivers.isEmpty {
             for (index, receiver) in receivers.enumerated() {
-                routes.append("    - receiver: \(quote(receiver))")
-                routes.append("      matchers: [\(quote("alertname=\(quote(rule))"))]")
-                if index < receivers.count - 1 { routes.append("      continue: true") }
+                routes.append((receiver, rule, index < receivers.count - 1))
             }
         }
-        // Every other alert goes to each default receiver: all but the last route continue.
+        // Every other alert goes to each default receiver: all but the last route continue. The root
+        // route cannot be muted: with maintenance windows, a single default receiver has a route too.
         let defaults = config.defaults.receivers
-        if defaults.count > 1 {
+        if defaults.count > 1 || (defaults.count == 1 && !config.maintenance.isEmpty) {
             for (index, receiver) in defaults.enumerated() {
-                routes.append("    - receiver: \(quote(receiver))")
-                if index < defaults.count - 1 { routes.append("      continue: true") }
+                routes.append((receiver, nil, index < defaults.count - 1))
             }
         }
-        if !routes.isEmpty { lines += ["  routes:"] + routes }
+        if !routes.isEmpty { lines.append("  routes:") }
+        for route in routes {
+            lines.append("    - receiver: \(quote(route.receiver))")
+            if let rule = route.alertname { lines.append("      matchers: [\(quote("alertname=\(quote(rule))"))]") }
+            if route.continues { lines.append("      continue: true") }
+            lines += maintenance.routeLines(indent: "      ")
+        }
         lines.append("receivers:")
         if config.defaults.receivers.isEmpty { lines.append("  - name: \(quote(nullReceiver))") }
         for receiver in config.receivers {
             lines.append("  - name: \(quote(receiver.name))")
             lines += self.receiver(receiver, configDirectory: configDirectory)
         }
+        lines += inhibitRules(config.inhibitRules)
+        lines += maintenance.sectionLines
+        if !config.silences.isEmpty {
+            lines.append(
+                "# silences: not exported; Alertmanager keeps silences in its API, not in this file "
+                    + "(amtool silence add)"
+            )
+        }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// connwatch's `inhibit:` rules: the same matchers and `equal` labels, which Alertmanager reads the
+    /// same way (a label missing on both alerts is equal; an alert never inhibits itself). Regular
+    /// expressions are copied as written: Alertmanager reads them as Go's RE2, anchored as connwatch does.
+    static func inhibitRules(_ rules: [InhibitRule]) -> [String] {
+        guard !rules.isEmpty else { return [] }
+        func list(_ items: [String]) -> String { "[\(items.map(quote).joined(separator: ", "))]" }
+        var lines = ["inhibit_rules:"]
+        for rule in rules {
+            if !rule.name.isEmpty {
+                lines.append("  # \(rule.name.split(whereSeparator: \.isNewline).joined(separator: " "))")
+            }
+            lines.append("  - source_matchers: \(list(rule.sourceMatchers.map(\.description)))")
+            lines.append("    target_matchers: \(list(rule.targetMatchers.map(\.description)))")
+            lines.append("    equal: \(list(rule.equal))")
+        }
+        return lines
     }
 
     /// The receiver an alert routed nowhere goes to (connwatch's alerts always name one).
