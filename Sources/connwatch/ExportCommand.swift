@@ -10,15 +10,18 @@ extension ConnWatchCommand {
             subcommands: [AlertmanagerConfig.self]
         )
 
-        /// `connwatch export alertmanager-config`: an alertmanager.yml for connwatch's receivers.
+        /// `connwatch export alertmanager-config`: an alertmanager.yml for connwatch's receivers and stages.
         struct AlertmanagerConfig: ParsableCommand {
             static let configuration = CommandConfiguration(
                 commandName: "alertmanager-config",
-                abstract: "Print an alertmanager.yml with connwatch's receivers, routes and grouping.",
+                abstract:
+                    "Print an alertmanager.yml with connwatch's receivers, routes, grouping, inhibit rules and "
+                    + "maintenance windows.",
                 discussion: """
                     Secrets are referenced as *_file paths, never copied. Receivers Alertmanager 0.25 \
                     cannot notify (teams, googlechat, rocketchat, ntfy, alertmanager, discord with its \
-                    secret URL) are written without a configuration and a comment says why.
+                    secret URL) are written without a configuration and a comment says why. Maintenance \
+                    windows become time_intervals muting the routes; silences are not exported.
                     """
             )
 
