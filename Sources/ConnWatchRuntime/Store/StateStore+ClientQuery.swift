@@ -12,28 +12,10 @@ extension StateStore {
         }
     }
 
-    /// Registers the index of the offline clients, newest disconnect first (after the counters'
-    /// migration 4): the web console lists them so, and without it SQLite sorted every offline
-    /// client for each page (a second at a million). Partial, so writes of connected clients (most
-    /// of a healthy fleet) do not maintain it; the query names the status as a literal so that
-    /// SQLite can use it.
-    static func registerNewestFirstMigration(_ migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("5-offline-clients-newest") { db in
-            try db.execute(
-                sql: """
-                    CREATE INDEX IF NOT EXISTS offline_clients_newest ON clients (last_disconnect DESC, id)
-                    WHERE status = 'disconnected'
-                    """
-            )
-        }
-    }
-
-    /// The statement of one page: SQLite's planner prefers the status index and sorts, so the
-    /// offline clients newest first are read in the order of their own index instead.
+    /// The statement of one page: a newest-first page of one status is read in the order of that
+    /// status's own index (see `NewestFirstIndex`).
     static func pageSQL(_ query: ClientStateQuery) -> (sql: String, arguments: [SQLArgument]) {
-        let newestOffline =
-            query.connectionStatus == .disconnected && query.sort == .lastDisconnectTime && query.descending
-        let table = newestOffline ? "clients INDEXED BY offline_clients_newest" : "clients"
+        let table = NewestFirstIndex.serving(query).map { "clients INDEXED BY \($0.name)" } ?? "clients"
         return query.sql(columns: Self.pageColumns, table: table)
     }
 
