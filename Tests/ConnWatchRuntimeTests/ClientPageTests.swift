@@ -11,6 +11,13 @@ import Testing
 /// by page through the bookmarks.
 @Suite struct ClientPageTests {
     private static let times: [Int64?] = [nil, 1_000, 2_000, 3_000, 4_000, 5_000]
+    /// Broker names as a configuration may spell them, and hostile ones: one normalization of
+    /// "é" and another (equal to Swift's `==`, not to SQLite's bytes), a U+0000 inside a name whose
+    /// prefix is another broker, a control character, a very long name.
+    private static let brokers = [
+        "main", "edge-1", "caf\u{E9}", "cafe\u{301}", "東京", "a", "a\u{0}b", "tab\there",
+        String(repeating: "x", count: 5_000),
+    ]
 
     private func clients(_ count: Int, _ random: inout SeededGenerator) -> [ClientState] {
         // Ids in NFC (UTF-8 byte order is then Swift's order): ASCII, accented, CJK, emoji.
@@ -27,7 +34,8 @@ import Testing
                 deviceID: device,
                 time: 1_000
             )
-            var client = ClientState(event: event, broker: "main", logCapacity: 2)
+            let broker = Self.brokers[Int.random(in: 0..<Self.brokers.count, using: &random)]
+            var client = ClientState(event: event, broker: broker, logCapacity: 2)
             client.status =
                 [ConnectionStatus.connected, .disconnected, .unknown][Int.random(in: 0..<3, using: &random)]
             client.lastConnectTime = Self.times.randomElement(using: &random) ?? nil
@@ -46,6 +54,9 @@ import Testing
             query.connectionStatus = [ConnectionStatus.connected, .disconnected, .unknown].randomElement(using: &random)
         }
         if Int.random(in: 0..<5, using: &random) == 0 { query.typeID = "pump" }
+        if Int.random(in: 0..<3, using: &random) == 0 {
+            query.broker = (Self.brokers + ["none", "a\u{0}", "\u{0}", "main\u{7F}"]).randomElement(using: &random)
+        }
         // The newest-first orders read through an index of their own, often enough to page through.
         if Int.random(in: 0..<4, using: &random) == 0 {
             let (status, sort) =

@@ -1,5 +1,6 @@
 import ConnWatchCore
 import GRDB
+import GRDBSQLite
 
 extension StateStore {
     /// The columns a page reads: a row's connection log is not part of a page, so it is not read.
@@ -25,22 +26,24 @@ extension StateStore {
         let (sql, arguments) = Self.pageSQL(query)
         return try pool.read { db in
             let statement = try db.makeStatement(sql: sql)
-            statement.setUncheckedArguments(
-                StatementArguments(
-                    arguments.map { argument -> (any DatabaseValueConvertible)? in
-                        switch argument {
-                        case .text(let text): return text
-                        case .integer(let value): return value
-                        }
-                    }
-                )
-            )
-            let rows = try Row.fetchCursor(statement)
+            // Bound and stepped here rather than through GRDB's arguments: see `SQLiteBinding`.
+            try SQLiteBinding.bind(arguments, to: statement)
+            let handle = statement.sqliteStatement
+            defer { sqlite3_reset(handle) }
             var reader = ClientRowReader(logCapacity: 1)
             var clients: [ClientState] = []
             clients.reserveCapacity(query.limit + 1)
-            while try rows.next() != nil {
-                clients.append(reader.client(from: statement.sqliteStatement))
+            while true {
+                let code = sqlite3_step(handle)
+                if code == SQLITE_DONE { break }
+                guard code == SQLITE_ROW else {
+                    throw DatabaseError(
+                        resultCode: ResultCode(rawValue: code),
+                        message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+                        sql: sql
+                    )
+                }
+                clients.append(reader.client(from: handle))
             }
             return query.page(fromRows: clients)
         }
