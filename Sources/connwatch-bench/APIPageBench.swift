@@ -5,30 +5,18 @@ import ConnWatchCore
 import ConnWatchRuntime
 import Foundation
 
-/// `api DIR CLIENTS`: fills `DIR`'s store with CLIENTS clients (half offline) unless it holds them,
-/// then times 50-row pages: plain, `connectionStatus=disconnected`, and each one page deep (with a
-/// bookmark); the medians go out as `figure api_<CLIENTS>_<case>_ms`. The in-memory query over the
-/// same clients is timed as the baseline (`api_<CLIENTS>_memory_ms`).
+/// `api DIR CLIENTS`: fills `DIR`'s store with CLIENTS clients (half offline) unless it holds them
+/// (`api_<CLIENTS>_fill_s`), then times 50-row pages: plain, `connectionStatus=disconnected`, and
+/// each one page deep (with a bookmark), the offline and the connected clients newest first, and
+/// the whole load of the console's fleet page; the medians go out as
+/// `figure api_<CLIENTS>_<case>_ms`. The in-memory query over the same clients is timed as the
+/// baseline (`api_<CLIENTS>_memory_ms`).
 func runAPIPages(directory: String, clients: Int) {
     let start: Int64 = 1_790_000_000_000
     let store: StateStore
     let all: [ClientState]
     do {
-        store = try StateStore(directory: directory)
-        var saved = try store.loadState(now: start).clients
-        if saved.count != clients {
-            var batch = StateBatch()
-            for client in 0..<clients {
-                let state = restartClient(client, at: start)
-                batch.clients[state.clientID] = state
-                if batch.clients.count == 50_000 || client == clients - 1 {
-                    try store.write(batch)
-                    batch = StateBatch()
-                }
-            }
-            saved = try store.loadState(now: start).clients
-        }
-        all = saved
+        (store, all) = try filledStore(directory: directory, clients: clients, at: start)
     } catch {
         print("api: \(error)")
         exit(1)
@@ -39,22 +27,13 @@ func runAPIPages(directory: String, clients: Int) {
         query.connectionStatus = status
         return query
     }
-    let clock = ContinuousClock()
-    func median(_ runs: Int, _ body: () throws -> Void) -> Double {
-        var times: [Double] = []
-        for _ in 0..<runs {
-            let elapsed = clock.measure { try? body() }
-            times.append(seconds(elapsed) * 1000)
-        }
-        return times.sorted()[times.count / 2]
-    }
     print("  \(clients) clients in the store")
     for (name, status) in [("plain", nil), ("disconnected", ConnectionStatus.disconnected)] {
         var first = query(status)
-        let firstMs = median(101) { _ = try store.clientPage(first) }
+        let firstMs = medianMs(101) { _ = try store.clientPage(first) }
         let bookmark = (try? store.clientPage(first))?.bookmark
         first.after = bookmark
-        let nextMs = median(101) { _ = try store.clientPage(first) }
+        let nextMs = medianMs(101) { _ = try store.clientPage(first) }
         print(
             "  store page, \(name): first \(String(format: "%.3f", firstMs)) ms, "
                 + "second \(String(format: "%.3f", nextMs)) ms"
@@ -62,21 +41,95 @@ func runAPIPages(directory: String, clients: Int) {
         figure("api_\(clients)_\(name)_ms", firstMs)
         figure("api_\(clients)_\(name)_next_ms", nextMs)
     }
-    // The web console's fleet page: its default order (newest disconnect first), which SQLite
-    // sorts without an index, and the counts by broker and type, one pass over the engine's table.
-    var newest = query(.disconnected)
-    newest.sort = .lastDisconnectTime
-    newest.descending = true
-    let newestMs = median(clients > 100_000 ? 5 : 21) { _ = try store.clientPage(newest) }
-    print("  store page, disconnected newest first (the console's fleet page): \(String(format: "%.3f", newestMs)) ms")
-    figure("api_\(clients)_newest_ms", newestMs)
+    // The web console's fleet page lists each status newest first: the offline clients by disconnect
+    // time, the connected ones by connect time, each read through an index of its own.
+    let runs = clients > 100_000 ? 21 : 101
+    for (name, status, sort) in [
+        ("newest", ConnectionStatus.disconnected, ClientStateQuery.SortKey.lastDisconnectTime),
+        ("connected_newest", .connected, .lastConnectTime),
+    ] {
+        var newest = query(status)
+        newest.sort = sort
+        newest.descending = true
+        let firstMs = medianMs(runs) { _ = try store.clientPage(newest) }
+        newest.after = (try? store.clientPage(newest))?.bookmark
+        let nextMs = medianMs(runs) { _ = try store.clientPage(newest) }
+        print(
+            "  store page, \(status.label) newest first: first \(String(format: "%.3f", firstMs)) ms, "
+                + "second \(String(format: "%.3f", nextMs)) ms"
+        )
+        figure("api_\(clients)_\(name)_ms", firstMs)
+        figure("api_\(clients)_\(name)_next_ms", nextMs)
+    }
     let engine = Engine(configuration: EngineConfiguration(), startTime: start)
     var changes: [AlertChange] = []
     engine.restore(clients: all, counters: [], notified: [], now: start, into: &changes)
-    let countsMs = median(clients > 100_000 ? 5 : 21) { _ = FleetCountsJSON.render(engine.fleetCounts) }
+    let countsMs = medianMs(clients > 100_000 ? 5 : 21) { _ = FleetCountsJSON.render(engine.fleetCounts) }
     print("  fleet counts (GET /api/v1/fleet, on the loop): \(String(format: "%.3f", countsMs)) ms")
     figure("api_\(clients)_fleet_counts_ms", countsMs)
-    let memoryMs = median(clients > 100_000 ? 3 : 21) { _ = query(.disconnected).run(over: all) }
+    // The fleet page's whole load, next to the same at 1 000 clients.
+    let load = FleetPageLoad(store: store, engine: engine).timings(clients: clients)
+    let baseline = clients == FleetPageLoad.baselineClients ? nil : FleetPageLoad.baseline(at: start)
+    for (name, what, ms, baselineMs) in [
+        ("fleet_page", "counting", load.counting, baseline?.counting),
+        (
+            "fleet_page_counts_kept", "with the counts kept (within 5 s of a count)", load.countsKept,
+            baseline?.countsKept
+        ),
+    ] {
+        var line =
+            "  the fleet page's requests on load (files, counts, first page), \(what): \(String(format: "%.3f", ms)) ms"
+        figure("api_\(clients)_\(name)_ms", ms)
+        if let baselineMs {
+            line += "; at \(FleetPageLoad.baselineClients) clients \(String(format: "%.3f", baselineMs)) ms, "
+            line += "ratio \(String(format: "%.2f", ms / baselineMs))"
+            figure("api_\(clients)_\(name)_ratio", ms / baselineMs)
+        }
+        print(line)
+    }
+    let memoryMs = medianMs(clients > 100_000 ? 3 : 21) { _ = query(.disconnected).run(over: all) }
     print("  in-memory copy-and-sort (the earlier loop path), disconnected: \(String(format: "%.3f", memoryMs)) ms")
     figure("api_\(clients)_memory_ms", memoryMs)
+}
+
+/// The store in `directory`, filled with `clients` clients (half offline) unless it holds that
+/// many already (the fill's time goes out as `api_<clients>_fill_s` when `report`), and its clients.
+func filledStore(
+    directory: String,
+    clients: Int,
+    at start: Int64,
+    report: Bool = true
+) throws -> (StateStore, [ClientState]) {
+    let store = try StateStore(directory: directory)
+    var saved = try store.loadState(now: start).clients
+    if saved.count != clients {
+        let fillStart = ContinuousClock.now
+        var batch = StateBatch()
+        for client in 0..<clients {
+            let state = restartClient(client, at: start)
+            batch.clients[state.clientID] = state
+            if batch.clients.count == 50_000 || client == clients - 1 {
+                try store.write(batch)
+                batch = StateBatch()
+            }
+        }
+        let fill = seconds(ContinuousClock.now - fillStart)
+        if report {
+            print("  filled the store with \(clients) clients in \(String(format: "%.2f", fill)) s")
+            figure("api_\(clients)_fill_s", fill)
+        }
+        saved = try store.loadState(now: start).clients
+    }
+    return (store, saved)
+}
+
+/// The median of `runs` timings of `body`, in milliseconds.
+func medianMs(_ runs: Int, _ body: () throws -> Void) -> Double {
+    let clock = ContinuousClock()
+    var times: [Double] = []
+    for _ in 0..<runs {
+        let elapsed = clock.measure { try? body() }
+        times.append(seconds(elapsed) * 1000)
+    }
+    return times.sorted()[times.count / 2]
 }

@@ -100,11 +100,15 @@ extension ConnWatchCommand {
         @Option(help: "Only clients of this device or gateway type id.")
         var type: String?
 
+        @Option(help: "Only clients reported by the broker of this name (its mqtt name in the configuration).")
+        var broker: String?
+
         @Flag(help: "Print JSON (the API's items) instead of a table.")
         var json = false
 
         func validate() throws {
             if connected && disconnected { throw ValidationError("--connected and --disconnected exclude each other") }
+            if broker?.isEmpty == true { throw ValidationError("--broker needs a broker's name") }
             if let since, DurationText.parse(since) == nil {
                 throw ValidationError("--since '\(since)' is not a duration (e.g. 30m, 2d)")
             }
@@ -132,6 +136,7 @@ extension ConnWatchCommand {
                     query.append("lastActivityAfter=\(Timestamp.formatISO8601(milliseconds: now - duration))")
                 }
                 if let type { query.append("typeId=\(APIClient.encode(type))") }
+                if let broker { query.append("broker=\(APIClient.encode(broker))") }
                 var items: [ClientStateItem] = []
                 var raw: [String] = []
                 var bookmark: String?

@@ -172,6 +172,33 @@ def main():
         by_id = [r.get_attribute("data-client-id") for r in driver.find_elements(By.CSS_SELECTOR, "tr.client-row")]
         checks.check(by_id == sorted(offline, key=lambda i: i.encode()), f"the offline clients by id: {by_id}")
 
+        # Connected clients, newest connect first (read in the order of the store's index for them).
+        go("#/fleet?status=connected")
+        wait_loaded("fleet")
+        connected = [r.get_attribute("data-client-id") for r in driver.find_elements(By.CSS_SELECTOR, "tr.client-row")]
+        checks.check(connected == expect["connected"], f"connected clients newest first: {connected}")
+        heading = [h.text for h in driver.find_elements(By.CSS_SELECTOR, "#view h2")]
+        checks.check("Connected clients, newest first" in heading, f"the heading says the order: {heading}")
+
+        # Broker filter: the brokers the counts name; choosing one lists its clients, another none.
+        go("#/fleet?status=disconnected")
+        wait_loaded("fleet")
+        options = [o.get_attribute("value") for o in driver.find_elements(By.CSS_SELECTOR, "#fleet-broker option")]
+        checks.check(options == ["", expect["broker"]], f"the broker filter offers the fleet's brokers: {options}")
+        driver.find_element(By.CSS_SELECTOR, f"#fleet-broker option[value='{expect['broker']}']").click()
+        driver.find_element(By.CSS_SELECTOR, "#fleet-filters button[type=submit]").click()
+        WebDriverWait(driver, 20).until(lambda d: "broker=" + expect["broker"] in d.current_url)
+        wait_loaded("fleet")
+        of_broker = [r.get_attribute("data-client-id") for r in driver.find_elements(By.CSS_SELECTOR, "tr.client-row")]
+        checks.check(of_broker == offline, f"the broker's offline clients, newest first: {of_broker}")
+        hostile_broker = "<img src=x id=pwned2>\u0000\u202e" + "\u6771" * 300
+        driver.execute_script("location.hash = '#/fleet?status=disconnected&broker=' + encodeURIComponent(arguments[0])",
+                              hostile_broker)
+        WebDriverWait(driver, 20).until(lambda d: "pwned2" in d.current_url)
+        wait_loaded("fleet")
+        checks.check(driver.find_elements(By.ID, "fleet-empty") and not driver.find_elements(By.ID, "pwned2"),
+                     "a broker no client has lists none, and its name stays text")
+
         # Client: the timeline's periods are the ones published, coloured by cause, reasons in titles.
         client = expect["timelineClient"]
         driver.execute_script("location.hash = '#/client/' + encodeURIComponent(arguments[0])", client)

@@ -11,6 +11,13 @@ import Testing
 /// by page through the bookmarks.
 @Suite struct ClientPageTests {
     private static let times: [Int64?] = [nil, 1_000, 2_000, 3_000, 4_000, 5_000]
+    /// Broker names as a configuration may spell them, and hostile ones: one normalization of
+    /// "é" and another (equal to Swift's `==`, not to SQLite's bytes), a U+0000 inside a name whose
+    /// prefix is another broker, a control character, a very long name.
+    private static let brokers = [
+        "main", "edge-1", "caf\u{E9}", "cafe\u{301}", "東京", "a", "a\u{0}b", "tab\there",
+        String(repeating: "x", count: 5_000),
+    ]
 
     private func clients(_ count: Int, _ random: inout SeededGenerator) -> [ClientState] {
         // Ids in NFC (UTF-8 byte order is then Swift's order): ASCII, accented, CJK, emoji.
@@ -27,7 +34,8 @@ import Testing
                 deviceID: device,
                 time: 1_000
             )
-            var client = ClientState(event: event, broker: "main", logCapacity: 2)
+            let broker = Self.brokers[Int.random(in: 0..<Self.brokers.count, using: &random)]
+            var client = ClientState(event: event, broker: broker, logCapacity: 2)
             client.status =
                 [ConnectionStatus.connected, .disconnected, .unknown][Int.random(in: 0..<3, using: &random)]
             client.lastConnectTime = Self.times.randomElement(using: &random) ?? nil
@@ -46,6 +54,20 @@ import Testing
             query.connectionStatus = [ConnectionStatus.connected, .disconnected, .unknown].randomElement(using: &random)
         }
         if Int.random(in: 0..<5, using: &random) == 0 { query.typeID = "pump" }
+        if Int.random(in: 0..<3, using: &random) == 0 {
+            query.broker = (Self.brokers + ["none", "a\u{0}", "\u{0}", "main\u{7F}"]).randomElement(using: &random)
+        }
+        // The newest-first orders read through an index of their own, often enough to page through.
+        if Int.random(in: 0..<4, using: &random) == 0 {
+            let (status, sort) =
+                [
+                    (ConnectionStatus.connected, ClientStateQuery.SortKey.lastConnectTime),
+                    (.disconnected, .lastDisconnectTime),
+                ].randomElement(using: &random) ?? (.connected, .lastConnectTime)
+            query.connectionStatus = status
+            query.sort = sort
+            query.descending = true
+        }
         if Int.random(in: 0..<6, using: &random) == 0 { query.clientType = .gateway }
         if Int.random(in: 0..<5, using: &random) == 0 { query.lastConnectedAfter = 2_000 }
         if Int.random(in: 0..<5, using: &random) == 0 { query.lastActivityBefore = 4_000 }
@@ -65,7 +87,7 @@ import Testing
         var batch = StateBatch()
         batch.add(EngineChanges.with(clients: all))
         try store.write(batch)
-        for _ in 0..<80 {
+        for _ in 0..<120 {
             var query = query(&random)
             var pages = 0
             repeat {
@@ -134,21 +156,48 @@ import Testing
         #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
     }
 
-    @Test func theOfflineClientsNewestFirstAreReadInTheirIndexsOrderNotSorted() throws {
+    /// Newest first, the clients of a status are read in the order of that status's own index, on
+    /// the first page and after a bookmark, with or without other filters; nothing is sorted.
+    @Test(arguments: [
+        (ConnectionStatus.disconnected, ClientStateQuery.SortKey.lastDisconnectTime, "offline_clients_newest"),
+        (.connected, .lastConnectTime, "connected_clients_newest"),
+    ])
+    func theClientsOfAStatusNewestFirstAreReadInTheirIndexsOrderNotSorted(
+        status: ConnectionStatus,
+        sort: ClientStateQuery.SortKey,
+        index: String
+    ) throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let store = try StateStore(directory: directory.path)
         var query = ClientStateQuery()
-        query.connectionStatus = .disconnected
-        query.sort = .lastDisconnectTime
+        query.connectionStatus = status
+        query.sort = sort
         query.descending = true
-        for after in [
-            nil, ClientStateQuery.Bookmark(sort: .lastDisconnectTime, descending: true, value: .time(5), id: "m"),
+        for (after, typeID) in [
+            (nil, nil), (ClientStateQuery.Bookmark(sort: sort, descending: true, value: .time(5), id: "m"), "pump"),
+            (ClientStateQuery.Bookmark(sort: sort, descending: true, value: .time(nil), id: "m"), nil),
         ] {
             query.after = after
+            query.typeID = typeID
             let plan = try plan(query, in: store)
-            #expect(plan.contains { $0.contains("offline_clients_newest") }, "\(plan)")
+            #expect(plan.contains { $0.contains(index) }, "\(plan)")
             #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
         }
+    }
+
+    /// Other orders of a status, and newest first over every status, keep the planner's choice.
+    @Test func otherOrdersNameNoIndex() {
+        var query = ClientStateQuery()
+        query.sort = .lastConnectTime
+        query.descending = true
+        #expect(NewestFirstIndex.serving(query) == nil)
+        query.connectionStatus = .disconnected
+        #expect(NewestFirstIndex.serving(query) == nil)
+        query.connectionStatus = .connected
+        query.descending = false
+        #expect(NewestFirstIndex.serving(query) == nil)
+        query.descending = true
+        #expect(NewestFirstIndex.serving(query)?.name == "connected_clients_newest")
     }
 }

@@ -1,6 +1,7 @@
 import ConnWatchCore
 import ConnWatchTestSupport
 import Foundation
+import GRDB
 import Testing
 
 @testable import ConnWatchRuntime
@@ -25,8 +26,64 @@ import Testing
         #expect(
             Set(applied) == [
                 "1-outbox", "2-state", "3-clients-by-status", "4-counter-delay", "5-offline-clients-newest",
+                "6-connected-clients-newest",
             ]
         )
+    }
+
+    /// A store made before migration 6 gains the index of the connected clients over the clients it
+    /// holds, and its pages of connected clients newest first read through it in the right order.
+    @Test func migrationSixIndexesTheConnectedClientsAnEarlierStoreHolds() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let clients = (0..<30).map { number in
+            var client = ClientState(
+                event: StatusEvent(action: .connect, clientID: "d:o:t:c\(number)", time: 1_000),
+                broker: "main",
+                logCapacity: 2
+            )
+            client.status = [ConnectionStatus.connected, .disconnected, .unknown][number % 3]
+            client.lastConnectTime = number % 4 == 0 ? nil : Int64(1_000 + number % 7)
+            client.lastDisconnectTime = Int64(2_000 + number % 5)
+            return client
+        }
+        do {
+            let pool = try DatabasePool(path: "\(directory.path)/\(StateStore.fileName)")
+            try StateStore.migrator.migrate(pool, upTo: "5-offline-clients-newest")
+            try pool.write { db in
+                var writer = try ClientRowWriter(db)
+                for client in clients { try writer.write(client) }
+            }
+            #expect(try indexes(pool) == ["clients_by_status", "offline_clients_newest"])
+        }
+        let store = try StateStore(directory: directory.path)
+        #expect(try indexes(store.pool) == ["clients_by_status", "connected_clients_newest", "offline_clients_newest"])
+        var query = ClientStateQuery()
+        query.connectionStatus = .connected
+        query.sort = .lastConnectTime
+        query.descending = true
+        query.limit = 4
+        var pages = 0
+        repeat {
+            let expected = query.run(over: clients)
+            let actual = try store.clientPage(query)
+            #expect(actual.results.map(\.clientID) == expected.results.map(\.clientID), "page \(pages)")
+            query.after = expected.bookmark
+            pages += 1
+        } while query.after != nil && pages < 20
+        #expect(pages == 3)
+    }
+
+    /// The names of the indexes on `clients` SQLite made from the migrations (not its own
+    /// `sqlite_autoindex_…` for the primary key).
+    private func indexes(_ pool: DatabasePool) throws -> [String] {
+        try pool.read { db in
+            try String.fetchAll(
+                db,
+                sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'clients' AND sql IS NOT NULL "
+                    + "ORDER BY name"
+            )
+        }
     }
 
     @Test func outboxKeepsOrderDeduplicatesIdsAndRecordsAttempts() async throws {

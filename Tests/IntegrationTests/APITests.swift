@@ -54,6 +54,22 @@ import Yams
         let nowhere = try callAPI("GET", fixture.base + "/api/v9/nothing")
         #expect(nowhere.status == 404)
 
+        // broker=NAME: the configured broker's clients; any other text finds none or is a 400 naming it.
+        let byBroker = try callAPI("GET", fixture.base + "/api/v0002/clientconnectionstates?broker=test")
+        #expect(byBroker.body.contains("sensor:s1") && byBroker.body.contains("sensor:s2"), "\(byBroker.body)")
+        let long = String(repeating: "%E6%9D%B1", count: 2_000)
+        for hostile in ["other", "test%00", "%00", "te%0Ast", "%E2%80%AEtset", "tes%CC%81", "%F0%9F%91%A9", long] {
+            let answer = try callAPI("GET", fixture.base + "/api/v0002/clientconnectionstates?broker=" + hostile)
+            #expect(answer.status == 200, "\(hostile.prefix(30)): \(answer.body)")
+            #expect((try? answer.json() as? [String: Any])?["results"] as? [Any] != nil, "\(answer.body)")
+            #expect(!answer.body.contains("sensor:"), "\(hostile.prefix(30))")
+        }
+        for bad in ["", "%FF", "a&broker=b"] {
+            let answer = try callAPI("GET", fixture.base + "/api/v0002/clientconnectionstates?broker=" + bad)
+            #expect(answer.status == 400, "\(bad)")
+            #expect((try? answer.json() as? [String: Any])?["parameter"] as? String == "broker", "\(answer.body)")
+        }
+
         let log = try callAPI("GET", fixture.base + "/api/v0002/logs/connection?typeId=sensor&deviceId=s2")
         let entries = try #require(try log.json() as? [[String: Any]])
         #expect(entries.map { $0["action"] as? String } == ["Disconnect", "Connect"])
@@ -223,6 +239,13 @@ import Yams
         }
         let disconnected = try runConnWatch(["status", "--disconnected", "--config", fixture.configPath])
         #expect(disconnected.stdout.contains("th-1") && !disconnected.stdout.contains("gw-7"))
+        let ofBroker = try runConnWatch(["status", "--broker", "test", "--connected", "--config", fixture.configPath])
+        #expect(ofBroker.stdout.contains("gw-7") && !ofBroker.stdout.contains("th-1"), "\(ofBroker.stdout)")
+        let ofNone = try runConnWatch(["status", "--broker", "t e\tst/é", "--json", "--config", fixture.configPath])
+        #expect(
+            ofNone.status == 0 && ofNone.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]",
+            "\(ofNone)"
+        )
         let json = try runConnWatch(["status", "--json", "--since", "1h", "--url", fixture.base])
         let items = try #require(
             try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]],

@@ -127,7 +127,11 @@ import Testing
             )
             try fixture.broker.publish(topic: status.topic, payload: status.payload)
         }
-        for id in ["on1", "on2"] { try fixture.publish(id, "Connect") }
+        // Connected ones, on2 the newer.
+        for (index, id) in ["on1", "on2"].enumerated() {
+            let connect = watsonStatus(id, "Connect", time: ago(Double(20 - index * 10)))
+            try fixture.broker.publish(topic: connect.topic, payload: connect.payload)
+        }
         // A hostile client id: markup, quotes and control characters (escaped in the JSON payload).
         let hostile = "d:org1:sensor:x<img src=x id=pwned>\"'<script>window.pwned=1</script>\u{07}\u{1b}"
         let hostileJSON = #"d:org1:sensor:x<img src=x id=pwned>\"'<script>window.pwned=1<\/script>\u0007\u001b"#
@@ -145,7 +149,8 @@ import Testing
             "offline": [
                 hostile, "d:org1:sensor:off3", "d:org1:sensor:off2", "d:org1:sensor:off1", "d:org1:sensor:tl1",
             ],
-            "connected": ["d:org1:sensor:on1", "d:org1:sensor:on2"],
+            "connected": ["d:org1:sensor:on2", "d:org1:sensor:on1"],
+            "broker": "test",
             "timelineClient": "d:org1:sensor:tl1",
             "timeline": history.map { ["action": $0.0, "time": iso.string(from: $0.3), "reason": $0.2 ?? ""] },
             "hostileClient": hostile,

@@ -8,10 +8,8 @@ extension ConsoleScript {
         const PAGE_SIZE = 50;
         const MAX_GROUPS = 100;
 
-        // Newest change first, or by id. The store keeps the offline clients in disconnect order; the
-        // connected ones are sorted by time per page, so above LARGE_LIST of them the page takes id order.
-        const LARGE_LIST = 100000;
-
+        // Newest change first, or by id. The store keeps the offline clients in disconnect order and the
+        // connected ones in connect order, so newest first is as fast as by id at any fleet size.
         function fleetSort(status, order) {
           if (order === 'id') return 'id';
           if (status === 'disconnected') return '-lastDisconnectTime';
@@ -33,7 +31,7 @@ extension ConsoleScript {
           const rows = shown.map((g) => el('tr', {},
             td(g.broker), td(g.clientType), td(g.typeId, 'id'),
             ['connected', 'disconnected', 'unknown'].map((status) => td(countLink(g[status],
-              { status, clientType: g.clientType, typeId: g.typeId }), 'num'))));
+              { status, broker: g.broker, clientType: g.clientType, typeId: g.typeId }), 'num'))));
           return [cards, el('h2', {}, 'By broker, client type and type id'),
             table(['Broker', 'Client type', 'Type id', ['Connected', 'num'], ['Disconnected', 'num'], ['Unknown', 'num']],
               rows, { id: 'fleet-groups' }),
@@ -41,7 +39,16 @@ extension ConsoleScript {
               'disconnected clients of ' + fleet.groups.length + '.') : null];
         }
 
-        function fleetFilters(params) {
+        // The brokers the counts name, and the one asked for even when it has no client now.
+        function brokerNames(fleet, selected) {
+          const names = new Set(fleet.groups.map((g) => g.broker));
+          if (selected) names.add(selected);
+          return [...names].sort();
+        }
+
+        function fleetFilters(params, fleet) {
+          const broker = el('select', { name: 'broker', id: 'fleet-broker' }, ['', ...brokerNames(fleet, params.broker)]
+            .map((value) => el('option', { value, selected: params.broker === value }, value || 'any broker')));
           const status = el('select', { name: 'status' }, [['disconnected', 'offline'], ['connected', 'connected'],
             ['unknown', 'unknown'], ['all', 'all']].map(([value, label]) =>
             el('option', { value, selected: params.status === value }, label)));
@@ -54,12 +61,13 @@ extension ConsoleScript {
           const search = el('input', { name: 'q', value: params.q, placeholder: 'device id or full client id',
             type: 'search', size: 24, id: 'fleet-search' });
           const form = el('form', { class: 'filters', id: 'fleet-filters' },
-            el('label', {}, 'Status', status), el('label', {}, 'Client type', clientType),
+            el('label', {}, 'Status', status), el('label', {}, 'Broker', broker), el('label', {}, 'Client type', clientType),
             el('label', {}, 'Type id', typeId), el('label', {}, 'Order', order), el('label', {}, 'Search', search),
             el('button', { type: 'submit' }, 'Apply'));
           form.addEventListener('submit', (event) => {
             event.preventDefault();
-            navigate('fleet', { status: status.value, clientType: clientType.value, typeId: typeId.value.trim(),
+            navigate('fleet', { status: status.value, broker: broker.value, clientType: clientType.value,
+              typeId: typeId.value.trim(),
               q: search.value.trim(), order: order.value, limit: params.limit });
           });
           return form;
@@ -77,7 +85,7 @@ extension ConsoleScript {
           }
           return api('GET', '/api/v0002/clientconnectionstates' + query({
             connectionStatus: params.status === 'all' ? '' : params.status,
-            clientType: params.clientType, typeId: params.typeId, deviceId: params.q,
+            broker: params.broker, clientType: params.clientType, typeId: params.typeId, deviceId: params.q,
             _sort: fleetSort(params.status, params.order), _limit: params.limit || PAGE_SIZE, _bookmark: params.page,
           }));
         }
@@ -97,27 +105,22 @@ extension ConsoleScript {
 
         views.fleet = async function (rest, hashParams) {
           const params = {
-            status: hashParams.get('status') || 'disconnected', clientType: hashParams.get('clientType') || '',
+            status: hashParams.get('status') || 'disconnected', broker: hashParams.get('broker') || '',
+            clientType: hashParams.get('clientType') || '',
             typeId: hashParams.get('typeId') || '', q: hashParams.get('q') || '', page: hashParams.get('page') || '',
             limit: /^[0-9]{1,3}$/.test(hashParams.get('limit') || '') ? hashParams.get('limit') : '',
             order: ['id', 'newest'].includes(hashParams.get('order')) ? hashParams.get('order') : '',
           };
-          const key = [params.status, params.clientType, params.typeId, params.q, params.limit, params.order].join('\u0000');
+          const key = [params.status, params.broker, params.clientType, params.typeId, params.q, params.limit,
+            params.order].join('\u0000');
           if (fleetPages.key !== key || !params.page) fleetPages.stack = [];
           fleetPages.key = key;
-          const fleet = await api('GET', '/api/v1/fleet');
-          const listed = params.status === 'all' ? fleet.clients.total : fleet.clients[params.status];
-          // The store keeps the offline clients in disconnect order; other statuses are sorted by time
-          // per page, which a very large list makes slow.
-          const byID = params.order === 'id' ||
-            (params.order === '' && params.status === 'connected' && listed > LARGE_LIST);
-          const page = await fleetClients({ ...params, order: params.status === 'all' || byID ? 'id' : 'newest' });
+          // The counts and the page do not depend on each other: both requests go out at once.
+          const [fleet, page] = await Promise.all([api('GET', '/api/v1/fleet'), fleetClients(params)]);
           const noun = params.status === 'disconnected' ? 'Offline' : params.status === 'all' ? 'All' :
             params.status[0].toUpperCase() + params.status.slice(1);
-          const heading = noun + ' clients' + (params.status === 'all' || byID ? ' by id' : ', newest first');
-          const note = byID && params.order === '' ? el('p', { class: 'muted', id: 'fleet-order-note' }, listed +
-            ' clients are listed by id: sorting that many by time takes about a second a page (choose "newest first").') :
-            null;
+          const heading = noun + ' clients' + (params.broker ? ' of ' + params.broker : '') +
+            (fleetSort(params.status, params.order) === 'id' ? ' by id' : ', newest first');
           const rows = page.results.map(clientRow);
           const pager = el('div', { class: 'pager' },
             el('button', { type: 'button', id: 'page-first', disabled: !params.page, onclick: () => {
@@ -132,7 +135,7 @@ extension ConsoleScript {
               navigate('fleet', { ...params, page: page.bookmark });
             } }, 'Next'),
             el('span', { class: 'muted' }, rows.length + ' shown'));
-          return [el('h1', {}, 'Fleet'), ...fleetCounts(fleet), el('h2', {}, heading), fleetFilters(params), note,
+          return [el('h1', {}, 'Fleet'), ...fleetCounts(fleet), el('h2', {}, heading), fleetFilters(params, fleet),
             rows.length ? table(['Client', 'Status', ['Offline for', 'num'], ['Since', 'hide-narrow'], 'Cause',
               ['By', 'hide-narrow'], ['Code', 'num hide-narrow'], 'Reason', ['Type', 'hide-narrow'],
               ['Broker', 'hide-narrow']], rows, { id: 'fleet-clients' }) : el('p', { class: 'muted', id: 'fleet-empty' },

@@ -155,9 +155,34 @@ public struct QueryParameters: Sendable, Equatable {
         }
     }
 
-    /// Percent-decodes `text`, `+` as a space; `nil` if it is not valid.
+    /// Percent-decodes `text`, `+` as a space; `nil` if it is not valid percent-encoding of UTF-8.
+    /// Every byte is kept: Foundation's `removingPercentEncoding` drops a leading byte order mark,
+    /// so `broker=%EF%BB%BFmain` would have named the broker `main`.
     public static func decode(_ text: Substring) -> String? {
-        String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                    return nil
+                }
+                bytes.append(high << 4 | low)
+            default: bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return digit - UInt8(ascii: "A") + 10
+        default: return nil
+        }
     }
 
     /// The value of `name`; a parameter given twice is a 400.

@@ -37,6 +37,7 @@ extension ClientStateQuery {
         equal("client_type", clientType?.label)
         equal("type_id", typeID)
         equal("device_id", deviceID)
+        equal("broker", broker)
         range("last_connect", lastConnectedAfter, lastConnectedBefore)
         range("last_disconnect", lastDisconnectedAfter, lastDisconnectedBefore)
         range("last_activity", lastActivityAfter, lastActivityBefore)

@@ -15,7 +15,7 @@ public struct ClientStateQuery: Sendable, Equatable {
     public static let parameters = [
         "connectionStatus", "lastConnectedAfter", "connectedAfter", "lastConnectedBefore", "lastDisconnectedAfter",
         "lastDisconnectedBefore", "lastActivityAfter", "lastActivityBefore", "clientType", "typeId", "deviceType",
-        "deviceId", "_limit", "_bookmark", "_sort",
+        "deviceId", "broker", "_limit", "_bookmark", "_sort",
     ]
 
     /// A key results can be sorted by.
@@ -38,6 +38,8 @@ public struct ClientStateQuery: Sendable, Equatable {
     public var clientType: ClientType?
     public var typeID: String?
     public var deviceID: String?
+    /// The configured name of the broker whose feed reported the client (a connwatch extension).
+    public var broker: String?
     public var limit = Self.defaultLimit
     public var sort = SortKey.id
     public var descending = false
@@ -81,7 +83,10 @@ public struct ClientStateQuery: Sendable, Equatable {
         }
         self.typeID = typeID ?? deviceType
         deviceID = try parameters.value("deviceId")
-        for (name, value) in [("typeId", typeID), ("deviceType", deviceType), ("deviceId", deviceID)]
+        broker = try parameters.value("broker")
+        for (name, value) in [
+            ("typeId", typeID), ("deviceType", deviceType), ("deviceId", deviceID), ("broker", broker),
+        ]
         where value?.isEmpty == true {
             throw .badParameter(name, "must not be empty")
         }
@@ -103,12 +108,17 @@ public struct ClientStateQuery: Sendable, Equatable {
         }
     }
 
-    /// Whether `client` passes every filter.
+    /// Whether `client` passes every filter. Texts are equal when their UTF-8 bytes are, as the
+    /// store compares them (Swift's `==` would also match another normalization of the same text).
     public func matches(_ client: ClientState) -> Bool {
+        func equal(_ wanted: String?, _ actual: String) -> Bool {
+            wanted.map { $0.utf8.elementsEqual(actual.utf8) } ?? true
+        }
         if let connectionStatus, client.status != connectionStatus { return false }
         if let clientType, client.clientType != clientType { return false }
-        if let typeID, client.typeID != typeID { return false }
-        if let deviceID, client.deviceID != deviceID { return false }
+        guard equal(typeID, client.typeID), equal(deviceID, client.deviceID), equal(broker, client.broker) else {
+            return false
+        }
         return Self.within(client.lastConnectTime, lastConnectedAfter, lastConnectedBefore)
             && Self.within(client.lastDisconnectTime, lastDisconnectedAfter, lastDisconnectedBefore)
             && Self.within(client.lastActivityTime, lastActivityAfter, lastActivityBefore)

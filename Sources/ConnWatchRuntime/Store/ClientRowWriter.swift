@@ -41,7 +41,7 @@ struct ClientRowWriter {
         bind(client.lastSequence, 19)
         ConnectionLogBlob.encode(client.log, into: &log)
         log.withUnsafeBytes { bytes in
-            _ = sqlite3_bind_blob(handle, 20, bytes.baseAddress, Int32(bytes.count), Self.transient)
+            _ = sqlite3_bind_blob(handle, 20, bytes.baseAddress, Int32(bytes.count), SQLiteBinding.transient)
         }
         let code = sqlite3_step(handle)
         guard code == SQLITE_DONE else {
@@ -53,33 +53,11 @@ struct ClientRowWriter {
         }
     }
 
-    /// SQLite copies what is bound (`SQLITE_TRANSIENT`): the Swift buffers only live for the call.
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
     private func bind(_ text: String?, _ index: Int32) {
-        let handle = statement.sqliteStatement
-        guard var text else {
-            sqlite3_bind_null(handle, index)
-            return
-        }
-        text.withUTF8 { bytes in
-            guard let start = bytes.baseAddress, !bytes.isEmpty else {
-                // An empty buffer may have no address, which SQLite would take for NULL.
-                _ = sqlite3_bind_text(handle, index, "", 0, Self.transient)
-                return
-            }
-            _ = start.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
-                sqlite3_bind_text(handle, index, $0, Int32(bytes.count), Self.transient)
-            }
-        }
+        SQLiteBinding.bind(text, at: index, to: statement.sqliteStatement)
     }
 
     private func bind(_ number: Int64?, _ index: Int32) {
-        let handle = statement.sqliteStatement
-        if let number {
-            sqlite3_bind_int64(handle, index, number)
-        } else {
-            sqlite3_bind_null(handle, index)
-        }
+        SQLiteBinding.bind(number, at: index, to: statement.sqliteStatement)
     }
 }

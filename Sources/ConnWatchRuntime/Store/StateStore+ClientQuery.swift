@@ -1,5 +1,6 @@
 import ConnWatchCore
 import GRDB
+import GRDBSQLite
 
 extension StateStore {
     /// The columns a page reads: a row's connection log is not part of a page, so it is not read.
@@ -12,28 +13,10 @@ extension StateStore {
         }
     }
 
-    /// Registers the index of the offline clients, newest disconnect first (after the counters'
-    /// migration 4): the web console lists them so, and without it SQLite sorted every offline
-    /// client for each page (a second at a million). Partial, so writes of connected clients (most
-    /// of a healthy fleet) do not maintain it; the query names the status as a literal so that
-    /// SQLite can use it.
-    static func registerNewestFirstMigration(_ migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("5-offline-clients-newest") { db in
-            try db.execute(
-                sql: """
-                    CREATE INDEX IF NOT EXISTS offline_clients_newest ON clients (last_disconnect DESC, id)
-                    WHERE status = 'disconnected'
-                    """
-            )
-        }
-    }
-
-    /// The statement of one page: SQLite's planner prefers the status index and sorts, so the
-    /// offline clients newest first are read in the order of their own index instead.
+    /// The statement of one page: a newest-first page of one status is read in the order of that
+    /// status's own index (see `NewestFirstIndex`).
     static func pageSQL(_ query: ClientStateQuery) -> (sql: String, arguments: [SQLArgument]) {
-        let newestOffline =
-            query.connectionStatus == .disconnected && query.sort == .lastDisconnectTime && query.descending
-        let table = newestOffline ? "clients INDEXED BY offline_clients_newest" : "clients"
+        let table = NewestFirstIndex.serving(query).map { "clients INDEXED BY \($0.name)" } ?? "clients"
         return query.sql(columns: Self.pageColumns, table: table)
     }
 
@@ -43,22 +26,24 @@ extension StateStore {
         let (sql, arguments) = Self.pageSQL(query)
         return try pool.read { db in
             let statement = try db.makeStatement(sql: sql)
-            statement.setUncheckedArguments(
-                StatementArguments(
-                    arguments.map { argument -> (any DatabaseValueConvertible)? in
-                        switch argument {
-                        case .text(let text): return text
-                        case .integer(let value): return value
-                        }
-                    }
-                )
-            )
-            let rows = try Row.fetchCursor(statement)
+            // Bound and stepped here rather than through GRDB's arguments: see `SQLiteBinding`.
+            try SQLiteBinding.bind(arguments, to: statement)
+            let handle = statement.sqliteStatement
+            defer { sqlite3_reset(handle) }
             var reader = ClientRowReader(logCapacity: 1)
             var clients: [ClientState] = []
             clients.reserveCapacity(query.limit + 1)
-            while try rows.next() != nil {
-                clients.append(reader.client(from: statement.sqliteStatement))
+            while true {
+                let code = sqlite3_step(handle)
+                if code == SQLITE_DONE { break }
+                guard code == SQLITE_ROW else {
+                    throw DatabaseError(
+                        resultCode: ResultCode(rawValue: code),
+                        message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+                        sql: sql
+                    )
+                }
+                clients.append(reader.client(from: handle))
             }
             return query.page(fromRows: clients)
         }

@@ -73,7 +73,8 @@ public final class StateStore: Sendable {
                 table.add(column: "delay", .integer).notNull().defaults(to: 0)
             }
         }
-        registerNewestFirstMigration(&migrator)
+        // 5 and 6: the offline and the connected clients newest first.
+        for index in NewestFirstIndex.all { index.register(in: &migrator) }
         return migrator
     }
 

@@ -30,6 +30,46 @@ import Testing
         #expect(ids(try query("typeId=gateway&connectionStatus=connected", fleet)) == ["e"])
     }
 
+    /// `broker` (a connwatch extension) names the configured broker whose feed reported the client.
+    @Test func filtersByBroker() throws {
+        var clients = fleet
+        clients[1].broker = "edge"
+        clients[4].broker = "edge"
+        #expect(ids(try query("broker=edge", clients)) == ["e", "b"])
+        #expect(ids(try query("broker=test&connectionStatus=disconnected", clients)) == ["c"])
+        #expect(ids(try query("broker=Edge", clients)).isEmpty)
+        #expect(ids(try query("broker=edg", clients)).isEmpty)
+        #expect(queryError("broker=")?.parameter == "broker")
+        #expect(queryError("broker=a&broker=b")?.parameter == "broker")
+        #expect(queryError("brokers=a")?.message.contains("did you mean 'broker'") == true)
+    }
+
+    /// Whatever text comes as `broker` is a 400 naming it or an empty page, never a crash; texts
+    /// compare by their bytes, as in the store: another normalization of a name is another name.
+    @Test func hostileBrokerNamesFindNothing() throws {
+        var clients = fleet
+        clients[0].broker = "caf\u{E9}"
+        clients[2].broker = "a"
+        let long = String(repeating: "%F0%9F%91%A9", count: 50_000)
+        for text in [
+            "%00", "a%00", "a%00b", "%0A%0D%09", "%7F", "%E2%80%AE", "%EF%BB%BF", "%EF%BB%BFtest", "cafe%CC%81",
+            "%F4%8F%BF%BF",
+            "%20", "%25", "'%20OR%201=1--", "%22%5C", long,
+        ] {
+            let page = try query("broker=\(text)", clients)
+            #expect(page.results.isEmpty, "\(text.prefix(40))")
+        }
+        #expect(ids(try query("broker=caf%C3%A9", clients)) == ["a"])
+        // Every decoded byte is kept: Foundation's decoding would drop the byte order mark.
+        #expect(
+            QueryParameters.decode("%EF%BB%BFtest").map { Array($0.utf8) } == [0xEF, 0xBB, 0xBF] + Array("test".utf8)
+        )
+        // Not UTF-8 after percent-decoding: a 400 naming the parameter.
+        for text in ["%FF", "%C3", "%ED%A0%80", "%zz"] {
+            #expect(queryError("broker=\(text)")?.parameter == "broker", "\(text)")
+        }
+    }
+
     @Test func timeFiltersAreHalfOpen() throws {
         let at2 = Timestamp.formatISO8601(milliseconds: t0 + 2 * hour)
         let at5 = Timestamp.formatISO8601(milliseconds: t0 + 5 * hour)
