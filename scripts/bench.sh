@@ -333,8 +333,7 @@ larger size), in ms; the fleet page's load answers its files, \`GET /api/v1/flee
 | the same, next page | $(get api_1000_disconnected_next_ms) | $(get api_${restart_clients}_disconnected_next_ms) | $(calc "${fig[api_${restart_clients}_disconnected_next_ms]:-0} / ${fig[api_1000_disconnected_next_ms]:-1}" 2) |
 | offline clients newest first (the console's default) | $(get api_1000_newest_ms) | $(get api_${restart_clients}_newest_ms) | $(calc "${fig[api_${restart_clients}_newest_ms]:-0} / ${fig[api_1000_newest_ms]:-1}" 2) |
 | connected clients newest first | $(get api_1000_connected_newest_ms) | $(get api_${restart_clients}_connected_newest_ms) | $(calc "${fig[api_${restart_clients}_connected_newest_ms]:-0} / ${fig[api_1000_connected_newest_ms]:-1}" 2) |
-| the console's fleet page, every request of a load (counting the fleet) | $(get api_1000_fleet_page_ms) | $(get api_${restart_clients}_fleet_page_ms) | $(calc "${fig[api_${restart_clients}_fleet_page_ms]:-0} / ${fig[api_1000_fleet_page_ms]:-1}" 2) |
-| the same with the counts kept (the daemon keeps them 5 s) | $(get api_1000_fleet_page_counts_kept_ms) | $(get api_${restart_clients}_fleet_page_counts_kept_ms) | $(calc "${fig[api_${restart_clients}_fleet_page_counts_kept_ms]:-0} / ${fig[api_1000_fleet_page_counts_kept_ms]:-1}" 2) |
+| the console's fleet page, every request of a load | $(get api_1000_fleet_page_ms) | $(get api_${restart_clients}_fleet_page_ms) | $(calc "${fig[api_${restart_clients}_fleet_page_ms]:-0} / ${fig[api_1000_fleet_page_ms]:-1}" 2) |
 | before: copy and sort in memory, on the loop | $(get api_1000_memory_ms) | $(get api_${restart_clients}_memory_ms) | $(calc "${fig[api_${restart_clients}_memory_ms]:-0} / ${fig[api_1000_memory_ms]:-1}" 2) |
 MD
 if [ -n "$fuzzing" ]; then printf '\n%s\n' "$fuzzing" >> "$results"; fi

@@ -30,6 +30,7 @@ extension Engine {
             )
         }
         countingMatches.append(countingMask(state))
+        fleetTally.add(state)
         for ruleIndex in clientCounter.indices where !clientCounter[ruleIndex].isEmpty {
             clientCounter[ruleIndex].append(-1)
         }

@@ -42,6 +42,7 @@ extension Engine {
             clientCounter[rule] = keep(clientCounter[rule])
         }
         moveSlots(moved, kept: Int(kept))
+        fleetTally.compact(moved, kept: Int(kept))
         moveFleetMembers(moved)
         for rule in counterSlots.indices {
             for slot in counterSlots[rule].indices where !counterSlots[rule][slot].isFree {

@@ -88,6 +88,7 @@ extension Engine {
         }
         let wasDisconnected = clientStates[position].status == .disconnected
         if wasDisconnected { disconnectedCount -= 1 }
+        fleetTally.remove(position, status: clientStates[position].status)
         let fleetRules = configuration.fleetRules.count
         for ruleIndex in 0..<fleetRules {
             let group = Int(clientFleet[position * fleetRules + ruleIndex])

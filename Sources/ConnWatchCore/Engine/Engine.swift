@@ -175,6 +175,8 @@ public final class Engine {
     var texts = TextCache()
     /// The label sets clients have in common, so that clients of one type share one.
     var labels = SharedLabelsCache()
+    /// The clients counted by broker, client type, type id and status.
+    var fleetTally = FleetTally()
     var feeds: [Feed] = []
     var index: [String: Int32] = [:]
     /// Forgotten clients still in the table (not in `index`, their slots idle) until it is compacted.
@@ -264,19 +266,15 @@ public final class Engine {
         return result
     }
 
-    /// Clients by connection status, counted in place (no client is copied: `/metrics` asks
-    /// for this on every scrape).
+    /// Clients by connection status, as the fleet tally keeps them (`/metrics` asks on every
+    /// scrape; the answer costs the same at any fleet size).
     public var clientCountsByStatus: [ConnectionStatus: Int] {
-        var connected = 0
-        var unknown = 0
-        for position in clientStates.indices where !isForgotten(position) {
-            switch clientStates[position].status {
-            case .connected: connected += 1
-            case .unknown: unknown += 1
-            case .disconnected: break
-            }
-        }
-        return [.connected: connected, .disconnected: disconnectedCount, .unknown: unknown]
+        let totals = fleetTally.totals
+        return [
+            .connected: totals[Int(ConnectionStatus.connected.rawValue)],
+            .disconnected: totals[Int(ConnectionStatus.disconnected.rawValue)],
+            .unknown: totals[Int(ConnectionStatus.unknown.rawValue)],
+        ]
     }
 
     /// How many offline and inactive alerts wait out their `for` (what `pendingAlerts` lists).
@@ -332,7 +330,9 @@ public final class Engine {
             restartInactive(position, basis: .noActivity, at: time)
         }
         // Mutated in place: copying the state out and back would copy its log on every event.
+        let statusBefore = clientStates[position].status
         let transition = Self.apply(event, at: time, to: &clientStates[position], texts: &texts)
+        fleetTally.changed(position, from: statusBefore, to: clientStates[position].status)
         switch transition {
         case .connected(let wasDisconnected):
             clientConnected(position, at: time, into: &changes)

@@ -16,10 +16,6 @@ extension DaemonLoop {
         var lastReloadSuccessful = true
         var lastReloadTime = WallClock.now()
         let startTime = WallClock.now()
-        /// The fleet's counts: counting passes over every client on the loop (about 40 ms at a
-        /// million), so they are counted at most every 5 s however often the console asks.
-        var fleetCounts = TimedCache<[FleetCountsJSON.Group]>(maxAge: 5_000)
-
         /// Remembers how the last reload went.
         mutating func recordReload(_ problem: String?, at now: Int64) {
             lastReloadSuccessful = problem == nil
@@ -148,7 +144,7 @@ extension DaemonLoop {
                 )
             case .fleet:
                 try parameters.requireKnown([])
-                return FleetCountsJSON.render(api.fleetCounts.value(now: now) { engine.fleetCounts })
+                return FleetCountsJSON.render(engine.fleetCounts)
             case .rules:
                 try parameters.requireKnown([])
                 return RulesJSON.render(
