@@ -203,6 +203,10 @@ private func differences(mine: [(String, String)] = [], peer: [(String, String)]
         let format = try differences(peer: [("format: watson-iot", "format: lwt\n      client_id_level: 5")])
         #expect(format.count == 1, "\(format)")
         #expect(
+            try differences(peer: [("format: watson-iot", "format: watson-iot\n      qos: 0")]) == [],
+            "QoS is no label"
+        )
+        #expect(
             format.first?.hasPrefix(
                 "a.yaml:5:14: warning: subscription 'iot-2/type/+/id/+/mon' of broker 'plant' is read differently here (format watson-iot) than in b.yaml:5:14 (format lwt)"
             ) == true

@@ -141,7 +141,8 @@ public struct PeerComparison {
                     )
                     continue
                 }
-                if isMine && subscription != counterpart {
+                // The QoS changes no label; the format and its Last-Will settings decode them.
+                if isMine && (subscription.format != counterpart.format || subscription.lwt != counterpart.lwt) {
                     warn(
                         this,
                         position,
