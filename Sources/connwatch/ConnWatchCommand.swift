@@ -79,48 +79,4 @@ extension ConnWatchCommand {
             }
         }
     }
-
-    struct Check: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Validate the configuration file; print every problem as file:line:column: message."
-        )
-
-        @OptionGroup var options: ConfigOption
-
-        @Flag(
-            help: """
-                Check systemd credentials (url_credential, …) against the connwatch.service unit \
-                (LoadCredential= and drop-ins) instead of $CREDENTIALS_DIRECTORY.
-                """
-        )
-        var forService = false
-
-        @Option(help: "The unit file to check credentials against (default: the installed connwatch.service).")
-        var unit: String?
-
-        func run() throws {
-            do {
-                let credentials = CredentialCheck.forEnvironment(
-                    ProcessInfo.processInfo.environment,
-                    forService: forService,
-                    unitPath: unit
-                )
-                let config = try ConfigFile.load(options.config, credentials: credentials)
-                for warning in config.warnings {
-                    FileHandle.standardError.write(Data((warning.asWarning + "\n").utf8))
-                }
-                print(
-                    "\(options.config): OK — \(config.brokers.count) broker(s), \(config.receivers.count) receiver(s), "
-                        + "\(config.ruleCount) rule(s)"
-                )
-            } catch {
-                for problem in error.problems {
-                    FileHandle.standardError.write(Data((problem.description + "\n").utf8))
-                }
-                let count = error.problems.count
-                FileHandle.standardError.write(Data("\(count) problem\(count == 1 ? "" : "s") found\n".utf8))
-                throw ExitCode(ExitStatus.config)
-            }
-        }
-    }
 }

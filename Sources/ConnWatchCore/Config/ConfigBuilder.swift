@@ -63,6 +63,7 @@ struct ConfigBuilder {
         let defaultsNode = entries.first { $0.key == "defaults" }?.value
         checkReceiverNames(config.defaults.receivers, at: defaultsNode?.mapping?[Node("receivers")], config)
         checkForgetAfter(config, defaults: defaultsNode)
+        warnAboutReceiversBesideCluster(rules: rulesNode, defaults: defaultsNode, config)
         if config.defaults.receivers.isEmpty {
             let unrouted =
                 config.offlineRules.filter { $0.receivers.isEmpty }.map(\.name)

@@ -13,6 +13,19 @@ public enum ConfigFile {
         _ path: String,
         credentials: CredentialCheck = .forEnvironment(ProcessInfo.processInfo.environment)
     ) throws(ConfigError) -> ConnWatchConfig {
+        let text = try self.text(of: path)
+        let base = (path as NSString).deletingLastPathComponent
+        return try ConfigLoader.load(
+            text: text,
+            file: path,
+            isReadable: { name in FileManager.default.isReadableFile(atPath: resolve(name, relativeTo: base)) },
+            credentialProblem: credentials.problem,
+            inspect: TLSFileInspector.inspector(relativeTo: base)
+        )
+    }
+
+    /// The text of the file at `path`; a file that cannot be read or is not UTF-8 is a problem of it.
+    public static func text(of path: String) throws(ConfigError) -> String {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -24,14 +37,7 @@ public enum ConfigFile {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(problems: [ConfigProblem(file: path, line: 0, column: 0, message: "is not UTF-8 text")])
         }
-        let base = (path as NSString).deletingLastPathComponent
-        return try ConfigLoader.load(
-            text: text,
-            file: path,
-            isReadable: { name in FileManager.default.isReadableFile(atPath: resolve(name, relativeTo: base)) },
-            credentialProblem: credentials.problem,
-            inspect: TLSFileInspector.inspector(relativeTo: base)
-        )
+        return text
     }
 
     /// A file error as the system says it ("No such file or directory"), not Foundation's wrapping.
