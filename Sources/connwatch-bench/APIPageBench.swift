@@ -77,6 +77,28 @@ func runAPIPages(directory: String, clients: Int) {
         figure("api_\(clients)_fleet_page_ratio", loadMs / baselineMs)
     }
     print(line)
+    // GET /api/v1/alerts with a rule holding every client pending (no connect for a day): the
+    // listing builds its first 1000 alerts, where it used to build one per pending client.
+    let pendingEngine = Engine(
+        configuration: EngineConfiguration(
+            offlineRules: [OfflineRule(name: "no_connect", forDuration: 86_400_000, condition: .noConnect)]
+        ),
+        startTime: start
+    )
+    pendingEngine.restore(clients: all, counters: [], notified: [], now: start, into: &changes)
+    let listingMs = medianMs(clients > 100_000 ? 5 : 21) {
+        _ = (pendingEngine.firingAlerts, pendingEngine.pendingAlerts(at: start, limit: 1_000))
+        _ = (pendingEngine.pendingCount, pendingEngine.heldBackAlerts)
+    }
+    let clientMs = medianMs(21) { _ = pendingEngine.alerts(ofClient: all[all.count / 2].clientID, at: start) }
+    let everyMs = medianMs(1) { _ = pendingEngine.pendingAlerts(at: start) }
+    print(
+        "  alerts with every client pending: first 1000 \(String(format: "%.3f", listingMs)) ms, one client's "
+            + "\(String(format: "%.3f", clientMs)) ms, every pending alert \(String(format: "%.1f", everyMs)) ms"
+    )
+    figure("api_\(clients)_alerts_listing_ms", listingMs)
+    figure("api_\(clients)_alerts_client_ms", clientMs)
+    figure("api_\(clients)_alerts_every_pending_ms", everyMs)
     let memoryMs = medianMs(clients > 100_000 ? 3 : 21) { _ = query(.disconnected).run(over: all) }
     print("  in-memory copy-and-sort (the earlier loop path), disconnected: \(String(format: "%.3f", memoryMs)) ms")
     figure("api_\(clients)_memory_ms", memoryMs)

@@ -561,3 +561,35 @@ extension EngineConfiguration {
         #expect(config.offlineRules.first?.forDuration == 86_400_000)
     }
 }
+
+@Suite struct EngineAlertListingTests {
+    let t0: Int64 = 1_790_000_000_000
+    let minute: Int64 = 60_000
+
+    @Test func oneClientsAlertsAreReadFromItsOwnSlots() {
+        let offline = OfflineRule(name: "pump_offline", forDuration: 10 * minute)
+        let drops = CountingRule(name: "drops", kind: .disconnects, count: 2, window: 10 * minute)
+        let h = EngineHarness(EngineConfiguration(offlineRules: [offline], countingRules: [drops]))
+        for client in 1...3 {
+            h.send(deviceEvent(.connect, client, at: t0))
+            h.send(deviceEvent(.disconnect, client, at: t0 + minute))
+        }
+        // Client 1 drops twice: its counting alert fires; its offline alert is pending.
+        h.send(deviceEvent(.connect, 1, at: t0 + 2 * minute))
+        h.send(deviceEvent(.disconnect, 1, at: t0 + 3 * minute))
+        let now = t0 + 4 * minute
+        let one = h.engine.alerts(ofClient: "d:org1:pump:pump-1", at: now)
+        #expect(one.firing.map(\.rule) == ["drops"])
+        #expect(one.pending.map(\.rule) == ["pump_offline"])
+        #expect(one.pending.first?.startsAt == t0 + 3 * minute)
+        #expect(one.heldBack.isEmpty)
+        // The same alerts as the whole listing has for that client.
+        let everyPending = h.engine.pendingAlerts(at: now)
+        #expect(one.pending == everyPending.filter { $0.labels["client_id"] == "d:org1:pump:pump-1" })
+        #expect(h.engine.alerts(ofClient: "d:org1:pump:pump-9", at: now).firing.isEmpty)
+        // A limit stops building pending alerts once it is reached.
+        #expect(everyPending.count == 3)
+        #expect(h.engine.pendingAlerts(at: now, limit: 2) == Array(everyPending.prefix(2)))
+        #expect(h.engine.pendingAlerts(at: now, limit: 0).isEmpty)
+    }
+}

@@ -125,6 +125,21 @@ import Yams
         )
         #expect(byClient["d:org1:sensor:s2"]?["silencedBy"] as? [String] == [id])
         #expect(byClient["d:org1:sensor:s1"]?["silencedBy"] as? [String] == [])
+        // One client's alerts, and a listing cut to a limit that still says how many there are.
+        let own = try callAPI("GET", fixture.base + "/api/v1/alerts?client=d:org1:sensor:s2")
+        let ownList = try #require(try own.json() as? [[String: Any]], "\(own.body)")
+        #expect(ownList.map { ($0["labels"] as? [String: String])?["client_id"] } == ["d:org1:sensor:s2"])
+        #expect(ownList.first?["silencedBy"] as? [String] == [id])
+        #expect(try callAPI("GET", fixture.base + "/api/v1/alerts?client=d:org1:sensor:none").body == "[]")
+        let first = try callAPI("GET", fixture.base + "/api/v1/alerts?limit=1")
+        #expect((try first.json() as? [[String: Any]])?.count == 1, "\(first.body)")
+        let total = try curl([
+            "-sS", "-o", "/dev/null", "-w", "%header{x-total-count}", fixture.base + "/api/v1/alerts?limit=1",
+        ])
+        #expect(total == "2", "X-Total-Count counts the alerts not listed too")
+        for bad in ["limit=0", "limit=10001", "limit=x", "client=a&client=b", "clients=a"] {
+            #expect(try callAPI("GET", fixture.base + "/api/v1/alerts?" + bad).status == 400, "\(bad)")
+        }
         // Only s1's alert reaches the receiver.
         let delivered = await fixture.hook.waitForRequests(count: 1, timeout: .seconds(15))
         try #require(delivered.count == 1)

@@ -107,7 +107,10 @@ extension ConsoleScript {
           const expired = silences.filter((s) => s.status.state === 'expired');
           const silenceHeaders = ['State', 'Matchers', ['Starts', 'hide-narrow'], 'Ends', ['By', 'hide-narrow'],
             'Comment', ['Source', 'hide-narrow'], ''];
-          return [el('h1', {}, 'Alerts'),
+          const listed = alerts.totalCount !== undefined && alerts.totalCount > alerts.length ?
+            el('p', { class: 'muted', id: 'alerts-listed' }, 'Listing the first ' + alerts.length + ' of ' +
+              alerts.totalCount + ' alerts (firing first).') : null;
+          return [el('h1', {}, 'Alerts'), listed,
             el('h2', {}, 'Firing (' + firing.length + ')'),
             firing.length ? alertTable(firing, true) : el('p', { class: 'muted' }, 'Nothing is firing.'),
             el('h2', {}, 'Pending (' + pending.length + ')'),

@@ -109,7 +109,7 @@ extension ConsoleScript {
           const [state, entries, alerts] = await Promise.all([
             api('GET', '/api/v0002/clientconnectionstates/' + encodeURIComponent(id)),
             api('GET', '/api/v0002/logs/connection' + query({ clientId: id, limit: 1000 })),
-            api('GET', '/api/v1/alerts'),
+            api('GET', '/api/v1/alerts' + query({ client: id })),
           ]);
           const own = alerts.filter((a) => a.labels && a.labels.client_id === id);
           const ranges = el('span', { class: 'range' }, Object.keys(RANGES).map((name) => el('button', {

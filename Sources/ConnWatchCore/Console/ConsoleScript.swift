@@ -80,6 +80,8 @@ enum ConsoleScript {
             data = null;
           }
           if (!response.ok) throw new APIError(response.status, (data && data.error) || 'HTTP ' + response.status);
+          const total = response.headers.get('X-Total-Count');
+          if (Array.isArray(data) && total !== null) data.totalCount = Number(total);
           return data;
         }
 

@@ -252,18 +252,26 @@ public final class Engine {
     }
 
     /// Offline and inactive alerts waiting out their `for`, as they would read at `now` (state
-    /// `pending`, `startsAt` = when the condition began). Built on demand, for the query API.
-    public func pendingAlerts(at now: Int64) -> [Alert] {
+    /// `pending`, `startsAt` = when the condition began), the first `limit` in client order. Built
+    /// on demand, for the query API: each costs its labels, annotations and fingerprint.
+    public func pendingAlerts(at now: Int64, limit: Int = .max) -> [Alert] {
         var result: [Alert] = []
+        guard limit > 0 else { return result }
         for position in clientStates.indices {
             for slot in slots.row(position) where slot.phase == .pending {
-                var alert = firingAlert(client: position, slot: slot, at: now)
-                alert.state = .pending
-                alert.startsAt = slot.since
-                result.append(alert)
+                result.append(pendingAlert(client: position, slot: slot, at: now))
+                if result.count == limit { return result }
             }
         }
         return result
+    }
+
+    /// The pending alert of a slot as it would read at `now`.
+    func pendingAlert(client position: Int, slot: Slot, at now: Int64) -> Alert {
+        var alert = firingAlert(client: position, slot: slot, at: now)
+        alert.state = .pending
+        alert.startsAt = slot.since
+        return alert
     }
 
     /// Clients by connection status, as the fleet tally keeps them (`/metrics` asks on every

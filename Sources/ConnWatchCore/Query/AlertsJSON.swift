@@ -5,18 +5,21 @@
 public enum AlertsJSON {
     /// The listing; a pending alert that also fires is listed once, as firing. `heldBack` gives,
     /// by fingerprint, the alerts the engine holds back and the fingerprints of those that hold
-    /// them back (``Engine/heldBackAlerts``).
+    /// them back (``Engine/heldBackAlerts``). At most `limit` alerts are listed (the firing ones
+    /// first); `total`, when given, is how many there are, sent as `X-Total-Count`.
     public static func render(
         firing: [Alert],
         pending: [Alert],
         pipeline: NotificationPipeline,
         now: Int64,
-        heldBack: [String: [String]] = [:]
+        heldBack: [String: [String]] = [:],
+        limit: Int = .max,
+        total: Int? = nil
     ) -> APIResponse {
         let firingSet = Set(firing.map(\.fingerprint))
         let all =
-            firing.sorted { ($0.startsAt, $0.fingerprint) < ($1.startsAt, $1.fingerprint) }
-            + pending.filter { !firingSet.contains($0.fingerprint) }
+            (firing.sorted { ($0.startsAt, $0.fingerprint) < ($1.startsAt, $1.fingerprint) }
+            + pending.filter { !firingSet.contains($0.fingerprint) }).prefix(limit)
         let inhibition = pipeline.inhibitor.rules.isEmpty ? nil : pipeline.inhibitor.index(firing: firing)
         var writer = JSONWriter()
         writer.beginArray()
@@ -41,7 +44,9 @@ public enum AlertsJSON {
             writer.endObject()
         }
         writer.endArray()
-        return .json(writer)
+        var response = APIResponse.json(writer)
+        if let total { response.headers["X-Total-Count"] = String(max(total, all.count)) }
+        return response
     }
 
     private static func strings(_ name: String, _ values: [String], into writer: inout JSONWriter) {

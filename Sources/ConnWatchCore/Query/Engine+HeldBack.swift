@@ -25,7 +25,7 @@ extension Engine {
 
     /// The firing fleet alerts of the client's groups that inhibit, and its own firing flapping
     /// alerts (`byFlapping`): what ``isInhibited(_:byFlapping:)`` finds, by fingerprint.
-    private func inhibitingAlerts(of position: Int, byFlapping: Bool) -> [String] {
+    func inhibitingAlerts(of position: Int, byFlapping: Bool) -> [String] {
         guard position >= 0 && position < clientStates.count else { return [] }
         var fingerprints: [String] = []
         let fleetRules = configuration.fleetRules.count

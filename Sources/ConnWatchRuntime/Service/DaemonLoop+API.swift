@@ -121,13 +121,31 @@ extension DaemonLoop {
                 }
                 return ConnectionLogQuery.render(query.entries(of: client), clientID: client.clientID)
             case .alerts:
-                try parameters.requireKnown([])
+                try parameters.requireKnown(["client", "limit"])
+                let limit = try parameters.int("limit", in: 1...10_000, default: 1_000)
+                if let client = try parameters.value("client") {
+                    let own = engine.alerts(ofClient: client, at: now)
+                    return AlertsJSON.render(
+                        firing: own.firing,
+                        pending: own.pending,
+                        pipeline: pipeline,
+                        now: now,
+                        heldBack: own.heldBack,
+                        limit: limit,
+                        total: own.firing.count + own.pending.count
+                    )
+                }
+                // The pending alerts are built only as far as the listing goes: each costs its
+                // labels and fingerprint, and a rule can hold most of a large fleet pending.
+                let firing = engine.firingAlerts
                 return AlertsJSON.render(
-                    firing: engine.firingAlerts,
-                    pending: engine.pendingAlerts(at: now),
+                    firing: firing,
+                    pending: engine.pendingAlerts(at: now, limit: max(0, limit - firing.count)),
                     pipeline: pipeline,
                     now: now,
-                    heldBack: engine.heldBackAlerts
+                    heldBack: engine.heldBackAlerts,
+                    limit: limit,
+                    total: firing.count + engine.pendingCount
                 )
             case .brokers:
                 try parameters.requireKnown([])
