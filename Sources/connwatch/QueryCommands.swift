@@ -207,11 +207,19 @@ extension ConnWatchCommand {
 
         @OptionGroup var api: APIOptions
 
+        @Option(help: "Only the alerts about this client id.")
+        var client: String?
+
+        @Option(help: "List at most this many alerts, firing first (1–10000).")
+        var limit = 1_000
+
         @Flag(help: "Print JSON instead of a table.")
         var json = false
 
         func run() async throws {
-            try await api.show("/api/v1/alerts", json: json, as: [AlertItem].self) { alerts in
+            var target = "/api/v1/alerts?limit=\(limit)"
+            if let client { target += "&client=\(APIClient.encode(client))" }
+            try await api.show(target, json: json, as: [AlertItem].self) { alerts in
                 CLIViews.alertsTable(alerts, now: nowMilliseconds())
             }
         }

@@ -177,6 +177,11 @@ import Yams
         #expect(badSilence.status == 400)
         let cliAlerts = try runConnWatch(["alerts", "--config", fixture.configPath])
         #expect(cliAlerts.stdout.contains("firing") && cliAlerts.stdout.contains("d:org1:sensor:s1"))
+        let cliOwn = try runConnWatch(["alerts", "--client", "d:org1:sensor:s2", "--config", fixture.configPath])
+        #expect(cliOwn.status == 0, "\(cliOwn.stderr)")
+        #expect(cliOwn.stdout.contains("d:org1:sensor:s2") && !cliOwn.stdout.contains("d:org1:sensor:s1"))
+        let cliBad = try runConnWatch(["alerts", "--limit", "0", "--config", fixture.configPath])
+        #expect(cliBad.status != 0 && cliBad.stderr.contains("limit"), "\(cliBad.stderr)")
     }
 
     @Test func metricsMoveWithMessagesAndReloadAnswers() async throws {
