@@ -334,6 +334,9 @@ larger size), in ms; the fleet page's load answers its files, \`GET /api/v1/flee
 | offline clients newest first (the console's default) | $(get api_1000_newest_ms) | $(get api_${restart_clients}_newest_ms) | $(calc "${fig[api_${restart_clients}_newest_ms]:-0} / ${fig[api_1000_newest_ms]:-1}" 2) |
 | connected clients newest first | $(get api_1000_connected_newest_ms) | $(get api_${restart_clients}_connected_newest_ms) | $(calc "${fig[api_${restart_clients}_connected_newest_ms]:-0} / ${fig[api_1000_connected_newest_ms]:-1}" 2) |
 | the console's fleet page, every request of a load | $(get api_1000_fleet_page_ms) | $(get api_${restart_clients}_fleet_page_ms) | $(calc "${fig[api_${restart_clients}_fleet_page_ms]:-0} / ${fig[api_1000_fleet_page_ms]:-1}" 2) |
+| \`GET /api/v1/alerts\`, a rule holding every client pending: the first 1000 (firing, counts, held back) | $(get api_1000_alerts_listing_ms) | $(get api_${restart_clients}_alerts_listing_ms) | $(calc "${fig[api_${restart_clients}_alerts_listing_ms]:-0} / ${fig[api_1000_alerts_listing_ms]:-1}" 2) |
+| the same, one client's alerts (\`client=ID\`) | $(get api_1000_alerts_client_ms) | $(get api_${restart_clients}_alerts_client_ms) | $(calc "${fig[api_${restart_clients}_alerts_client_ms]:-0} / ${fig[api_1000_alerts_client_ms]:-1}" 2) |
+| before: every pending alert built per listing | $(get api_1000_alerts_every_pending_ms) | $(get api_${restart_clients}_alerts_every_pending_ms) | $(calc "${fig[api_${restart_clients}_alerts_every_pending_ms]:-0} / ${fig[api_1000_alerts_every_pending_ms]:-1}" 2) |
 | before: copy and sort in memory, on the loop | $(get api_1000_memory_ms) | $(get api_${restart_clients}_memory_ms) | $(calc "${fig[api_${restart_clients}_memory_ms]:-0} / ${fig[api_1000_memory_ms]:-1}" 2) |
 MD
 if [ -n "$fuzzing" ]; then printf '\n%s\n' "$fuzzing" >> "$results"; fi
