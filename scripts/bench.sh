@@ -337,6 +337,8 @@ larger size), in ms; the fleet page's load answers its files, \`GET /api/v1/flee
 | \`GET /api/v1/alerts\`, a rule holding every client pending: the first 1000 (firing, counts, held back) | $(get api_1000_alerts_listing_ms) | $(get api_${restart_clients}_alerts_listing_ms) | $(calc "${fig[api_${restart_clients}_alerts_listing_ms]:-0} / ${fig[api_1000_alerts_listing_ms]:-1}" 2) |
 | the same, one client's alerts (\`client=ID\`) | $(get api_1000_alerts_client_ms) | $(get api_${restart_clients}_alerts_client_ms) | $(calc "${fig[api_${restart_clients}_alerts_client_ms]:-0} / ${fig[api_1000_alerts_client_ms]:-1}" 2) |
 | before: every pending alert built per listing | $(get api_1000_alerts_every_pending_ms) | $(get api_${restart_clients}_alerts_every_pending_ms) | $(calc "${fig[api_${restart_clients}_alerts_every_pending_ms]:-0} / ${fig[api_1000_alerts_every_pending_ms]:-1}" 2) |
+| a client by type and device id (the connection log's \`typeId\`, \`deviceId\`), known | $(get api_1000_device_hit_ms) | $(get api_${restart_clients}_device_hit_ms) | $(calc "${fig[api_${restart_clients}_device_hit_ms]:-0} / ${fig[api_1000_device_hit_ms]:-1}" 2) |
+| the same, unknown (a pass over the table) | $(get api_1000_device_miss_ms) | $(get api_${restart_clients}_device_miss_ms) | $(calc "${fig[api_${restart_clients}_device_miss_ms]:-0} / ${fig[api_1000_device_miss_ms]:-1}" 2) |
 | before: copy and sort in memory, on the loop | $(get api_1000_memory_ms) | $(get api_${restart_clients}_memory_ms) | $(calc "${fig[api_${restart_clients}_memory_ms]:-0} / ${fig[api_1000_memory_ms]:-1}" 2) |
 MD
 if [ -n "$fuzzing" ]; then printf '\n%s\n' "$fuzzing" >> "$results"; fi

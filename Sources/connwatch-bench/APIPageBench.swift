@@ -99,6 +99,17 @@ func runAPIPages(directory: String, clients: Int) {
     figure("api_\(clients)_alerts_listing_ms", listingMs)
     figure("api_\(clients)_alerts_client_ms", clientMs)
     figure("api_\(clients)_alerts_every_pending_ms", everyMs)
+    // The connection log by type and device id (the platform's typeId/deviceId): a known device
+    // through its client id, an unknown one by a pass over the table.
+    let middle = all[all.count / 2]
+    let deviceHitMs = medianMs(21) { _ = engine.client(typeID: middle.typeID, deviceID: middle.deviceID) }
+    let deviceMissMs = medianMs(clients > 100_000 ? 5 : 21) { _ = engine.client(typeID: "none", deviceID: "none") }
+    print(
+        "  a client by type and device id: known \(String(format: "%.4f", deviceHitMs)) ms, "
+            + "unknown (a pass) \(String(format: "%.3f", deviceMissMs)) ms"
+    )
+    figure("api_\(clients)_device_hit_ms", deviceHitMs)
+    figure("api_\(clients)_device_miss_ms", deviceMissMs)
     let memoryMs = medianMs(clients > 100_000 ? 3 : 21) { _ = query(.disconnected).run(over: all) }
     print("  in-memory copy-and-sort (the earlier loop path), disconnected: \(String(format: "%.3f", memoryMs)) ms")
     figure("api_\(clients)_memory_ms", memoryMs)

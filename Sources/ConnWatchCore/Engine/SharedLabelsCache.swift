@@ -30,4 +30,11 @@ public struct SharedLabelsCache: Sendable {
     }
 
     var count: Int { known.count }
+
+    /// The organisation every label set names, when there is one only and every label set made
+    /// is known (none was left out over the limit); `nil` otherwise.
+    var onlyOrganisation: String? {
+        guard known.count < limit, let first = known.keys.first?.orgID else { return nil }
+        return known.keys.allSatisfy { $0.orgID == first } ? first : nil
+    }
 }

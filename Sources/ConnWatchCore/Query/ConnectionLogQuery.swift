@@ -56,12 +56,15 @@ public struct ConnectionLogQuery: Sendable, Equatable {
         }
     }
 
-    /// The client the query names among `clients`.
-    public func find(in clients: some Sequence<ClientState>, byID lookup: (String) -> ClientState?) -> ClientState? {
+    /// The client the query names: by its id through `lookup`, or by type and device id through
+    /// `deviceLookup`.
+    public func find(
+        byID lookup: (String) -> ClientState?,
+        byDevice deviceLookup: (_ typeID: String, _ deviceID: String) -> ClientState?
+    ) -> ClientState? {
         switch target {
         case .clientID(let id): return lookup(id)
-        case .device(let typeID, let deviceID):
-            return clients.first { $0.typeID == typeID && $0.deviceID == deviceID }
+        case .device(let typeID, let deviceID): return deviceLookup(typeID, deviceID)
         }
     }
 

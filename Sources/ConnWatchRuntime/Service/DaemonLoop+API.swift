@@ -116,7 +116,7 @@ extension DaemonLoop {
                 return ClientStateJSON.forgotten(id, resolvedAlerts: changes.count - before)
             case .connectionLog:
                 let query = try ConnectionLogQuery(parameters)
-                guard let client = query.find(in: engine.clients, byID: engine.client) else {
+                guard let client = query.find(byID: engine.client, byDevice: engine.client(typeID:deviceID:)) else {
                     throw APIError.notFound("no such client is known")
                 }
                 return ConnectionLogQuery.render(query.entries(of: client), clientID: client.clientID)

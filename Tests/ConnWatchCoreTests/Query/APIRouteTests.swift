@@ -123,9 +123,12 @@ import Testing
     @Test func findsByTypeAndDeviceOrClientID() throws {
         let clients = [client("s0"), subject]
         let lookup: (String) -> ClientState? = { id in clients.first { $0.clientID == id } }
-        #expect(try logQuery("typeId=sensor&deviceId=s1").find(in: clients, byID: lookup)?.deviceID == "s1")
-        #expect(try logQuery("clientId=d:org1:sensor:s1").find(in: clients, byID: lookup)?.deviceID == "s1")
-        #expect(try logQuery("typeId=sensor&deviceId=zz").find(in: clients, byID: lookup) == nil)
+        let byDevice: (String, String) -> ClientState? = { type, device in
+            clients.first { $0.typeID == type && $0.deviceID == device }
+        }
+        #expect(try logQuery("typeId=sensor&deviceId=s1").find(byID: lookup, byDevice: byDevice)?.deviceID == "s1")
+        #expect(try logQuery("clientId=d:org1:sensor:s1").find(byID: lookup, byDevice: byDevice)?.deviceID == "s1")
+        #expect(try logQuery("typeId=sensor&deviceId=zz").find(byID: lookup, byDevice: byDevice) == nil)
     }
 
     @Test func newestFirstWithLimitOffsetAndTimes() throws {

@@ -1,0 +1,28 @@
+/// Finding a client by type id and device id, for the platform's connection-log API
+/// (`typeId` and `deviceId`), without copying the client table.
+extension Engine {
+    /// A client with `typeID` and `deviceID` (the first in table order when several have them and
+    /// none has the platform's own client id). When the fleet's label sets
+    /// name a single organisation, its device and gateway ids (`d:ORG:TYPE:ID`, `g:ORG:TYPE:ID`,
+    /// the platform's client ids) are looked up first: a known client costs two index lookups at
+    /// any fleet size. Otherwise, and when neither is known, one pass over the table compares
+    /// the two ids in place.
+    public func client(typeID: String, deviceID: String) -> ClientState? {
+        if let org = labels.onlyOrganisation {
+            let candidates = ["d:\(org):\(typeID):\(deviceID)", "g:\(org):\(typeID):\(deviceID)"].compactMap { id in
+                index[id].flatMap { position in
+                    let client = clientStates[Int(position)]
+                    return client.typeID == typeID && client.deviceID == deviceID ? position : nil
+                }
+            }
+            if let first = candidates.min() { return clientStates[Int(first)] }
+        }
+        for position in clientStates.indices
+        where clientStates[position].deviceID == deviceID && clientStates[position].typeID == typeID
+            && !isForgotten(position)
+        {
+            return clientStates[position]
+        }
+        return nil
+    }
+}
