@@ -114,6 +114,14 @@ final class DaemonProcess: @unchecked Sendable {
         return -1
     }
 
+    /// How many notifications the log says were delivered to `receiver` (`NAME`, or `NAME[PEER]`
+    /// for one peer of an `alertmanager` receiver listing several).
+    func deliveries(to receiver: String) -> Int {
+        log.split(separator: "\n").filter {
+            $0.contains("notification delivered") && $0.contains(" receiver=\(receiver) ")
+        }.count
+    }
+
     /// Sends `signal` to the daemon.
     func send(_ signal: Int32) {
         kill(process.processIdentifier, signal)

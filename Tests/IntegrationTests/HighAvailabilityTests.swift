@@ -30,9 +30,7 @@ import Testing
 
     /// How many posts `daemon` delivered to peer `peer` (1 or 2) of its receiver `hook`.
     private func deliveries(_ daemon: DaemonProcess, peer: Int) -> Int {
-        daemon.log.split(separator: "\n").filter {
-            $0.contains("notification delivered") && $0.contains(" receiver=hook[\(peer)] ")
-        }.count
+        daemon.deliveries(to: "hook[\(peer)]")
     }
 
     /// Waits until `condition` holds, at most `timeout`; the condition's last value.

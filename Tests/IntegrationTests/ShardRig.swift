@@ -44,11 +44,17 @@ final class ShardRig: @unchecked Sendable {
     /// goes offline, notifying the webhook at `/PATH/alerts`; waits until it is connected.
     @discardableResult
     func start(topic: String, path: String, protocolVersion: String = "5") async throws -> DaemonProcess {
-        let dir = try TemporaryDirectory()
-        directories.append(dir)
         let config = daemonConfig(brokerPort: broker.port, hookURL: "\(hook.url)/\(path)", forDuration: "1s")
             .replacingOccurrences(of: "topic: iot-2/type/+/id/+/mon", with: "topic: \(topic)")
             .replacingOccurrences(of: "  keepalive: 5s", with: "  keepalive: 5s\n  protocol: \(protocolVersion)")
+        return try await start(configuration: config)
+    }
+
+    /// Starts `connwatch run` with the configuration text `config`; waits until it is connected.
+    @discardableResult
+    func start(configuration config: String) async throws -> DaemonProcess {
+        let dir = try TemporaryDirectory()
+        directories.append(dir)
         let instance = try DaemonProcess(config: try dir.write("rules.yaml", config), directory: dir.path)
         instances.append(instance)
         #expect(await instance.waitForLog("broker connected"), "log:\n\(instance.log)")

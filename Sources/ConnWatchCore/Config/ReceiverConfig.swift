@@ -130,15 +130,19 @@ public struct ReceiverConfig: Sendable, Equatable {
     public var alertmanagerValidity: Int64 { 4 * resendInterval }
 
     /// The receiver's own grouping timers, or `nil` to use `defaults`: an `alertmanager` receiver
-    /// flushes at once and then every `resend_interval`, and repeats unchanged alerts on every flush
-    /// (Alertmanager itself groups, waits and deduplicates; it needs the firing alerts re-posted).
+    /// posts every alert that fires or resolves at once, repeats the firing ones every
+    /// `resend_interval` (Alertmanager itself groups, waits and deduplicates; it needs the firing
+    /// alerts re-posted), and never holds a change back to the next resend: an alert that joined a
+    /// group posted a moment earlier would otherwise miss Alertmanager's `group_wait` and arrive
+    /// in a notification of its own.
     public func grouping(defaults: GroupingOptions) -> GroupingOptions? {
         guard type == .alertmanager else { return nil }
         return GroupingOptions(
             groupBy: defaults.groupBy,
             groupWait: 0,
             groupInterval: resendInterval,
-            repeatInterval: resendInterval
+            repeatInterval: resendInterval,
+            flushesChangesAtOnce: true
         )
     }
 

@@ -47,6 +47,20 @@ import Testing
         #expect(chatSent.isEmpty)
     }
 
+    /// Alertmanager groups what arrives within its `group_wait`: an alert that fires just after
+    /// another of its group was posted is posted at once too, not a `resend_interval` later.
+    @Test func alertmanagerRoutesPostAnAlertJoiningAPostedGroupAtOnce() {
+        var pipeline = pipeline()
+        pipeline.fire(["alertname": "offline", "client_id": "a"], at: 1_000)
+        #expect(pipeline.advance(to: 1_000).map(\.notification.receiver) == ["am"])
+        pipeline.fire(["alertname": "offline", "client_id": "b"], at: 1_040)
+        let joined = pipeline.advance(to: 1_040)
+        #expect(joined.map(\.notification.receiver) == ["am"])
+        #expect(Set(joined.first?.notification.alerts.compactMap { $0.labels["client_id"] } ?? []) == ["a", "b"])
+        // Nothing changed since: no post before the resend, which counts from the last post.
+        #expect(pipeline.advance(to: 1_039 + Self.resend).filter { $0.notification.receiver == "am" }.isEmpty)
+    }
+
     @Test func alertmanagerRoutesSendTheResolveWithinOneInterval() {
         var pipeline = pipeline()
         pipeline.fire(["alertname": "offline", "client_id": "a"], at: 0)

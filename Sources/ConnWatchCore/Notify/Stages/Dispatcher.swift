@@ -8,18 +8,24 @@ public struct GroupingOptions: Sendable, Equatable {
     public var groupInterval: Int64
     /// How long an unchanged firing group waits before it is notified again.
     public var repeatInterval: Int64
+    /// Whether an alert that starts firing or resolves in a group that has flushed is flushed at
+    /// once rather than at the group's next `group_interval` (an `alertmanager` receiver posts each
+    /// change as it happens, as Prometheus does, so that Alertmanager's own `group_wait` sees it).
+    public var flushesChangesAtOnce: Bool
 
     /// Alertmanager's defaults: 30s, 5m, 4h; grouped by `alertname`.
     public init(
         groupBy: [String] = ["alertname"],
         groupWait: Int64 = 30_000,
         groupInterval: Int64 = 300_000,
-        repeatInterval: Int64 = 14_400_000
+        repeatInterval: Int64 = 14_400_000,
+        flushesChangesAtOnce: Bool = false
     ) {
         self.groupBy = groupBy
         self.groupWait = groupWait
         self.groupInterval = groupInterval
         self.repeatInterval = repeatInterval
+        self.flushesChangesAtOnce = flushesChangesAtOnce
     }
 
     /// Whether every label is a grouping label (`group_by: ['...']`).
@@ -125,7 +131,11 @@ public struct Dispatcher: Sendable {
             if var group = groups[key] {
                 // A group is being modified in place: take it out first so the dictionary does not copy it.
                 groups[key] = nil
-                if alert.state == .firing || group.alerts[alert.fingerprint] != nil {
+                let known = group.alerts[alert.fingerprint]
+                if alert.state == .firing || known != nil {
+                    if options.flushesChangesAtOnce && known?.state != alert.state {
+                        group.nextFlush = min(group.nextFlush, now)
+                    }
                     group.alerts[alert.fingerprint] = alert
                 }
                 group.route = route
