@@ -48,17 +48,36 @@ import Testing
     }
 
     /// Alertmanager groups what arrives within its `group_wait`: an alert that fires just after
-    /// another of its group was posted is posted at once too, not a `resend_interval` later.
+    /// another of its group was posted is posted within `changeFlushSpacing`, not a
+    /// `resend_interval` later.
     @Test func alertmanagerRoutesPostAnAlertJoiningAPostedGroupAtOnce() {
         var pipeline = pipeline()
+        let spacing = GroupingOptions.changeFlushSpacing
         pipeline.fire(["alertname": "offline", "client_id": "a"], at: 1_000)
         #expect(pipeline.advance(to: 1_000).map(\.notification.receiver) == ["am"])
         pipeline.fire(["alertname": "offline", "client_id": "b"], at: 1_040)
-        let joined = pipeline.advance(to: 1_040)
+        #expect(pipeline.advance(to: 999 + spacing).filter { $0.notification.receiver == "am" }.isEmpty)
+        let joined = pipeline.advance(to: 1_000 + spacing)
         #expect(joined.map(\.notification.receiver) == ["am"])
         #expect(Set(joined.first?.notification.alerts.compactMap { $0.labels["client_id"] } ?? []) == ["a", "b"])
         // Nothing changed since: no post before the resend, which counts from the last post.
-        #expect(pipeline.advance(to: 1_039 + Self.resend).filter { $0.notification.receiver == "am" }.isEmpty)
+        #expect(
+            pipeline.advance(to: 999 + spacing + Self.resend).filter { $0.notification.receiver == "am" }.isEmpty
+        )
+    }
+
+    /// A storm arriving over a second: one alert every 10 ms is posted in at most six posts, not a
+    /// hundred posts of the whole group.
+    @Test func alertmanagerRoutesPostAStormInFewPosts() {
+        var pipeline = pipeline()
+        var posts = 0
+        for client in 0..<100 {
+            let time = 1_000 + Int64(client) * 10
+            pipeline.fire(["alertname": "offline", "client_id": "c\(client)"], at: time)
+            posts += pipeline.advance(to: time).filter { $0.notification.receiver == "am" }.count
+        }
+        posts += pipeline.advance(to: 3_000).filter { $0.notification.receiver == "am" }.count
+        #expect(posts >= 2 && posts <= 6, "\(posts) posts")
     }
 
     @Test func alertmanagerRoutesSendTheResolveWithinOneInterval() {

@@ -13,6 +13,12 @@ public struct GroupingOptions: Sendable, Equatable {
     /// change as it happens, as Prometheus does, so that Alertmanager's own `group_wait` sees it).
     public var flushesChangesAtOnce: Bool
 
+    /// With `flushesChangesAtOnce`, how soon after a group's last flush a change flushes it again:
+    /// alerts firing one after another (a storm arriving over seconds) are posted together at most
+    /// five times a second, not once per alert with the whole group each time; well within
+    /// Alertmanager's `group_wait`, so they still reach one notification.
+    public static let changeFlushSpacing: Int64 = 200
+
     /// Alertmanager's defaults: 30s, 5m, 4h; grouped by `alertname`.
     public init(
         groupBy: [String] = ["alertname"],
@@ -101,6 +107,8 @@ public struct AggregationGroup: Sendable, Equatable {
     public var nextFlush: Int64
     /// Whether the group has flushed at least once.
     public var hasFlushed: Bool
+    /// When it last flushed (`Int64.min` before its first flush).
+    public var lastFlush: Int64 = .min
 }
 
 /// The route and group stages as a state machine: alert changes go in, `GroupFlush`es come out
@@ -134,7 +142,9 @@ public struct Dispatcher: Sendable {
                 let known = group.alerts[alert.fingerprint]
                 if alert.state == .firing || known != nil {
                     if options.flushesChangesAtOnce && known?.state != alert.state {
-                        group.nextFlush = min(group.nextFlush, now)
+                        let spaced =
+                            group.lastFlush == .min ? now : group.lastFlush + GroupingOptions.changeFlushSpacing
+                        group.nextFlush = min(group.nextFlush, max(now, spaced))
                     }
                     group.alerts[alert.fingerprint] = alert
                 }
@@ -185,6 +195,7 @@ public struct Dispatcher: Sendable {
             group.alerts = group.alerts.filter { $0.value.state == .firing }
             guard !group.alerts.isEmpty else { continue }
             group.hasFlushed = true
+            group.lastFlush = now
             let next = group.nextFlush + group.options.groupInterval
             group.nextFlush = next > now ? next : now + group.options.groupInterval
             groups[group.key] = group
