@@ -17,7 +17,6 @@ extension Engine {
         unsavedClient.append(false)
         unseen.append(false)
         index[state.clientID] = Int32(position)
-        if state.status == .disconnected { disconnectedCount += 1 }
         for ruleIndex in configuration.offlineRules.indices
         where configuration.offlineRules[ruleIndex].match.matches(state) {
             slots.appendSlot(Slot(rule: Int32(ruleIndex)))

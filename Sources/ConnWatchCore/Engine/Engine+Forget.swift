@@ -87,7 +87,6 @@ extension Engine {
             freeCounterSlot(rule: ruleIndex, slot: Int(slotIndex))
         }
         let wasDisconnected = clientStates[position].status == .disconnected
-        if wasDisconnected { disconnectedCount -= 1 }
         fleetTally.remove(position, status: clientStates[position].status)
         let fleetRules = configuration.fleetRules.count
         for ruleIndex in 0..<fleetRules {

@@ -201,7 +201,8 @@ public final class Engine {
     var moreLateEvents = 0
     public internal(set) var counters = EngineCounters()
     public internal(set) var firingCount = 0
-    public internal(set) var disconnectedCount = 0
+    /// Clients known to be disconnected (from the fleet tally, which counts every status).
+    public var disconnectedCount: Int { fleetTally.totals[Int(ConnectionStatus.disconnected.rawValue)] }
 
     public init(configuration: EngineConfiguration, startTime: Int64) {
         self.configuration = configuration
@@ -280,7 +281,7 @@ public final class Engine {
         let totals = fleetTally.totals
         return [
             .connected: totals[Int(ConnectionStatus.connected.rawValue)],
-            .disconnected: totals[Int(ConnectionStatus.disconnected.rawValue)],
+            .disconnected: disconnectedCount,
             .unknown: totals[Int(ConnectionStatus.unknown.rawValue)],
         ]
     }
@@ -346,13 +347,11 @@ public final class Engine {
             clientConnected(position, at: time, into: &changes)
             clientActive(position, at: time, into: &changes)
             if wasDisconnected {
-                disconnectedCount -= 1
                 fleetMemberChanged(position, offlineDelta: -1, at: time, into: &changes)
                 count(event, client: position, at: time, now: now, transition: true, into: &changes)
             }
         case .disconnected(let wasDisconnected):
             if !wasDisconnected {
-                disconnectedCount += 1
                 fleetMemberChanged(position, offlineDelta: 1, at: time, into: &changes)
             }
             clientDisconnected(position, at: time, now: now)
