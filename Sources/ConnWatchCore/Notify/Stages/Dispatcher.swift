@@ -105,10 +105,10 @@ public struct AggregationGroup: Sendable, Equatable {
     public var alerts: [String: Alert]
     /// When the group flushes next.
     public var nextFlush: Int64
-    /// Whether the group has flushed at least once.
-    public var hasFlushed: Bool
     /// When it last flushed (`Int64.min` before its first flush).
     public var lastFlush: Int64 = .min
+    /// Whether the group has flushed at least once.
+    public var hasFlushed: Bool { lastFlush != .min }
 }
 
 /// The route and group stages as a state machine: alert changes go in, `GroupFlush`es come out
@@ -160,8 +160,7 @@ public struct Dispatcher: Sendable {
                     labels: groupLabels,
                     options: options,
                     alerts: [alert.fingerprint: alert],
-                    nextFlush: now + wait,
-                    hasFlushed: false
+                    nextFlush: now + wait
                 )
             }
         }
@@ -194,7 +193,6 @@ public struct Dispatcher: Sendable {
             )
             group.alerts = group.alerts.filter { $0.value.state == .firing }
             guard !group.alerts.isEmpty else { continue }
-            group.hasFlushed = true
             group.lastFlush = now
             let next = group.nextFlush + group.options.groupInterval
             group.nextFlush = next > now ? next : now + group.options.groupInterval
