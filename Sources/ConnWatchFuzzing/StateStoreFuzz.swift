@@ -1,7 +1,8 @@
 import ConnWatchCore
 
 /// The state store's blobs: a client's connection log (``ConnectionLogBlob``, with the ring buffer of
-/// ``ConnectionLog`` it is written from) and a counting window's times (``TimeListBlob``).
+/// ``ConnectionLog`` it is written from, the ``ConnectionSummary`` a restart reads from it, and the
+/// appending each commit does) and a counting window's times (``TimeListBlob``).
 enum StateStoreFuzz {
     static func run(_ bytes: [UInt8]) -> [String] {
         decodeAny(bytes) + roundTrip(bytes) + times(bytes)
@@ -22,6 +23,16 @@ enum StateStoreFuzz {
         var again: [UInt8] = []
         ConnectionLogBlob.encode(log, into: &again)
         if decode(again) != entries { problems.append("decoded entries do not survive encode → decode") }
+        // What a restart reads of the log (without making its entries) is the summary of its entries.
+        if bytes.withUnsafeBytes({ ConnectionLogBlob.summary(of: $0) }) != ConnectionSummary(entries) {
+            problems.append("the summary read from the bytes differs from that of the decoded entries")
+        }
+        // Appending to any bytes keeps what they hold, then the new entries, the newest `capacity`.
+        let appended = entries.reversed().prefix(2)
+        let merged = bytes.withUnsafeBytes { ConnectionLogBlob.appending(Array(appended), to: $0, capacity: 3) }
+        if decode(merged) != Array((entries + appended).suffix(3)) {
+            problems.append("appending to a log blob does not keep the newest entries")
+        }
         return problems
     }
 

@@ -62,6 +62,7 @@ func runAPIPages(directory: String, clients: Int) {
         figure("api_\(clients)_\(name)_next_ms", nextMs)
     }
     let engine = Engine(configuration: EngineConfiguration(), startTime: start)
+    engine.keepsLogForStore = false
     var changes: [AlertChange] = []
     engine.restore(clients: all, counters: [], notified: [], now: start, into: &changes)
     let countsMs = medianMs(clients > 100_000 ? 5 : 21) { _ = FleetCountsJSON.render(engine.fleetCounts) }
@@ -129,8 +130,9 @@ func filledStore(
         let fillStart = ContinuousClock.now
         var batch = StateBatch()
         for client in 0..<clients {
-            let state = restartClient(client, at: start)
+            let (state, log) = restartClientAndLog(client, at: start)
             batch.clients[state.clientID] = state
+            batch.log[state.clientID] = log
             if batch.clients.count == 50_000 || client == clients - 1 {
                 try store.write(batch)
                 batch = StateBatch()

@@ -63,6 +63,7 @@ func runEngine(clients clientCount: Int, rounds: Int) {
     // 2. Decode + state + offline rule.
     let rule = allRuleKinds.offlineRules[0]
     let engine = Engine(configuration: EngineConfiguration(offlineRules: [rule]), startTime: start)
+    engine.keepsLogForStore = false
     var changeCount = 0
     let rssBefore = residentBytes()
     let engineTime = ContinuousClock().measure { changeCount = run(engine) }
@@ -79,6 +80,7 @@ func runEngine(clients clientCount: Int, rounds: Int) {
 
     // 2b. The same stream with every rule kind enabled at once.
     let fullEngine = Engine(configuration: allRuleKinds, startTime: start)
+    fullEngine.keepsLogForStore = false
     var fullChanges = 0
     let fullTime = ContinuousClock().measure { fullChanges = run(fullEngine) }
 

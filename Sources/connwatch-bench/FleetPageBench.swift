@@ -41,6 +41,7 @@ struct FleetPageLoad {
             return nil
         }
         let engine = Engine(configuration: EngineConfiguration(), startTime: start)
+        engine.keepsLogForStore = false
         var changes: [AlertChange] = []
         engine.restore(clients: all, counters: [], notified: [], now: start, into: &changes)
         return FleetPageLoad(store: store, engine: engine).medianLoadMs(clients: baselineClients)

@@ -36,6 +36,7 @@ func runGrowth(variant: String, events: Int) {
     }
     let start: Int64 = 1_790_000_000_000
     let engine = Engine(configuration: configuration, startTime: start)
+    engine.keepsLogForStore = false
     var changes: [AlertChange] = []
     var alertChanges = 0
     let clientIDs = (0..<10).map { "d:org1:sensor:s-\($0)" }

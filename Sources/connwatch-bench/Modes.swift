@@ -49,6 +49,7 @@ func runFeed(port: Int, count: Int) async {
     }
     let decoder = WatsonIoTDecoder()
     let engine = Engine(configuration: allRuleKinds, startTime: Int64(Date().timeIntervalSince1970 * 1000))
+    engine.keepsLogForStore = false
     var changes: [AlertChange] = []
     var decoded = 0
     let watchdog = Task.detached {
@@ -97,6 +98,7 @@ func runMemory(clients: Int) {
     let decoder = WatsonIoTDecoder()
     let start: Int64 = 1_790_000_000_000
     let engine = Engine(configuration: allRuleKinds, startTime: start)
+    engine.keepsLogForStore = false
     var changes: [AlertChange] = []
     // Warm the allocator and the decoder with a throwaway client first.
     _ = try? decoder.decode(
@@ -194,6 +196,7 @@ func runStorm(clients: Int) {
     let decoder = WatsonIoTDecoder()
     let start: Int64 = 1_790_000_000_000
     let engine = Engine(configuration: config.engine, startTime: start)
+    engine.keepsLogForStore = false
     var pipeline = NotificationPipeline(config: config)
     var changes: [AlertChange] = []
     var alertChanges = 0

@@ -20,8 +20,9 @@ func runRestart(directory: String, clients: Int) {
             let fill = ContinuousClock().measure {
                 var batch = StateBatch()
                 for client in 0..<clients {
-                    let state = restartClient(client, at: start)
+                    let (state, log) = restartClientAndLog(client, at: start)
                     batch.clients[state.clientID] = state
+                    batch.log[state.clientID] = log
                     if batch.clients.count == 50_000 || client == clients - 1 {
                         try? store.write(batch)
                         batch = StateBatch()
@@ -39,13 +40,14 @@ func runRestart(directory: String, clients: Int) {
     let saved: SavedState
     do {
         let store = try StateStore(directory: directory)
-        saved = try store.loadState(now: start + 60_000, logCapacity: allRuleKinds.logCapacity)
+        saved = try store.loadState(now: start + 60_000)
     } catch {
         print("restart: \(error)")
         exit(1)
     }
     let loaded = clock.now
     let engine = Engine(configuration: allRuleKinds, startTime: start + 60_000)
+    engine.keepsLogForStore = false
     var changes: [AlertChange] = []
     engine.restore(
         clients: saved.clients,
@@ -66,11 +68,11 @@ func runRestart(directory: String, clients: Int) {
     do {
         let store = try StateStore(directory: directory)
         let fresh = Engine(configuration: allRuleKinds, startTime: start + 60_000)
+        fresh.keepsLogForStore = false
         overlapped = try clock.measure {
             _ = try store.restoreState(
                 into: fresh,
                 now: start + 60_000,
-                logCapacity: allRuleKinds.logCapacity,
                 changes: &changes
             )
         }
@@ -108,6 +110,7 @@ func firingAlerts(clients: Int, at start: Int64) -> [Alert] {
         exit(1)
     }
     let engine = Engine(configuration: config.engine, startTime: start - 86_400_000)
+    engine.keepsLogForStore = false
     var changes: [AlertChange] = []
     let sample = (0..<min(clients, 2 * savedFiringAlerts)).map { restartClient($0, at: start) }
     engine.restore(clients: sample, counters: [], notified: [], now: start, into: &changes)
@@ -119,6 +122,11 @@ func firingAlerts(clients: Int, at start: Int64) -> [Alert] {
 }
 
 func restartClient(_ client: Int, at start: Int64) -> ClientState {
+    restartClientAndLog(client, at: start).state
+}
+
+/// A saved client of the restart benchmarks, and its connection log (oldest first).
+func restartClientAndLog(_ client: Int, at start: Int64) -> (state: ClientState, log: [ConnectionLogEntry]) {
     let device = "dev\(client)"
     let connect = StatusEvent(
         action: .connect,
@@ -131,14 +139,14 @@ func restartClient(_ client: Int, at start: Int64) -> ClientState {
         protocolName: "mqtt4",
         clientAddress: "10.0.\(client % 250).\(client % 200)"
     )
-    var state = ClientState(event: connect, broker: "bench", logCapacity: 20)
+    var state = ClientState(event: connect, broker: "bench")
+    var log = [ConnectionLogEntry(event: connect, applied: true)]
     state.status = .connected
     state.lastConnectTime = connect.time
     state.lastActivityEvent = .connect
     state.lastActivityTime = connect.time
     state.protocolName = "mqtt4"
     state.clientAddress = connect.clientAddress
-    state.log.append(ConnectionLogEntry(event: connect, applied: true))
     if client % 2 == 0 {
         var gone = connect
         gone.action = .disconnect
@@ -155,7 +163,8 @@ func restartClient(_ client: Int, at start: Int64) -> ClientState {
         state.cause = .keepAliveTimeout
         state.lastActivityEvent = .disconnect
         state.lastActivityTime = gone.time
-        state.log.append(ConnectionLogEntry(event: gone, applied: true))
+        log.append(ConnectionLogEntry(event: gone, applied: true))
     }
-    return state
+    state.summary = ConnectionSummary(log)
+    return (state, log)
 }

@@ -37,8 +37,7 @@ struct CompactStateTests {
     @Test func optionalNumbersOfAClientKeepNoneApartFromEveryValue() {
         var client = ClientState(
             event: StatusEvent(action: .connect, clientID: "c", time: 0),
-            broker: "b",
-            logCapacity: 1
+            broker: "b"
         )
         #expect(client.lastConnectTime == nil && client.lastDisconnectTime == nil && client.lastActivityTime == nil)
         #expect(client.reasonCode == nil && client.lastSequence == nil)
@@ -133,7 +132,7 @@ struct CompactStateTests {
         let client = engine.client("d:org:type:dev")
         #expect(client?.reasonText == reason)
         #expect(client?.clientAddress == "2001:db8:0:0:0:0:0:0")
-        let entries = client?.log.entries ?? []
+        let entries = engine.unsavedLog(of: "d:org:type:dev")
         #expect(entries.map(\.time) == [2000, 3000, 4000, 5000])
         #expect(entries.map(\.reasonCode) == [nil, 160, nil, 160])
         #expect(entries.map(\.reasonText) == [nil, reason, nil, reason])

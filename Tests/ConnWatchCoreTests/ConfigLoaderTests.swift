@@ -460,8 +460,7 @@ private func problems(_ text: String, readable: @escaping (String) -> Bool = { _
                     typeID: type,
                     time: 0
                 ),
-                broker: broker,
-                logCapacity: 1
+                broker: broker
             )
         }
         #expect(matcher.matches(client("sensor-12", broker: "main")))

@@ -57,7 +57,7 @@ private typealias Harness = EngineHarness
 
         // Heard of again: a new client, with nothing of the old one.
         h.send(event(.disconnect, 1, at: t0 + 22 * minute))
-        #expect(h.engine.client(id(1))?.log.count == 1)
+        #expect(h.engine.unsavedLog(of: id(1)).count == 1, "nothing of the old log")
         h.advance(to: t0 + 33 * minute)
         #expect(h.take().map(\.alert.rule) == ["device_offline"])
         #expect(h.engine.takeUnsaved(now: t0 + 33 * minute).clients.map(\.clientID) == [id(1)])

@@ -41,3 +41,11 @@ final class EngineHarness {
         return changes
     }
 }
+
+extension Engine {
+    /// The connection-log entries of `clientID` not yet handed to the store, oldest first, as
+    /// many as the store keeps (`log_capacity`).
+    func unsavedLog(of clientID: String) -> [ConnectionLogEntry] {
+        Array(unsavedLog.lazy.filter { $0.clientID == clientID }.map(\.entry).suffix(configuration.logCapacity))
+    }
+}

@@ -58,7 +58,7 @@ import Testing
         #expect(late.events.allSatisfy { $0.rules == ["auth_failures"] && $0.clientID == "d:org1:pump:pump-1" })
         #expect(engine.takeLateEvents().events.isEmpty, "taken once")
         // The client's log still has them: only the counting is refused.
-        #expect(engine.client("d:org1:pump:pump-1")?.log.count == 3)
+        #expect(engine.unsavedLog(of: "d:org1:pump:pump-1").count == 3)
     }
 
     @Test func aBurstDeliveredDuringStartupGraceFiresWhenTheGraceEnds() {

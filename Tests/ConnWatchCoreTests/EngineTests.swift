@@ -102,7 +102,7 @@ private final class Harness {
         #expect(state.cause == .keepAliveTimeout)
         #expect(state.lastActivityEvent == .disconnect)
         #expect(state.lastActivityTime == t0 + 5000)
-        #expect(state.log.entries.map(\.action) == [.connect, .disconnect])
+        #expect(h.engine.unsavedLog(of: state.clientID).map(\.action) == [.connect, .disconnect])
         #expect(h.engine.disconnectedCount == 1)
     }
 
@@ -247,8 +247,8 @@ private final class Harness {
         let state = try #require(h.engine.client("d:org1:sensor:s1"))
         #expect(state.status == .connected)
         #expect(h.engine.counters.takeovers == 1)
-        #expect(state.log.entries.last?.applied == false)
-        #expect(state.log.entries.last?.reasonCode == 288)
+        #expect(h.engine.unsavedLog(of: state.clientID).last?.applied == false)
+        #expect(h.engine.unsavedLog(of: state.clientID).last?.reasonCode == 288)
         h.advance(to: t0 + 60 * minute)
         #expect(h.take().isEmpty)
         #expect(h.engine.nextDeadline == nil)
@@ -324,18 +324,28 @@ private final class Harness {
         let state = try #require(h.engine.client("d:org1:sensor:s1"))
         #expect(state.status == .connected)
         #expect(state.lastActivityEvent == .failedConnect)
-        #expect(state.log.count == 2)
+        #expect(h.engine.unsavedLog(of: state.clientID).count == 2)
     }
 
-    @Test func connectionLogIsBounded() throws {
+    /// The engine keeps no log: each entry is handed to the store once, with the number of
+    /// entries a client's saved log keeps (the store keeps the newest that many).
+    @Test func connectionLogEntriesAreHandedToTheStoreOnce() throws {
         let engine = Engine(configuration: EngineConfiguration(logCapacity: 3), startTime: t0)
         var changes: [AlertChange] = []
         for i in 0..<10 {
             let event = i.isMultiple(of: 2) ? connect("s1", at: t0 + Int64(i)) : disconnect("s1", at: t0 + Int64(i))
             engine.handle(event, broker: "main", now: t0 + 100, into: &changes)
         }
-        let log = try #require(engine.client("d:org1:sensor:s1")).log.entries
-        #expect(log.map(\.time) == [t0 + 7, t0 + 8, t0 + 9])
+        let unsaved = engine.takeUnsaved(now: t0 + 100)
+        #expect(unsaved.logCapacity == 3)
+        #expect(unsaved.log.map(\.entry.time) == (0..<10).map { t0 + Int64($0) })
+        #expect(unsaved.log.allSatisfy { $0.clientID == "d:org1:sensor:s1" })
+        #expect(engine.takeUnsaved(now: t0 + 100).log.isEmpty, "handed over once")
+        // Without a store, nothing is kept.
+        let alone = Engine(configuration: EngineConfiguration(logCapacity: 3), startTime: t0)
+        alone.keepsLogForStore = false
+        alone.handle(connect("s1", at: t0), broker: "main", now: t0, into: &changes)
+        #expect(alone.takeUnsaved(now: t0).log.isEmpty)
     }
 }
 

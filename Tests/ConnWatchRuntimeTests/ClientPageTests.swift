@@ -35,7 +35,7 @@ import Testing
                 time: 1_000
             )
             let broker = Self.brokers[Int.random(in: 0..<Self.brokers.count, using: &random)]
-            var client = ClientState(event: event, broker: broker, logCapacity: 2)
+            var client = ClientState(event: event, broker: broker)
             client.status =
                 [ConnectionStatus.connected, .disconnected, .unknown][Int.random(in: 0..<3, using: &random)]
             client.lastConnectTime = Self.times.randomElement(using: &random) ?? nil

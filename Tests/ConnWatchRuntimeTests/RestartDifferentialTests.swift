@@ -207,7 +207,6 @@ import Testing
                 _ = try store.restoreState(
                     into: engine,
                     now: lastNow,
-                    logCapacity: configuration.logCapacity,
                     changes: &changes
                 )
                 told += try save(changes, to: store)

@@ -10,7 +10,13 @@ import Testing
 
 /// The store's client, counter, alert, notification-log and silence tables.
 @Suite struct StateStoreStateTests {
-    private func client(_ id: String, status: ConnectionStatus, logSize: Int = 4) -> ClientState {
+    private func client(_ id: String, status: ConnectionStatus) -> ClientState {
+        clientAndLog(id, status: status).state
+    }
+
+    /// A client and its connection log (oldest first).
+    private func clientAndLog(_ id: String, status: ConnectionStatus) -> (state: ClientState, log: [ConnectionLogEntry])
+    {
         let connect = StatusEvent(
             action: .connect,
             clientID: "d:org1:sensor:\(id)",
@@ -22,14 +28,15 @@ import Testing
             protocolName: "mqtt5",
             clientAddress: "10.1.2.3"
         )
-        var state = ClientState(event: connect, broker: "main", logCapacity: logSize)
+        var state = ClientState(event: connect, broker: "main")
+        var log: [ConnectionLogEntry] = []
         state.status = status
         state.lastConnectTime = 1_000
         state.lastActivityEvent = .connect
         state.lastActivityTime = 1_000
         state.protocolName = "mqtt5"
         state.clientAddress = "10.1.2.3"
-        state.log.append(ConnectionLogEntry(event: connect, applied: true))
+        log.append(ConnectionLogEntry(event: connect, applied: true))
         if status == .disconnected {
             var disconnect = connect
             disconnect.action = .disconnect
@@ -47,9 +54,10 @@ import Testing
             state.lastSequence = 42
             state.lastActivityEvent = .disconnect
             state.lastActivityTime = 2_000
-            state.log.append(ConnectionLogEntry(event: disconnect, applied: false))
+            log.append(ConnectionLogEntry(event: disconnect, applied: false))
         }
-        return state
+        state.summary = ConnectionSummary(log)
+        return (state, log)
     }
 
     private func alert(_ name: String, client: String) -> Alert {
@@ -77,17 +85,22 @@ import Testing
         #expect(a.reasonCode == b.reasonCode && a.reasonText == b.reasonText && a.cause == b.cause)
         #expect(a.protocolName == b.protocolName && a.clientAddress == b.clientAddress)
         #expect(a.lastSequence == b.lastSequence)
-        #expect(a.log.entries == b.log.entries)
+        #expect(a.summary == b.summary)
     }
 
     @Test func aBatchComesBackAsWritten() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let store = try StateStore(directory: directory.path)
-        let online = client("a", status: .connected)
-        let offline = client("b", status: .disconnected)
+        let (online, onlineLog) = clientAndLog("a", status: .connected)
+        let (offline, offlineLog) = clientAndLog("b", status: .disconnected)
         var batch = StateBatch()
-        batch.add(EngineChanges.with(clients: [online, offline]))
+        batch.add(
+            EngineChanges.with(
+                clients: [online, offline],
+                log: [online.clientID: onlineLog, offline.clientID: offlineLog]
+            )
+        )
         batch.counters = [
             CounterRecord(
                 rule: "kicked",
@@ -150,6 +163,10 @@ import Testing
         #expect(saved.clients.map(\.clientID) == ["d:org1:sensor:a", "d:org1:sensor:b"])
         expectSame(saved.clients.first, online)
         expectSame(saved.clients.last, back)
+        // A row written again keeps its log; the log is read from the store.
+        #expect(try store.connectionLog(of: online.clientID) == onlineLog)
+        #expect(try store.connectionLog(of: back.clientID) == offlineLog)
+        #expect(try store.connectionLog(of: "nobody").isEmpty)
         #expect(saved.counters == [batch.counters[0]])
         #expect(saved.alerts == [alert("offline", client: "b")])
         #expect(saved.notificationLog.entries.keys.sorted() == ["hook/{}"])
@@ -199,14 +216,15 @@ import Testing
         defer { directory.remove() }
         let store = try StateStore(directory: directory.path)
         var written: [ClientState] = []
+        var logs: [String: [ConnectionLogEntry]] = [:]
         for number in 0..<300 {
-            var state = client("c\(number)", status: number % 3 == 0 ? .connected : .disconnected, logSize: 3)
+            var (state, log) = clientAndLog("c\(number)", status: number % 3 == 0 ? .connected : .disconnected)
             state.reasonText = number % 5 == 0 ? nil : "the server closed the connection #\(number % 7)"
             state.protocolName = number % 4 == 0 ? "" : (number % 4 == 1 ? nil : "MQTT 5.0 over WebSocket")
             state.clientAddress = number % 2 == 0 ? "2001:db8:85a3::8a2e:370:\(number % 9)" : "10.0.0.\(number)"
             state.typeID = "type\(number % 4)"
             state.reasonCode = number % 6 == 0 ? nil : -number
-            state.log.append(
+            log.append(
                 ConnectionLogEntry(
                     action: .failedConnect,
                     time: Int64(number),
@@ -215,15 +233,20 @@ import Testing
                     clientAddress: state.clientAddress
                 )
             )
+            state.summary = ConnectionSummary(log)
             written.append(state)
+            logs[state.clientID] = log
         }
         var batch = StateBatch()
-        batch.add(EngineChanges.with(clients: written))
+        batch.add(EngineChanges.with(clients: written, log: logs, capacity: 3))
         try store.write(batch)
-        let saved = try store.loadState(now: 10_000, logCapacity: 3)
+        let saved = try store.loadState(now: 10_000)
         #expect(saved.clients.count == written.count)
         let read = Dictionary(saved.clients.map { ($0.clientID, $0) }, uniquingKeysWith: { first, _ in first })
-        for state in written { expectSame(read[state.clientID], state) }
+        for state in written {
+            expectSame(read[state.clientID], state)
+            #expect(try store.connectionLog(of: state.clientID) == logs[state.clientID])
+        }
     }
 
     /// The daemon restores while it reads, a chunk of clients at a time on a second thread: the
@@ -282,7 +305,7 @@ import Testing
         )
         let streamed = Engine(configuration: configuration, startTime: now)
         var changesStreamed: [AlertChange] = []
-        let restored = try store.restoreState(into: streamed, now: now, logCapacity: 20, changes: &changesStreamed)
+        let restored = try store.restoreState(into: streamed, now: now, changes: &changesStreamed)
 
         #expect(restored.clients == count)
         #expect(restored.savedAlerts == changes.count)
@@ -320,14 +343,19 @@ import Testing
             }
             return entries
         }
-        let state = client("a", status: .disconnected)
+        let entries = clientAndLog("a", status: .disconnected).log
+        var log = ConnectionLog(capacity: 4)
+        for entry in entries { log.append(entry) }
         var blob: [UInt8] = []
-        ConnectionLogBlob.encode(state.log, into: &blob)
-        #expect(decode(blob) == state.log.entries)
+        ConnectionLogBlob.encode(log, into: &blob)
+        #expect(decode(blob) == entries)
         for cut in 0..<blob.count {
-            let entries = decode(Array(blob.prefix(cut)))
-            #expect(entries.count <= 2)
-            #expect(entries == Array(state.log.entries.prefix(entries.count)))
+            let decoded = decode(Array(blob.prefix(cut)))
+            #expect(decoded.count <= 2)
+            // The summary a restart reads from damaged bytes is that of the entries before the damage.
+            let summary = Array(blob.prefix(cut)).withUnsafeBytes { ConnectionLogBlob.summary(of: $0) }
+            #expect(summary == ConnectionSummary(decoded))
+            #expect(decoded == Array(entries.prefix(decoded.count)))
         }
         #expect(decode([9, 0, 0]).isEmpty)
     }
@@ -345,7 +373,8 @@ import Testing
             )
         }
         var first = StateBatch()
-        first.clients["d:org1:sensor:a"] = client("a", status: .connected)
+        let (a, aLog) = clientAndLog("a", status: .disconnected)
+        first.add(EngineChanges.with(clients: [a], log: [a.clientID: aLog], capacity: 3))
         first.outbox = [OutboxEntry(id: "n1", receiver: "hook", contentType: "text/plain", body: [], createdAt: 1)]
         let committed = Mutex<[Int]>([])
         let idle = AsyncStream<Void>.makeStream()
@@ -363,6 +392,9 @@ import Testing
         try await store.pool.write { db in try db.execute(sql: "DROP TRIGGER refuse") }
         var second = StateBatch()
         second.clients["d:org1:sensor:b"] = client("b", status: .disconnected)
+        // More of a's log: merged under the failed batch's, the newest three are written.
+        let more = (0..<2).map { ConnectionLogEntry(action: .failedConnect, time: 3_000 + Int64($0)) }
+        for entry in more { second.add(Self.logChange(a.clientID, entry, capacity: 3)) }
         writer.submit(
             second,
             committed: { batch in committed.withLock { $0.append(batch.clients.count) } },
@@ -373,13 +405,71 @@ import Testing
         #expect(!writer.hasFailedBatch)
         #expect(try store.loadState(now: 0).clients.count == 2)
         #expect(try store.pendingEntriesSync().map(\.id) == ["n1"])
+        #expect(try store.connectionLog(of: a.clientID) == Array((aLog + more).suffix(3)))
+    }
+
+    private static func logChange(_ clientID: String, _ entry: ConnectionLogEntry, capacity: Int) -> EngineChanges {
+        var changes = EngineChanges()
+        changes.log = [ClientLogEntry(clientID: clientID, entry: entry)]
+        changes.logCapacity = capacity
+        return changes
+    }
+
+    /// A client's saved log grows by what each commit appends and keeps the newest
+    /// `log_capacity` entries, however many commits and entries there are; a batch never holds
+    /// more than that many of one client (a store that cannot write for a long time).
+    @Test func aSavedLogKeepsTheNewestEntriesOverManyCommits() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try StateStore(directory: directory.path)
+        let (state, _) = clientAndLog("a", status: .connected)
+        var all: [ConnectionLogEntry] = []
+        for commit in 0..<7 {
+            var batch = StateBatch()
+            batch.clients[state.clientID] = state
+            for number in 0..<(commit % 3 + 1) {
+                let entry = ConnectionLogEntry(
+                    action: number % 2 == 0 ? .connect : .disconnect,
+                    time: Int64(commit * 10 + number),
+                    reasonText: "commit \(commit) ✓\u{0}",
+                    applied: number != 1
+                )
+                all.append(entry)
+                batch.add(Self.logChange(state.clientID, entry, capacity: 4))
+            }
+            try store.write(batch)
+            #expect(try store.connectionLog(of: state.clientID) == Array(all.suffix(4)), "commit \(commit)")
+        }
+        var held = StateBatch()
+        for number in 0..<1_000 {
+            held.add(Self.logChange("x", ConnectionLogEntry(action: .connect, time: Int64(number)), capacity: 4))
+        }
+        var newer = StateBatch()
+        newer.add(Self.logChange("x", ConnectionLogEntry(action: .connect, time: 5_000), capacity: 4))
+        held.merge(under: newer)
+        #expect(held.log["x"]?.map(\.time) == [997, 998, 999, 5_000])
+        // A forgotten client's entries not yet written go with it.
+        var forgetting = EngineChanges()
+        forgetting.forgotten = [ForgottenClient(clientID: "x", reason: "test")]
+        held.add(forgetting)
+        #expect(held.log["x"] == nil)
     }
 }
 
 extension EngineChanges {
-    static func with(clients: [ClientState]) -> EngineChanges {
+    static func with(
+        clients: [ClientState],
+        log: [String: [ConnectionLogEntry]] = [:],
+        capacity: Int = 20
+    ) -> EngineChanges {
         var changes = EngineChanges()
         changes.clients = clients
+        changes.logCapacity = capacity
+        for client in clients {
+            for entry in log[client.clientID] ?? [] {
+                changes.log.append(ClientLogEntry(clientID: client.clientID, entry: entry))
+            }
+        }
         return changes
     }
 }

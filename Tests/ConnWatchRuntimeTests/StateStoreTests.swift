@@ -39,8 +39,7 @@ import Testing
         let clients = (0..<30).map { number in
             var client = ClientState(
                 event: StatusEvent(action: .connect, clientID: "d:o:t:c\(number)", time: 1_000),
-                broker: "main",
-                logCapacity: 2
+                broker: "main"
             )
             client.status = [ConnectionStatus.connected, .disconnected, .unknown][number % 3]
             client.lastConnectTime = number % 4 == 0 ? nil : Int64(1_000 + number % 7)

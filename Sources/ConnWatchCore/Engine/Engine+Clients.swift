@@ -5,7 +5,7 @@ extension Engine {
 
     /// Adds a client first heard of in `event`; returns its position.
     func addClient(_ event: StatusEvent, broker: String) -> Int {
-        addClient(ClientState(event: event, broker: broker, logCapacity: configuration.logCapacity))
+        addClient(ClientState(event: event, broker: broker))
     }
 
     /// Adds a client (new, or restored with its state) with idle slots for the rules it matches.

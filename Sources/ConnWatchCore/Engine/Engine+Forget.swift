@@ -23,6 +23,11 @@ extension Engine {
             forgetClient(Int(position), reason: reason, at: time, into: &changes)
             forgotten.append(clientID)
         }
+        // Their log entries not yet saved go with them (the store deletes the saved log).
+        if !forgotten.isEmpty && !unsavedLog.isEmpty {
+            let gone = Set(forgotten)
+            unsavedLog.removeAll { gone.contains($0.clientID) }
+        }
         return forgotten
     }
 

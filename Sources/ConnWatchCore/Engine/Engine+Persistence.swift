@@ -20,6 +20,21 @@ extension Engine {
         unsavedClients.append(Int32(position))
     }
 
+    /// Keeps a log entry of the client at `position` for the store. Past `unsavedLogLimit` (no
+    /// store has taken them for that long) the oldest half is dropped and counted.
+    func recordUnsaved(_ entry: ConnectionLogEntry, of position: Int) {
+        if unsavedLog.count >= Self.unsavedLogLimit {
+            let dropped = unsavedLog.count / 2
+            unsavedLog.removeFirst(dropped)
+            counters.logEntriesDropped += dropped
+        }
+        unsavedLog.append(ClientLogEntry(clientID: clientStates[position].clientID, entry: entry))
+    }
+
+    /// The most log entries kept for the store between two `takeUnsaved` calls: the daemon takes
+    /// them every group commit (~50 ms), tens of thousands at most.
+    static let unsavedLogLimit = 1 << 18
+
     func markUnsaved(counterRule ruleIndex: Int, slot position: Int) {
         guard !countersReplaced, !counterSlots[ruleIndex][position].unsaved else { return }
         counterSlots[ruleIndex][position].unsaved = true
@@ -28,7 +43,8 @@ extension Engine {
 
     /// Whether anything changed since the last `takeUnsaved(now:)`.
     public var hasUnsavedChanges: Bool {
-        !unsavedClients.isEmpty || !unsavedCounters.isEmpty || !freedCounters.isEmpty || countersReplaced
+        !unsavedClients.isEmpty || !unsavedLog.isEmpty || !unsavedCounters.isEmpty || !freedCounters.isEmpty
+            || countersReplaced
             || !unsavedForgotten.isEmpty
     }
 
@@ -43,6 +59,8 @@ extension Engine {
             result.clients.append(clientStates[Int(position)])
         }
         unsavedClients.removeAll(keepingCapacity: true)
+        swap(&result.log, &unsavedLog)
+        result.logCapacity = configuration.logCapacity
         result.forgotten = unsavedForgotten
         unsavedForgotten.removeAll()
         if countersReplaced {
@@ -159,19 +177,14 @@ extension Engine {
         // A fresh engine takes every saved client; otherwise clients it knows already are skipped.
         while var state = pending.popLast() {
             guard progress.fresh || index[state.clientID] == nil else { continue }
-            if state.log.capacity != configuration.logCapacity {
-                var log = ConnectionLog(capacity: configuration.logCapacity)
-                for entry in state.log.entries { log.append(entry) }
-                state.log = log
-            }
             // What the slots need, read before the client is moved into the table.
             let status = state.status
             // Offline clocks run from the first of repeated disconnects, as they did before the
             // stop; `keep_firing_for` from the first connect after the alert's disconnect.
             let offlineSince =
-                status == .disconnected ? state.log.latestRunBegan(.disconnect) ?? state.lastDisconnectTime : nil
-            let backSince = status == .connected ? state.log.latestRunBegan(.connect) ?? state.lastConnectTime : nil
-            let lastConnect = state.lastConnectTime ?? state.log.oldestTime
+                status == .disconnected ? state.summary.latestRunBegan(.disconnect) ?? state.lastDisconnectTime : nil
+            let backSince = status == .connected ? state.summary.latestRunBegan(.connect) ?? state.lastConnectTime : nil
+            let lastConnect = state.lastConnectTime ?? state.summary.firstTime
             let lastActivity = state.lastActivityTime
             let position = addClient(state)
             for slotPosition in slots.indices(of: position) {
@@ -354,7 +367,9 @@ extension Engine {
         for member in group.members where !isForgotten(Int(member)) {
             let client = clientStates[Int(member)]
             guard client.status == .disconnected else { continue }
-            if let since = client.log.latestRunBegan(.disconnect) ?? client.lastDisconnectTime { times.append(since) }
+            if let since = client.summary.latestRunBegan(.disconnect) ?? client.lastDisconnectTime {
+                times.append(since)
+            }
         }
         times.sort()
         for count in times.indices where rule.holds(offline: count + 1, total: group.total) {

@@ -7,7 +7,7 @@ public struct EngineConfiguration: Sendable, Equatable {
     public var fleetRules: [FleetRule]
     /// After start, nothing fires before this much time has passed (milliseconds).
     public var startupGrace: Int64
-    /// How many connection events each client's log keeps.
+    /// How many connection events each client's log keeps (in the state store).
     public var logCapacity: Int
     /// A broker unreachable this long raises the built-in `feed_down` alert (0: never).
     public var feedDownAfter: Int64
@@ -52,6 +52,8 @@ public struct EngineCounters: Sendable, Equatable {
     public var tooLate = 0
     /// Events identical to the one a client's log ends with (delivered again): dropped.
     public var duplicates = 0
+    /// Connection-log entries dropped because no store took them (see `Engine.keepsLogForStore`).
+    public var logEntriesDropped = 0
 }
 
 /// The single owner of the client table, the connection logs, rule evaluation and the alert
@@ -192,6 +194,12 @@ public final class Engine {
     /// Restored clients that no event has mentioned yet in this run (`unseen_is_offline`).
     var unseen: [Bool] = []
     var unsavedClients: [Int32] = []
+    /// Connection-log entries made since the store last saw them, oldest first (see
+    /// `keepsLogForStore`); at most `unsavedLogLimit`.
+    var unsavedLog: [ClientLogEntry] = []
+    /// Whether log entries are kept for `takeUnsaved` (the store keeps the connection logs); an
+    /// engine without a store (rule tests, benchmarks) turns this off.
+    public var keepsLogForStore = true
     /// Counter slots changed since the store last saw them: (rule, slot).
     var unsavedCounters: [(rule: Int32, slot: Int32)] = []
     /// A reload renumbered the counting rules: the store rewrites all of them.
@@ -338,9 +346,10 @@ public final class Engine {
             restartInactive(position, basis: .noConnect, at: time)
             restartInactive(position, basis: .noActivity, at: time)
         }
-        // Mutated in place: copying the state out and back would copy its log on every event.
+        // Mutated in place: copying the state out and back would retain and release its texts.
         let statusBefore = clientStates[position].status
-        let transition = Self.apply(event, at: time, to: &clientStates[position], texts: &texts)
+        let (transition, entry) = Self.apply(event, at: time, to: &clientStates[position], texts: &texts)
+        if let entry, keepsLogForStore { recordUnsaved(entry, of: position) }
         fleetTally.changed(position, from: statusBefore, to: clientStates[position].status)
         switch transition {
         case .connected(let wasDisconnected):
@@ -385,19 +394,16 @@ public final class Engine {
         case duplicate
     }
 
+    /// Applies `event` to `state`; what it did, and the entry for the client's connection log
+    /// (`nil` for a duplicate, which is not logged).
     static func apply(
         _ event: StatusEvent,
         at time: Int64,
         to state: inout ClientState,
         texts: inout TextCache
-    ) -> Transition {
+    ) -> (Transition, ConnectionLogEntry?) {
+        if state.summary.repeats(event) { return (.duplicate, nil) }
         // Long texts are stored once: the client's current text if equal, else the shared copy.
-        if let newest = state.log.newest, newest.applied, newest.action == event.action, newest.time == event.time,
-            newest.reasonCode == event.reasonCode, newest.cause == event.cause,
-            newest.reasonText == event.reasonText
-        {
-            return .duplicate
-        }
         let reasonText = texts.shared(event.reasonText, current: state.reasonText)
         let clientAddress = texts.shared(event.clientAddress, current: state.clientAddress)
         let transition: Transition
@@ -448,8 +454,8 @@ public final class Engine {
         var entry = ConnectionLogEntry(event: event, applied: applied)
         entry.reasonText = reasonText
         entry.clientAddress = clientAddress
-        state.log.append(entry)
-        return transition
+        state.summary.record(entry)
+        return (transition, entry)
     }
 
     /// Replaces the rules (a configuration reload) without forgetting anything: every client keeps

@@ -6,8 +6,12 @@ public struct AlertChange: Sendable, Equatable {
 
 /// What the engine changed since the store last saved it.
 public struct EngineChanges: Sendable {
-    /// Clients an event touched (their state and log as they are now).
+    /// Clients an event touched (their state as it is now).
     public var clients: [ClientState] = []
+    /// Connection-log entries made since, oldest first, to append to the clients' saved logs.
+    public var log: [ClientLogEntry] = []
+    /// How many entries a client's saved log keeps (`defaults.log_capacity`).
+    public var logCapacity = 20
     /// Counting-rule windows that changed; records that are no longer live are to be deleted.
     public var counters: [CounterRecord] = []
     /// A reload renumbered the counting rules: `counters` holds all of them, replacing what is saved.
@@ -67,5 +71,16 @@ public struct CounterRecord: Sendable, Equatable {
         self.alert = alert
         self.notified = notified
         self.isLive = isLive
+    }
+}
+
+/// One entry of one client's connection log.
+public struct ClientLogEntry: Sendable, Equatable {
+    public var clientID: String
+    public var entry: ConnectionLogEntry
+
+    public init(clientID: String, entry: ConnectionLogEntry) {
+        self.clientID = clientID
+        self.entry = entry
     }
 }

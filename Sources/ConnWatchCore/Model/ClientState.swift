@@ -248,7 +248,8 @@ public struct ClientState: Sendable {
     public var reasonText: String?
     public var protocolName: String?
     public var clientAddress: String?
-    public var log: ConnectionLog
+    /// What the engine keeps of the connection log (the log itself is in the state store).
+    public var summary = ConnectionSummary()
     // The optional numbers are stored without the optional's extra byte (which pads each to 16
     // bytes): `Int64.min` stands for "none", a value no timestamp, sequence or reason code takes.
     private var storedConnectTime = Int64.min
@@ -313,7 +314,7 @@ public struct ClientState: Sendable {
         set { relabel(broker: newValue) }
     }
 
-    public init(event: StatusEvent, broker: String, logCapacity: Int) {
+    public init(event: StatusEvent, broker: String) {
         self.clientID = event.clientID
         self.clientType = event.clientType
         self.sharedLabels = SharedClientLabels(
@@ -324,7 +325,6 @@ public struct ClientState: Sendable {
         )
         self.deviceID = event.deviceID
         self.status = .unknown
-        self.log = ConnectionLog(capacity: logCapacity)
     }
 
     /// A client with no state yet, its label set shared through `labels` with the clients made
@@ -337,7 +337,6 @@ public struct ClientState: Sendable {
         deviceID: String,
         appID: String,
         broker: String,
-        logCapacity: Int,
         labels: inout SharedLabelsCache
     ) {
         self.clientID = clientID
@@ -347,7 +346,6 @@ public struct ClientState: Sendable {
         )
         self.deviceID = deviceID
         self.status = .unknown
-        self.log = ConnectionLog(capacity: logCapacity)
     }
 
     private mutating func relabel(

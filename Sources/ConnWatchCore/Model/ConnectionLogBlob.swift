@@ -39,6 +39,67 @@ public enum ConnectionLogBlob {
         text: (UnsafeRawBufferPointer) -> String,
         _ body: (ConnectionLogEntry) -> Void
     ) {
+        forEachFields(in: bytes, text: text) { fields in
+            body(
+                ConnectionLogEntry(
+                    action: fields.action,
+                    time: fields.time,
+                    reasonCode: fields.reasonCode,
+                    reasonText: fields.reasonText,
+                    cause: fields.cause,
+                    initiator: fields.initiator,
+                    clientAddress: fields.clientAddress,
+                    applied: fields.applied
+                )
+            )
+        }
+    }
+
+    /// The ``ConnectionSummary`` of a log blob, read without making a text or an entry (a restart
+    /// reads one per client: the texts are only hashed); a damaged blob yields the summary of the
+    /// entries before the damage.
+    public static func summary(of bytes: UnsafeRawBufferPointer) -> ConnectionSummary {
+        var summary = ConnectionSummary()
+        forEachFields(in: bytes, text: ConnectionSummary.hash(utf8:)) { fields in
+            summary.record(
+                action: fields.action,
+                time: fields.time,
+                reasonCode: fields.reasonCode,
+                cause: fields.cause,
+                textHash: fields.reasonText,
+                applied: fields.applied
+            )
+        }
+        return summary
+    }
+
+    /// One entry as read, its texts made by the reader's `text`.
+    @usableFromInline
+    struct Fields<Text> {
+        @usableFromInline var action: StatusAction
+        @usableFromInline var time: Int64
+        @usableFromInline var applied: Bool
+        @usableFromInline var reasonCode: Int?
+        @usableFromInline var cause: DisconnectCause?
+        @usableFromInline var initiator: DisconnectInitiator?
+        @usableFromInline var reasonText: Text?
+        @usableFromInline var clientAddress: Text?
+
+        @inlinable
+        init(action: StatusAction, time: Int64, applied: Bool) {
+            self.action = action
+            self.time = time
+            self.applied = applied
+        }
+    }
+
+    /// The one reader of the format: calls `body` with each entry's fields, stopping at damage.
+    @inlinable
+    static func forEachFields<Text>(
+        in bytes: UnsafeRawBufferPointer,
+        text: (UnsafeRawBufferPointer) -> Text,
+        _ body: (Fields<Text>) -> Void
+    ) {
         var reader = LittleEndianBytes.Reader(bytes: bytes)
         guard reader.byte() == version else { return }
         let actions = StatusAction.allCases
@@ -48,28 +109,43 @@ public enum ConnectionLogBlob {
             guard let action = reader.byte(), let flags = reader.byte(), let time = reader.int64(),
                 Int(action) < actions.count
             else { return }
-            var entry = ConnectionLogEntry(action: actions[Int(action)], time: time, applied: flags & 1 != 0)
+            var fields = Fields<Text>(action: actions[Int(action)], time: time, applied: flags & 1 != 0)
             if flags & 2 != 0 {
                 guard let code = reader.int64() else { return }
-                entry.reasonCode = Int(truncatingIfNeeded: code)
+                fields.reasonCode = Int(truncatingIfNeeded: code)
             }
             if flags & 4 != 0 {
                 guard let cause = reader.byte(), Int(cause) < causes.count else { return }
-                entry.cause = causes[Int(cause)]
+                fields.cause = causes[Int(cause)]
             }
             if flags & 8 != 0 {
                 guard let initiator = reader.byte(), Int(initiator) < initiators.count else { return }
-                entry.initiator = initiators[Int(initiator)]
+                fields.initiator = initiators[Int(initiator)]
             }
             if flags & 16 != 0 {
                 guard let bytes = reader.string() else { return }
-                entry.reasonText = text(bytes)
+                fields.reasonText = text(bytes)
             }
             if flags & 32 != 0 {
                 guard let bytes = reader.string() else { return }
-                entry.clientAddress = text(bytes)
+                fields.clientAddress = text(bytes)
             }
-            body(entry)
+            body(fields)
         }
+    }
+
+    /// The blob of the log `bytes` holds (empty or damaged bytes: the entries before the damage)
+    /// with `entries` appended, keeping the newest `capacity` entries.
+    public static func appending(
+        _ entries: [ConnectionLogEntry],
+        to bytes: UnsafeRawBufferPointer,
+        capacity: Int
+    ) -> [UInt8] {
+        var log = ConnectionLog(capacity: capacity)
+        forEachEntry(in: bytes, text: { String(decoding: $0, as: UTF8.self) }, { log.append($0) })
+        for entry in entries { log.append(entry) }
+        var result: [UInt8] = []
+        encode(log, into: &result)
+        return result
     }
 }

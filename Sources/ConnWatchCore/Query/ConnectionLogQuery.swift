@@ -68,9 +68,9 @@ public struct ConnectionLogQuery: Sendable, Equatable {
         }
     }
 
-    /// The entries of `client` the query selects, newest first.
-    public func entries(of client: ClientState) -> [ConnectionLogEntry] {
-        let selected = client.log.entries.reversed().filter { entry in
+    /// The entries of a client's log (`log`, oldest first) the query selects, newest first.
+    public func entries(of log: [ConnectionLogEntry]) -> [ConnectionLogEntry] {
+        let selected = log.reversed().filter { entry in
             if let fromTime, entry.time < fromTime { return false }
             if let toTime, entry.time > toTime { return false }
             return true

@@ -84,6 +84,7 @@ public enum RuleTestRunner {
         var engineConfiguration = config.engine
         if let grace = test.startupGrace { engineConfiguration.startupGrace = grace }
         let engine = Engine(configuration: engineConfiguration, startTime: test.start)
+        engine.keepsLogForStore = false
         let broker = config.brokers.first?.name ?? defaultBroker
         var changes: [AlertChange] = []
         var emitted: [RuleTestChange] = []

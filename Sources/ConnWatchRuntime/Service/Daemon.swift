@@ -178,7 +178,6 @@ final class DaemonLoop {
                             let restored = try store.restoreState(
                                 into: engine,
                                 now: start,
-                                logCapacity: config.engine.logCapacity,
                                 changes: &changes
                             )
                             return OpenedState(store: store, engine: engine, restored: restored, changes: changes)
@@ -301,6 +300,8 @@ final class DaemonLoop {
         case .watchdog:
             notifier.watchdog()
             notifier.status(statusLine())
+        case .api(let request, let reply) where Self.isConnectionLog(request):
+            answerConnectionLog(request, now: now, reply: reply)
         case .api(let request, let reply):
             let response = await answer(request, now: now)
             if response.status == 200,
@@ -361,7 +362,13 @@ final class DaemonLoop {
     func persist(now: Int64) {
         persistAt = nil
         takeUnsaved(now: now)
-        guard !batch.isEmpty || writer.hasFailedBatch else { return }
+        guard !batch.isEmpty || writer.hasFailedBatch else {
+            // Nothing to write: what waits for the write has nothing to wait for.
+            let replies = repliesAfterWrite
+            repliesAfterWrite = []
+            for reply in replies { reply() }
+            return
+        }
         let wake = deliveryWake
         let input = self.input
         awaitingWriter = true
@@ -387,42 +394,6 @@ final class DaemonLoop {
         }
         batch.notificationLog.merge(pipeline.takeUnsavedLog()) { _, new in new }
         batch.now = now
-    }
-
-    /// Events too late to count: one journal line naming one of them every ten seconds at most,
-    /// with how many were held back since the last line (`connwatch_events_too_late_total` counts
-    /// them all).
-    func logLate(_ late: (events: [LateEvent], more: Int), now: Int64) {
-        let limit = DurationText.format(milliseconds: config.defaults.maxLateness)
-        for event in late.events {
-            guard let heldBack = lateEvents.record(now: now) else { continue }
-            let lateness = DurationText.format(milliseconds: event.arrivedAt - event.time)
-            logger.warning(
-                "event too late to count: it arrived \(lateness) after it happened, more than max_lateness \(limit)",
-                metadata: [
-                    "client_id": "\(event.clientID)", "action": "\(event.action)",
-                    "event_time": "\(Timestamp.formatISO8601(milliseconds: event.time))",
-                    "rules": "\(event.rules.joined(separator: ","))", "suppressed": "\(heldBack)",
-                ]
-            )
-        }
-        lateEvents.hold(late.more)
-    }
-
-    /// One journal line per forgotten client (at most 20 per write, then one line with the rest's count).
-    func logForgotten(_ forgotten: [ForgottenClient]) {
-        for client in forgotten.prefix(20) {
-            logger.notice(
-                "client forgotten",
-                metadata: ["client_id": "\(client.clientID)", "reason": "\(client.reason)"]
-            )
-        }
-        if forgotten.count > 20 {
-            logger.notice(
-                "\(forgotten.count - 20) more clients forgotten",
-                metadata: ["reason": "\(forgotten[20].reason)"]
-            )
-        }
     }
 
     func shutdown() async {

@@ -89,6 +89,56 @@ extension DaemonLoop {
         }
     }
 
+    /// Whether `request` asks for a connection log.
+    static func isConnectionLog(_ request: APIRequest) -> Bool {
+        if case .connectionLog = try? APIRoute.resolve(method: request.method, path: request.path) { return true }
+        return false
+    }
+
+    /// `GET /api/v0002/logs/connection`: the client is found in the engine (by id, or by type and
+    /// device id), and its log is read from the store off the loop, once what the loop holds of it
+    /// is written (so the log shows every event the client's state shows).
+    func answerConnectionLog(_ request: APIRequest, now: Int64, reply: @escaping @Sendable (APIResponse) -> Void) {
+        let target: (ConnectionLogQuery, String)
+        do throws(APIError) {
+            target = try connectionLogTarget(try QueryParameters(parsing: request.query))
+        } catch {
+            reply(error.response)
+            return
+        }
+        let store = self.store
+        let read: @Sendable () -> Void = {
+            DispatchQueue.global().async { reply(Self.connectionLog(target.0, clientID: target.1, store: store)) }
+        }
+        if awaitingWriter || engine.hasUnsavedChanges || !batch.isEmpty {
+            repliesAfterWrite.append(read)
+            persistAt = min(persistAt ?? now, now)
+        } else {
+            read()
+        }
+    }
+
+    /// The query of a connection-log request and the id of the known client it names.
+    private func connectionLogTarget(_ parameters: QueryParameters) throws(APIError) -> (ConnectionLogQuery, String) {
+        let query = try ConnectionLogQuery(parameters)
+        guard let client = query.find(byID: engine.client, byDevice: engine.client(typeID:deviceID:)) else {
+            throw APIError.notFound("no such client is known")
+        }
+        return (query, client.clientID)
+    }
+
+    /// The entries of `clientID`'s saved log that `query` selects.
+    static func connectionLog(_ query: ConnectionLogQuery, clientID: String, store: StateStore) -> APIResponse {
+        do {
+            return ConnectionLogQuery.render(
+                query.entries(of: try store.connectionLog(of: clientID)),
+                clientID: clientID
+            )
+        } catch {
+            return APIError(status: 503, message: "the state store cannot be read now: \(error)").response
+        }
+    }
+
     /// Stops the API server (requests still waiting are answered 503).
     func stopAPI() async {
         await api.server?.stop()
@@ -115,11 +165,9 @@ extension DaemonLoop {
                 }
                 return ClientStateJSON.forgotten(id, resolvedAlerts: changes.count - before)
             case .connectionLog:
-                let query = try ConnectionLogQuery(parameters)
-                guard let client = query.find(byID: engine.client, byDevice: engine.client(typeID:deviceID:)) else {
-                    throw APIError.notFound("no such client is known")
-                }
-                return ConnectionLogQuery.render(query.entries(of: client), clientID: client.clientID)
+                // Answered off the loop (`answerConnectionLog`); here only when asked directly.
+                let (query, clientID) = try connectionLogTarget(parameters)
+                return Self.connectionLog(query, clientID: clientID, store: store)
             case .alerts:
                 try parameters.requireKnown(["client", "limit"])
                 let limit = try parameters.int("limit", in: 1...10_000, default: 1_000)

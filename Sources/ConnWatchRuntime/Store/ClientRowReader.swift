@@ -8,14 +8,10 @@ import GRDBSQLite
 /// addresses) are made once, so restored clients take no more memory than clients built from
 /// the feed.
 struct ClientRowReader {
-    private let logCapacity: Int
     private var labels = SharedLabelsCache()
     private var texts = TextCache()
-    private var entries: [ConnectionLogEntry] = []
 
-    init(logCapacity: Int) {
-        self.logCapacity = max(logCapacity, 1)
-    }
+    init() {}
 
     /// The client in the current row of `statement`.
     mutating func client(from statement: OpaquePointer) -> ClientState {
@@ -28,7 +24,6 @@ struct ClientRowReader {
             deviceID: row.string(5) ?? "",
             appID: row.string(6) ?? "",
             broker: row.string(1) ?? "",
-            logCapacity: logCapacity,
             labels: &labels
         )
         client.status = row.string(7).flatMap { Self.statuses[$0] } ?? .unknown
@@ -43,12 +38,8 @@ struct ClientRowReader {
         client.protocolName = row.bytes(16).map { texts.text(utf8: $0) }
         client.clientAddress = row.bytes(17).map { texts.text(utf8: $0) }
         client.lastSequence = row.int64(18)
-        if let blob = row.blob(19) {
-            entries.removeAll(keepingCapacity: true)
-            ConnectionLogBlob.forEachEntry(in: blob, text: { texts.text(utf8: $0) }, { entries.append($0) })
-            client.log.reserve(entries.count)
-            for entry in entries { client.log.append(entry) }
-        }
+        // Only what the engine needs of the log: the log itself stays in the store.
+        if let blob = row.blob(19) { client.summary = ConnectionLogBlob.summary(of: blob) }
         return client
     }
 

@@ -4,10 +4,16 @@ import GRDBSQLite
 
 /// Upserts clients with `ClientRow.upsert`, binding each field straight to SQLite (no argument
 /// values are boxed on the way): the writer's cost per changed client is mostly SQLite's own.
+/// The connection log is not written here (see `ConnectionLogWriter`).
 struct ClientRowWriter {
     private let database: Database
     private let statement: Statement
-    private var log: [UInt8] = []
+    /// The log a new row starts with (entries are appended by `ConnectionLogWriter`).
+    private static let emptyLog: [UInt8] = {
+        var bytes: [UInt8] = []
+        ConnectionLogBlob.encode(ConnectionLog(capacity: 0), into: &bytes)
+        return bytes
+    }()
 
     init(_ database: Database) throws {
         self.database = database
@@ -39,8 +45,7 @@ struct ClientRowWriter {
         bind(client.protocolName, 17)
         bind(client.clientAddress, 18)
         bind(client.lastSequence, 19)
-        ConnectionLogBlob.encode(client.log, into: &log)
-        log.withUnsafeBytes { bytes in
+        Self.emptyLog.withUnsafeBytes { bytes in
             _ = sqlite3_bind_blob(handle, 20, bytes.baseAddress, Int32(bytes.count), SQLiteBinding.transient)
         }
         let code = sqlite3_step(handle)

@@ -27,7 +27,6 @@ extension StateStore {
     public func restoreState(
         into engine: Engine,
         now: Int64,
-        logCapacity: Int,
         changes: inout [AlertChange]
     ) throws -> RestoredState {
         let restorer = ChunkedRestore(engine: engine, now: now)
@@ -35,7 +34,7 @@ extension StateStore {
         var count = 0
         let saved: SavedState
         do {
-            saved = try readState(now: now, logCapacity: logCapacity) { alerts, expected in
+            saved = try readState(now: now) { alerts, expected in
                 restorer.start(notified: alerts, clients: expected)
                 chunk.reserveCapacity(Self.restoreChunk)
             } client: { client in

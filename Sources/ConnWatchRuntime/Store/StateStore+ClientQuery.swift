@@ -30,7 +30,7 @@ extension StateStore {
             try SQLiteBinding.bind(arguments, to: statement)
             let handle = statement.sqliteStatement
             defer { sqlite3_reset(handle) }
-            var reader = ClientRowReader(logCapacity: 1)
+            var reader = ClientRowReader()
             var clients: [ClientState] = []
             clients.reserveCapacity(query.limit + 1)
             while true {
@@ -46,6 +46,32 @@ extension StateStore {
                 clients.append(reader.client(from: handle))
             }
             return query.page(fromRows: clients)
+        }
+    }
+
+    /// The saved connection log of `clientID`, oldest first (empty when it has none or no row),
+    /// read on a reader connection: as of the last commit.
+    public func connectionLog(of clientID: String) throws -> [ConnectionLogEntry] {
+        try pool.read { db in
+            let statement = try db.makeStatement(sql: "SELECT log FROM clients WHERE id = ?")
+            let handle = statement.sqliteStatement
+            defer { sqlite3_reset(handle) }
+            try SQLiteBinding.bind([.text(clientID)], to: statement)
+            var entries: [ConnectionLogEntry] = []
+            let code = sqlite3_step(handle)
+            if code == SQLITE_ROW, let blob = sqlite3_column_blob(handle, 0) {
+                let bytes = UnsafeRawBufferPointer(start: blob, count: Int(sqlite3_column_bytes(handle, 0)))
+                ConnectionLogBlob.forEachEntry(in: bytes, text: { String(decoding: $0, as: UTF8.self) }) {
+                    entries.append($0)
+                }
+            } else if code != SQLITE_ROW && code != SQLITE_DONE {
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: code),
+                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+                    sql: statement.sql
+                )
+            }
+            return entries
         }
     }
 }

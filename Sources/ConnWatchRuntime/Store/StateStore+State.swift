@@ -7,6 +7,11 @@ import GRDB
 /// in one transaction, so a crash keeps either all of it or none.
 public struct StateBatch: Sendable {
     public var clients: [String: ClientState] = [:]
+    /// Connection-log entries to append to clients' saved logs, oldest first; at most
+    /// `logCapacity` per client (older ones would be dropped from the saved log anyway).
+    public var log: [String: [ConnectionLogEntry]] = [:]
+    /// How many entries a client's saved log keeps.
+    public var logCapacity = 20
     /// Clients forgotten: their rows are deleted before `clients` are written (a client heard of
     /// again after it was forgotten is in both, and its new row is written).
     public var forgotten: Set<String> = []
@@ -24,7 +29,7 @@ public struct StateBatch: Sendable {
     public init() {}
 
     public var isEmpty: Bool {
-        clients.isEmpty && forgotten.isEmpty && counters.isEmpty && !replaceCounters && alerts.isEmpty
+        clients.isEmpty && log.isEmpty && forgotten.isEmpty && counters.isEmpty && !replaceCounters && alerts.isEmpty
             && notificationLog.isEmpty
             && outbox.isEmpty && silences == nil
     }
@@ -33,15 +38,26 @@ public struct StateBatch: Sendable {
     public mutating func add(_ changes: EngineChanges) {
         for client in changes.forgotten {
             clients[client.clientID] = nil
+            log[client.clientID] = nil
             forgotten.insert(client.clientID)
         }
         for client in changes.clients { clients[client.clientID] = client }
+        logCapacity = changes.logCapacity
+        for item in changes.log { append([item.entry], to: item.clientID) }
         if changes.replaceCounters {
             counters = changes.counters
             replaceCounters = true
         } else {
             counters.append(contentsOf: changes.counters)
         }
+    }
+
+    /// Appends log entries of `clientID`, keeping its newest `logCapacity`.
+    private mutating func append(_ entries: [ConnectionLogEntry], to clientID: String) {
+        log[clientID, default: []].append(contentsOf: entries)
+        let excess = (log[clientID]?.count ?? 0) - max(logCapacity, 0)
+        if excess > 0 { log[clientID]?.removeFirst(excess) }
+        if log[clientID]?.isEmpty == true { log[clientID] = nil }
     }
 
     /// Adds alert changes people were told about (pending ones are not saved).
@@ -53,9 +69,14 @@ public struct StateBatch: Sendable {
 
     /// Merges a batch that failed to commit under this newer one (newer values win).
     public mutating func merge(under newer: StateBatch) {
-        for clientID in newer.forgotten { clients[clientID] = nil }
+        for clientID in newer.forgotten {
+            clients[clientID] = nil
+            log[clientID] = nil
+        }
         forgotten.formUnion(newer.forgotten)
         clients.merge(newer.clients) { _, new in new }
+        logCapacity = newer.logCapacity
+        for (clientID, entries) in newer.log { append(entries, to: clientID) }
         counters = newer.replaceCounters ? newer.counters : counters + newer.counters
         replaceCounters = replaceCounters || newer.replaceCounters
         alerts.merge(newer.alerts) { _, new in new }
@@ -140,6 +161,12 @@ extension StateStore {
                 var writer = try ClientRowWriter(db)
                 for client in batch.clients.values { try writer.write(client) }
             }
+            if !batch.log.isEmpty {
+                let logWriter = try ConnectionLogWriter(db)
+                for (clientID, entries) in batch.log {
+                    try logWriter.append(entries, to: clientID, capacity: batch.logCapacity)
+                }
+            }
             if batch.replaceCounters { try db.execute(sql: "DELETE FROM counters") }
             for record in batch.counters {
                 if record.isLive {
@@ -192,11 +219,11 @@ extension StateStore {
         }
     }
 
-    /// Reads what a previous run saved; clients in the order they were first seen, their logs
-    /// sized for `logCapacity` entries (the newest kept).
-    public func loadState(now: Int64, logCapacity: Int = 20) throws -> SavedState {
+    /// Reads what a previous run saved; clients in the order they were first seen (their logs
+    /// stay in the store: see `connectionLog(of:)`).
+    public func loadState(now: Int64) throws -> SavedState {
         var clients: [ClientState] = []
-        var state = try readState(now: now, logCapacity: logCapacity) { alerts, count in
+        var state = try readState(now: now) { alerts, count in
             clients.reserveCapacity(count)
         } client: {
             clients.append($0)
@@ -210,7 +237,6 @@ extension StateStore {
     /// stays empty: the clients went to `client`.
     func readState(
         now: Int64,
-        logCapacity: Int,
         alerts: ([Alert], Int) throws -> Void,
         client: (consuming ClientState) throws -> Void
     ) throws -> SavedState {
@@ -224,7 +250,7 @@ extension StateStore {
             try alerts(state.alerts, try Int.fetchOne(db, sql: "SELECT coalesce(max(rowid), 0) FROM clients") ?? 0)
             let statement = try db.makeStatement(sql: "SELECT \(ClientRow.columns) FROM clients ORDER BY rowid")
             let rows = try Row.fetchCursor(statement)
-            var reader = ClientRowReader(logCapacity: logCapacity)
+            var reader = ClientRowReader()
             while try rows.next() != nil {
                 try client(reader.client(from: statement.sqliteStatement))
             }

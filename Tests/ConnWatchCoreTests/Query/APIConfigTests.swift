@@ -92,7 +92,9 @@ private func load(_ api: String, readable: @escaping (String) -> Bool = { _ in t
             _ = try? APIRoute.resolve(method: ["GET", "POST", "DELETE", "PUT"][round % 4], path: path)
             if let parameters = try? QueryParameters(parsing: noise) {
                 if let query = try? ClientStateQuery(parameters) { _ = ClientStateJSON.page(query.run(over: clients)) }
-                if let query = try? ConnectionLogQuery(parameters) { _ = query.entries(of: clients[0]) }
+                if let query = try? ConnectionLogQuery(parameters) {
+                    _ = query.entries(of: [ConnectionLogEntry(action: .connect, time: 1)])
+                }
             }
             let prefixed = ["_bookmark=", "connectionStatus=", "_sort=", "lastConnectedAfter=", "_limit="][round % 5]
             if let parameters = try? QueryParameters(parsing: prefixed + noise) {

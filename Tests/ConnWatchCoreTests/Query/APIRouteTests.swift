@@ -102,8 +102,12 @@ import Testing
         try ConnectionLogQuery(QueryParameters(parsing: text))
     }
 
-    var subject: ClientState {
-        var state = client("s1")
+    var subject: ClientState { client("s1") }
+
+    /// The subject's connection log, oldest first.
+    var subjectLog: [ConnectionLogEntry] {
+        let state = subject
+        var log: [ConnectionLogEntry] = []
         for (offset, action) in [StatusAction.connect, .disconnect, .failedConnect, .connect].enumerated() {
             let event = StatusEvent(
                 action: action,
@@ -115,9 +119,9 @@ import Testing
                 initiator: action == .disconnect ? .network : nil,
                 clientAddress: "203.0.113.17"
             )
-            state.log.append(ConnectionLogEntry(event: event, applied: offset != 2))
+            log.append(ConnectionLogEntry(event: event, applied: offset != 2))
         }
-        return state
+        return log
     }
 
     @Test func findsByTypeAndDeviceOrClientID() throws {
@@ -132,7 +136,7 @@ import Testing
     }
 
     @Test func newestFirstWithLimitOffsetAndTimes() throws {
-        let times = { (text: String) in try self.logQuery(text).entries(of: self.subject).map(\.time) }
+        let times = { (text: String) in try self.logQuery(text).entries(of: self.subjectLog).map(\.time) }
         #expect(try times("clientId=x") == [4000, 3000, 2000, 1000])
         #expect(try times("clientId=x&limit=2") == [4000, 3000])
         #expect(try times("clientId=x&limit=2&offset=1") == [3000, 2000])
@@ -142,7 +146,7 @@ import Testing
     }
 
     @Test func rendersMessagesAndFields() throws {
-        let entries = try logQuery("clientId=x").entries(of: subject)
+        let entries = try logQuery("clientId=x").entries(of: subjectLog)
         let body = try #require(
             try json(ConnectionLogQuery.render(entries, clientID: subject.clientID)) as? [[String: Any]]
         )

@@ -21,7 +21,7 @@ func client(
         deviceID: device,
         time: connected ?? 0
     )
-    var state = ClientState(event: event, broker: "test", logCapacity: 10)
+    var state = ClientState(event: event, broker: "test")
     state.status = status
     state.lastConnectTime = connected
     state.lastDisconnectTime = disconnected
