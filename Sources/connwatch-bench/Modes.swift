@@ -94,7 +94,7 @@ func runFeed(port: Int, count: Int) async {
 /// `memory CLIENTS`: RSS growth of an engine with every rule kind after each of CLIENTS clients
 /// connected and disconnected once (two log entries each). Payloads are made one at a time, so
 /// the growth is the engine's.
-func runMemory(clients: Int) {
+func runMemory(clients: Int, rounds: Int = 1) {
     let decoder = WatsonIoTDecoder()
     let start: Int64 = 1_790_000_000_000
     let engine = Engine(configuration: allRuleKinds, startTime: start)
@@ -109,11 +109,13 @@ func runMemory(clients: Int) {
     )
     let before = residentBytes()
     let elapsed = ContinuousClock().measure {
-        for connect in [true, false] {
+        for pass in 0..<2 * max(rounds, 1) {
+            let connect = pass % 2 == 0
             // One `Time` per pass: the feed's times are not what is measured here.
-            let stamp = Timestamp.formatISO8601(milliseconds: start + (connect ? 0 : 3_600_000))
+            let passStart = start + Int64(pass) * 3_600_000
+            let stamp = Timestamp.formatISO8601(milliseconds: passStart)
             for client in 0..<clients {
-                let time = start + Int64(client) + (connect ? 0 : 3_600_000)
+                let time = passStart + Int64(client)
                 if case .event(let event)? = try? decoder.decode(
                     topic: topic(client: client),
                     payload: payload(client: client, connect: connect, stamp: stamp),
@@ -131,8 +133,9 @@ func runMemory(clients: Int) {
     print(
         "  \(clients) clients tracked in \(String(format: "%.1f", seconds(elapsed))) s; RSS \(before / 1_048_576) → \(after / 1_048_576) MiB"
     )
-    print("  bytes per client: \((after - before) / clients)")
-    figure("memory_bytes_per_client_\(clients)", Double(after - before) / Double(clients))
+    let suffix = rounds > 1 ? "_\(2 * rounds)_events" : ""
+    print("  bytes per client (\(2 * max(rounds, 1)) events each): \((after - before) / clients)")
+    figure("memory_bytes_per_client_\(clients)\(suffix)", Double(after - before) / Double(clients))
     figure("memory_rss_mib_\(clients)", Double(after) / 1_048_576)
 }
 
