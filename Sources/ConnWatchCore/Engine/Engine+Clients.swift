@@ -3,6 +3,12 @@
 extension Engine {
     // MARK: Internals
 
+    /// The position of the client `clientID` in the table, unless unknown or forgotten.
+    @inline(__always)
+    func tablePosition(of clientID: String) -> Int32? {
+        index.position(of: clientID, in: clientStates)
+    }
+
     /// Adds a client first heard of in `event`; returns its position.
     func addClient(_ event: StatusEvent, broker: String) -> Int {
         addClient(ClientState(event: event, broker: broker))
@@ -16,7 +22,7 @@ extension Engine {
         let position = clientStates.count
         unsavedClient.append(false)
         unseen.append(false)
-        index[state.clientID] = Int32(position)
+        index.insert(state.clientID, at: Int32(position))
         for ruleIndex in configuration.offlineRules.indices
         where configuration.offlineRules[ruleIndex].match.matches(state) {
             slots.appendSlot(Slot(rule: Int32(ruleIndex)))

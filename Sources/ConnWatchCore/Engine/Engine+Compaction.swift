@@ -49,7 +49,7 @@ extension Engine {
                 counterSlots[rule][slot].lastClient = moved[Int(counterSlots[rule][slot].lastClient)]
             }
         }
-        index = index.mapValues { moved[Int($0)] }
+        index.remap(moved)
         unsavedClients = unsavedClients.compactMap { moved[Int($0)] >= 0 ? moved[Int($0)] : nil }
         for feed in feeds.indices where !feeds[feed].paused.isEmpty {
             feeds[feed].paused = feeds[feed].paused.compactMap { entry in

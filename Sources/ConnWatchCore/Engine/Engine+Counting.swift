@@ -269,7 +269,7 @@ extension Engine {
         let rule = configuration.countingRules[ruleIndex]
         if counterIndex[ruleIndex][slot.key] == Int32(position) {
             counterIndex[ruleIndex][slot.key] = nil
-        } else if rule.grouping == .client, let client = index[slot.key],
+        } else if rule.grouping == .client, let client = tablePosition(of: slot.key),
             existingCounterSlot(rule: ruleIndex, client: Int(client)) == Int32(position)
         {
             clientCounter[ruleIndex][Int(client)] = -1
@@ -332,7 +332,7 @@ extension Engine {
                 goIdle(&slot, rule: ruleIndex)
                 counterSlots[ruleIndex][position] = slot
                 markUnsaved(counterRule: ruleIndex, slot: position)
-                if rule.kind == .flapping, let client = index[slot.key] {
+                if rule.kind == .flapping, let client = tablePosition(of: slot.key) {
                     releaseHeldBack(Int(client), at: time, holdDown: 60_000)
                 }
                 return

@@ -19,7 +19,7 @@ extension Engine {
         }
         var forgotten: [String] = []
         for clientID in clientIDs {
-            guard let position = index[clientID] else { continue }
+            guard let position = tablePosition(of: clientID) else { continue }
             forgetClient(Int(position), reason: reason, at: time, into: &changes)
             forgotten.append(clientID)
         }
@@ -106,7 +106,7 @@ extension Engine {
             feeds[feed].paused.removeAll { $0.client == Int32(position) }
         }
         unseen[position] = false
-        index[clientID] = nil
+        index.remove(clientID, in: clientStates)
         tombstones.insert(Int32(position))
         unsavedForgotten.append(ForgottenClient(clientID: clientID, reason: reason))
         counters.forgotten += 1

@@ -176,7 +176,7 @@ extension Engine {
         pending.reverse()
         // A fresh engine takes every saved client; otherwise clients it knows already are skipped.
         while var state = pending.popLast() {
-            guard progress.fresh || index[state.clientID] == nil else { continue }
+            guard progress.fresh || tablePosition(of: state.clientID) == nil else { continue }
             // What the slots need, read before the client is moved into the table.
             let status = state.status
             // Offline clocks run from the first of repeated disconnects, as they did before the
@@ -313,11 +313,11 @@ extension Engine {
     ) {
         for record in records {
             guard let ruleIndex = configuration.countingRules.firstIndex(where: { $0.name == record.rule }),
-                let lastClient = index[record.lastClient]
+                let lastClient = tablePosition(of: record.lastClient)
             else { continue }
             let rule = configuration.countingRules[ruleIndex]
             let byClient = rule.grouping == .client
-            if byClient, let client = index[record.key] {
+            if byClient, let client = tablePosition(of: record.key) {
                 if existingCounterSlot(rule: ruleIndex, client: Int(client)) != nil { continue }
             } else if byClient || counterIndex[ruleIndex][record.key] != nil {
                 continue
@@ -351,7 +351,7 @@ extension Engine {
             let added = addCounterSlot(slot, rule: ruleIndex)
             if slot.phase == .idle { windowIdle(slot, rule: ruleIndex) }
             assert(added == position, "a restored counter slot goes where its deadline points")
-            if byClient, let client = index[record.key] {
+            if byClient, let client = tablePosition(of: record.key) {
                 setCounterSlot(Int32(position), rule: ruleIndex, client: Int(client))
             } else {
                 counterIndex[ruleIndex][record.key] = Int32(position)

@@ -180,7 +180,8 @@ public final class Engine {
     /// The clients counted by broker, client type, type id and status.
     var fleetTally = FleetTally()
     var feeds: [Feed] = []
-    var index: [String: Int32] = [:]
+    /// Client id → position in `clientStates` (forgotten clients are not in it).
+    var index = ClientIndex()
     /// Forgotten clients still in the table (not in `index`, their slots idle) until it is compacted.
     var tombstones = Set<Int32>()
     /// Clients forgotten since the store last saw them.
@@ -232,7 +233,7 @@ public final class Engine {
     public var clientCount: Int { clientStates.count - tombstones.count }
 
     public func client(_ clientID: String) -> ClientState? {
-        guard let position = index[clientID] else { return nil }
+        guard let position = tablePosition(of: clientID) else { return nil }
         return clientStates[Int(position)]
     }
 
@@ -331,7 +332,7 @@ public final class Engine {
         defer { compactDeadlinesIfNeeded() }
         let position: Int
         let isNew: Bool
-        if let existing = index[event.clientID] {
+        if let existing = tablePosition(of: event.clientID) {
             position = Int(existing)
             isNew = false
         } else {

@@ -10,7 +10,7 @@ extension Engine {
         ofClient clientID: String,
         at now: Int64
     ) -> (firing: [Alert], pending: [Alert], heldBack: [String: [String]]) {
-        guard let stored = index[clientID] else { return ([], [], [:]) }
+        guard let stored = tablePosition(of: clientID) else { return ([], [], [:]) }
         let position = Int(stored)
         var firing: [Alert] = []
         var pending: [Alert] = []

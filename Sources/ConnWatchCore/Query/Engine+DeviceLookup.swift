@@ -10,7 +10,7 @@ extension Engine {
     public func client(typeID: String, deviceID: String) -> ClientState? {
         if let org = labels.onlyOrganisation {
             let candidates = ["d:\(org):\(typeID):\(deviceID)", "g:\(org):\(typeID):\(deviceID)"].compactMap { id in
-                index[id].flatMap { position in
+                tablePosition(of: id).flatMap { position in
                     let client = clientStates[Int(position)]
                     return client.typeID == typeID && client.deviceID == deviceID ? position : nil
                 }
