@@ -315,6 +315,7 @@ private enum JournalEndToEnd {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
+        defer { try? output.fileHandleForReading.close() }
         try process.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         _ = process.waitForExit(timeout: .seconds(60))

@@ -369,6 +369,7 @@ private struct Harness {
         process.standardOutput = pipe
         try process.run()
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        try? pipe.fileHandleForReading.close()
         _ = process.waitForExit(timeout: .seconds(60))
         #expect(String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == signature)
         await harness.close()

@@ -49,6 +49,7 @@ func curl(_ arguments: [String]) throws -> String {
     let out = Pipe()
     process.standardOutput = out
     process.standardError = FileHandle.nullDevice
+    defer { try? out.fileHandleForReading.close() }
     try process.runWithUnblockedSignals()
     let data = out.fileHandleForReading.readDataToEndOfFile()
     _ = process.waitForExit(timeout: .seconds(60))

@@ -173,6 +173,8 @@ import Testing
         ]
         process.standardOutput = handle
         process.standardError = handle
+        // The child writes through its own copies and the output is read by path.
+        defer { try? handle.close() }
         try process.runWithUnblockedSignals()
         let finished = process.waitForExit(timeout: .seconds(180))
         if !finished { kill(process.processIdentifier, SIGKILL) }

@@ -33,6 +33,11 @@ func runConnWatch(_ arguments: [String]) throws -> CommandResult {
     let err = Pipe()
     process.standardOutput = out
     process.standardError = err
+    // Foundation closes the write ends after the spawn; the read ends are closed here.
+    defer {
+        try? out.fileHandleForReading.close()
+        try? err.fileHandleForReading.close()
+    }
     try process.runWithUnblockedSignals()
     // A command that hangs is killed after a minute (its pipes then end) and fails the test.
     let watchdog = DispatchWorkItem {
@@ -83,8 +88,12 @@ final class DaemonProcess: @unchecked Sendable {
         env["NOTIFY_SOCKET"] = nil
         for (key, value) in environment { env[key] = value }
         process.environment = env
-        process.standardError = FileHandle(forWritingAtPath: logPath)
+        let logHandle = FileHandle(forWritingAtPath: logPath)
+        process.standardError = logHandle
         process.standardOutput = FileHandle.nullDevice
+        // The daemon writes its log through its own descriptor and `log` reads the file by path:
+        // the parent's handle is needed only for the spawn.
+        defer { try? logHandle?.close() }
         try process.runWithUnblockedSignals()
     }
 
@@ -217,6 +226,7 @@ func sqliteQuery(_ database: String, _ sql: String) throws -> String {
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = FileHandle.nullDevice
+    defer { try? pipe.fileHandleForReading.close() }
     try process.run()
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     _ = process.waitForExit(timeout: .seconds(10))

@@ -13,6 +13,7 @@ import Testing
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
+        defer { try? pipe.fileHandleForReading.close() }
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         _ = process.waitForExit(timeout: .seconds(30))

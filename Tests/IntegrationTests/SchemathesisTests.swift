@@ -42,6 +42,8 @@ import Testing
         let output = try TemporaryFile(in: fixture.dir, named: "schemathesis.out")
         process.standardOutput = output.handle
         process.standardError = output.handle
+        // The child writes through its own copies; `contents()` reads the file by path.
+        defer { try? output.handle.close() }
         try process.runWithUnblockedSignals()
         let finished = process.waitForExit(timeout: .seconds(300))
         if !finished { kill(process.processIdentifier, SIGKILL) }

@@ -14,11 +14,17 @@ extension Process {
     /// the same moment, which may live until the run ends. So tests wait with this instead: a child
     /// that has been a zombie for a second while Foundation still counts it as running is reaped
     /// here, and its status is kept for ``exitStatus``.
+    ///
+    /// A Foundation `Process` and its run-loop source keep each other alive until `waitUntilExit()`
+    /// runs, and with them the pipes and files the process was given. Once `isRunning` is false this
+    /// calls it (it then returns at once). A child reaped here still counts as running for Foundation
+    /// (`waitUntilExit()` would block), so it is kept in a list that later calls sweep.
     public func waitForExit(timeout: Duration) -> Bool {
+        ReapedChildren.sweep()
         let deadline = ContinuousClock.now + timeout
         var zombieSince: ContinuousClock.Instant?
         while isRunning {
-            if ReapedChildren.status(of: processIdentifier) != nil { return true }
+            if ReapedChildren.status(of: self) != nil { return true }
             if Process.hasEnded(processIdentifier) {
                 let since = zombieSince ?? .now
                 zombieSince = since
@@ -27,7 +33,7 @@ extension Process {
                     if waitpid(processIdentifier, &status, WNOHANG) == processIdentifier {
                         // WIFEXITED: the exit code; otherwise the signal, as `terminationStatus` gives it.
                         let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : status & 0x7f
-                        ReapedChildren.record(code, for: processIdentifier)
+                        ReapedChildren.record(code, for: self)
                         return true
                     }
                 }
@@ -35,7 +41,17 @@ extension Process {
             if ContinuousClock.now >= deadline { return false }
             Thread.sleep(forTimeInterval: 0.01)
         }
+        finishWithFoundation()
         return true
+    }
+
+    /// `waitUntilExit()` for a process whose `isRunning` is false: it returns at once and drops the
+    /// run-loop source that keeps this object (and its pipes and files) alive. Serialised, because
+    /// two threads (a test and the sweep) may finish the same process.
+    fileprivate func finishWithFoundation() {
+        ReapedChildren.finishing.withLock { _ in
+            if !isRunning { waitUntilExit() }
+        }
     }
 
     /// Sends `signal`, waits up to `grace`, then SIGKILL and up to 10 s more. Never blocks for good;
@@ -71,11 +87,11 @@ extension Process {
 
     /// Like `isRunning`, but `false` once `waitForExit` has reaped the process itself (its pid may
     /// then belong to another process: never signal it).
-    public var isAlive: Bool { isRunning && ReapedChildren.status(of: processIdentifier) == nil }
+    public var isAlive: Bool { isRunning && ReapedChildren.status(of: self) == nil }
 
     /// The exit status (or the signal that ended it), or `nil` while it runs.
     public var exitStatus: Int32? {
-        if let reaped = ReapedChildren.status(of: processIdentifier) { return reaped }
+        if let reaped = ReapedChildren.status(of: self) { return reaped }
         return isRunning ? nil : terminationStatus
     }
 
@@ -89,15 +105,51 @@ extension Process {
     }
 }
 
-/// Exit statuses of children that `waitForExit` reaped itself (Foundation never learnt of them).
-private enum ReapedChildren {
-    private static let statuses = Mutex<[Int32: Int32]>([:])
-
-    static func record(_ status: Int32, for pid: Int32) {
-        statuses.withLock { $0[pid] = status }
+/// Exit statuses of children that `waitForExit` reaped itself (Foundation never learnt of them),
+/// keyed by the `Process` object, not the pid (pids are reused: `pid_max` may be 32768).
+enum ReapedChildren {
+    private struct Entry {
+        weak var process: Process?
+        let status: Int32
     }
 
-    static func status(of pid: Int32) -> Int32? {
-        statuses.withLock { $0[pid] }
+    private struct State {
+        var statuses: [ObjectIdentifier: Entry] = [:]
+        /// Reaped here while Foundation still counts them as running: `waitUntilExit()` is due once
+        /// `isRunning` turns false (when the last copy of Foundation's socket to the child closes).
+        var pending: [Process] = []
+    }
+
+    private static let state = Mutex(State())
+    /// Held while `waitUntilExit()` runs on an ended process.
+    static let finishing = Mutex(())
+
+    static func record(_ status: Int32, for process: Process) {
+        state.withLock {
+            $0.statuses[ObjectIdentifier(process)] = Entry(process: process, status: status)
+            $0.pending.append(process)
+        }
+    }
+
+    static func status(of process: Process) -> Int32? {
+        state.withLock { state in
+            guard let entry = state.statuses[ObjectIdentifier(process)], entry.process === process else { return nil }
+            return entry.status
+        }
+    }
+
+    /// Finishes the pending processes Foundation has since seen end, and forgets freed ones.
+    static func sweep() {
+        let ended: [Process] = state.withLock { state in
+            state.statuses = state.statuses.filter { $0.value.process != nil }
+            var ended: [Process] = []
+            var running: [Process] = []
+            for process in state.pending {
+                if process.isRunning { running.append(process) } else { ended.append(process) }
+            }
+            state.pending = running
+            return ended
+        }
+        for process in ended { process.finishWithFoundation() }
     }
 }

@@ -99,7 +99,11 @@ public final class TestAlertmanager: @unchecked Sendable {
             ] + (cluster?.arguments ?? ["--cluster.listen-address="])
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle(forWritingAtPath: log.path)
+        let logHandle = FileHandle(forWritingAtPath: log.path)
+        process.standardError = logHandle
+        // The child writes through its own copy and the log is read by path: the parent's handle is
+        // closed once the child is started.
+        defer { try? logHandle?.close() }
         try process.runWithUnblockedSignals()
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {

@@ -312,13 +312,19 @@ public final class TestBroker: @unchecked Sendable {
         let client = Process()
         client.executableURL = URL(fileURLWithPath: "/usr/bin/mosquitto_pub")
         client.arguments = ["-h", "127.0.0.1", "-p", String(port)] + arguments
-        let stdinPipe = Pipe()
+        let stdinPipe = input == nil ? nil : Pipe()
         let stderrPipe = Pipe()
-        client.standardInput = input == nil ? FileHandle.nullDevice : stdinPipe
+        client.standardInput = stdinPipe ?? FileHandle.nullDevice
         client.standardOutput = FileHandle.nullDevice
         client.standardError = stderrPipe
+        // Foundation closes the child's ends (stdin's read end, stderr's write end) after the spawn;
+        // the parent's ends are closed here (a `Process` may outlive this call, and its pipes with it).
+        defer {
+            try? stdinPipe?.fileHandleForWriting.close()
+            try? stderrPipe.fileHandleForReading.close()
+        }
         try client.runWithUnblockedSignals()
-        if let input {
+        if let input, let stdinPipe {
             stdinPipe.fileHandleForWriting.write(input)
             try? stdinPipe.fileHandleForWriting.close()
         }

@@ -15,6 +15,7 @@ public func runTool(_ path: String, _ arguments: [String]) throws {
     tool.standardError = errors
     try tool.runWithUnblockedSignals()
     let output = errors.fileHandleForReading.readDataToEndOfFile()
+    try? errors.fileHandleForReading.close()
     _ = tool.waitForExit(timeout: .seconds(60))
     guard (tool.exitStatus ?? -1) == 0 else {
         let text = String(decoding: output, as: UTF8.self)
