@@ -84,42 +84,6 @@ public final class Engine {
         var notified = false
     }
 
-    /// Every client's offline slots in one array (one allocation for all clients, not one each):
-    /// client `c`'s slots are `all[start[c]..<start[c + 1]]`.
-    struct SlotTable {
-        private(set) var all: [Slot] = []
-        private var start: [Int32] = [0]
-
-        /// The positions of the client's slots.
-        func indices(of client: Int) -> Range<Int> { 0..<Int(start[client + 1] - start[client]) }
-
-        func row(_ client: Int) -> ArraySlice<Slot> { all[Int(start[client])..<Int(start[client + 1])] }
-
-        subscript(client: Int, slot: Int) -> Slot {
-            get { all[Int(start[client]) + slot] }
-            _modify { yield &all[Int(start[client]) + slot] }
-        }
-
-        /// Adds the next client's slots.
-        mutating func append(_ slots: [Slot]) {
-            all.append(contentsOf: slots)
-            endClient()
-        }
-
-        /// Adds a slot of the next client (`endClient` ends its list).
-        mutating func appendSlot(_ slot: Slot) {
-            all.append(slot)
-        }
-
-        mutating func endClient() {
-            start.append(Int32(all.count))
-        }
-
-        mutating func reserveCapacity(clients: Int) {
-            start.reserveCapacity(clients + 1)
-        }
-    }
-
     /// The health of one broker's feed.
     struct Feed {
         var broker: String
@@ -296,17 +260,16 @@ public final class Engine {
     }
 
     /// How many offline and inactive alerts wait out their `for` (what `pendingAlerts` lists).
-    public var pendingCount: Int {
-        slots.all.count { $0.phase == .pending }
-    }
+    /// Kept as slots change: O(1).
+    public var pendingCount: Int { slots.pendingCount }
 
-    /// `pendingCount` by rule name, counted without building an alert (`pendingAlerts` makes the
-    /// labels and fingerprint of each, far too much for a listing of the rules at a million clients).
+    /// `pendingCount` by rule name, kept as slots change: O(rules), and no alert is built
+    /// (`pendingAlerts` makes the labels and fingerprint of each).
     public var pendingCountsByRule: [String: Int] {
-        var counts = Array(repeating: 0, count: configuration.offlineRules.count)
-        for slot in slots.all where slot.phase == .pending { counts[Int(slot.rule)] += 1 }
         var byName: [String: Int] = [:]
-        for (rule, count) in zip(configuration.offlineRules, counts) where count > 0 { byName[rule.name] = count }
+        for (rule, count) in zip(configuration.offlineRules, slots.pendingByRule) where count > 0 {
+            byName[rule.name] = count
+        }
         return byName
     }
 
