@@ -365,9 +365,12 @@ extension Engine {
         guard rule.holds(offline: group.offline, total: group.total) else { return nil }
         var times: [Int64] = []
         for member in group.members where !isForgotten(Int(member)) {
-            let client = clientStates[Int(member)]
-            guard client.status == .disconnected else { continue }
-            if let since = client.summary.latestRunBegan(.disconnect) ?? client.lastDisconnectTime {
+            // Read in place: copying a client out would retain and release each of its texts.
+            let position = Int(member)
+            guard clientStates[position].status == .disconnected else { continue }
+            if let since = clientStates[position].summary.latestRunBegan(.disconnect)
+                ?? clientStates[position].lastDisconnectTime
+            {
                 times.append(since)
             }
         }
