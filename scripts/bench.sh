@@ -152,6 +152,11 @@ for clients in $memory_clients; do
     "$bench" memory "$clients" | tee "$work/memory-$clients.txt"
     collect "$work/memory-$clients.txt"
 done
+# A full connection log (the default connection_log_size, 20) for every client: ten rounds each.
+full_log_clients=${memory_clients%% *}
+echo "== memory: $full_log_clients tracked clients, ten connects and ten disconnects each"
+"$bench" memory "$full_log_clients" 10 | tee "$work/memory-full-log.txt"
+collect "$work/memory-full-log.txt"
 
 # --- c2. growth with events --------------------------------------------------------------------
 echo "== growth: 10 clients, $growth_events events (RSS growth after warm-up; target <= 16 MiB)"
@@ -272,6 +277,10 @@ $(environment_clients=${BENCH_CLIENTS:-100000}; echo "$((environment_clients * $
 | tracked clients | bytes per client (RSS growth) | RSS, MiB |
 |---|---|---|
 $(for clients in $memory_clients; do echo "| $clients | $(int "memory_bytes_per_client_$clients") | $(dec "memory_rss_mib_$clients") |"; done)
+
+With a full connection log (ten connects and ten disconnects per client, the default
+\`connection_log_size\` of 20), $full_log_clients clients take $(int "memory_bytes_per_client_${full_log_clients}_20_events")
+bytes per client: the logs are in the state store, and the engine keeps a 40-byte summary of each.
 
 Target: ≤ 300 bytes per client.
 
