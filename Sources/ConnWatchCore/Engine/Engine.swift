@@ -219,7 +219,7 @@ public final class Engine {
 
     /// Every alert that is firing now.
     public var firingAlerts: [Alert] {
-        slots.all.compactMap { $0.phase == .firing || $0.phase == .cooling ? $0.alert : nil }
+        slots.firing.sorted().compactMap { slots.all[Int($0)].alert }
             + counterSlots.flatMap { $0.compactMap { $0.phase == .firing ? $0.alert : nil } }
             + fleetGroups.flatMap { $0.compactMap { $0.phase == .firing ? $0.alert : nil } }
             + feeds.compactMap(\.alert)

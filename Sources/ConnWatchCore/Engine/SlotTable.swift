@@ -2,14 +2,18 @@ extension Engine {
     /// Every client's offline slots in one array (one allocation for all clients, not one each):
     /// client `c`'s slots are `all[start[c]..<start[c + 1]]`.
     ///
-    /// Keeps how many slots are pending, per rule, as they change (every change goes through
-    /// this type), so `/metrics` and the rules listing read the counts in O(rules), not O(slots).
+    /// Keeps how many slots are pending, per rule, and which slots fire (firing or cooling), as
+    /// they change (every change goes through this type): `/metrics` and the rules listing read
+    /// the counts in O(rules), and the alerts listing visits the firing slots only, not every
+    /// client's.
     struct SlotTable {
         private(set) var all: [Slot] = []
         private var start: [Int32] = [0]
         /// Pending slots by offline rule.
         private(set) var pendingByRule: [Int] = []
         private(set) var pendingCount = 0
+        /// The positions in `all` of the slots that fire (firing or cooling).
+        private(set) var firing = Set<Int32>()
 
         /// The positions of the client's slots.
         func indices(of client: Int) -> Range<Int> { 0..<Int(start[client + 1] - start[client]) }
@@ -20,12 +24,16 @@ extension Engine {
             get { all[Int(start[client]) + slot] }
             _modify {
                 let position = Int(start[client]) + slot
-                let wasPending = all[position].phase == .pending
+                let phaseBefore = all[position].phase
                 let ruleBefore = all[position].rule
                 yield &all[position]
-                let isPending = all[position].phase == .pending
-                if wasPending { count(rule: ruleBefore, -1) }
-                if isPending { count(rule: all[position].rule, 1) }
+                let phase = all[position].phase
+                if phaseBefore == .pending { count(rule: ruleBefore, -1) }
+                if phase == .pending { count(rule: all[position].rule, 1) }
+                let fired = Self.fires(phaseBefore)
+                if fired != Self.fires(phase) {
+                    if fired { firing.remove(Int32(position)) } else { firing.insert(Int32(position)) }
+                }
             }
         }
 
@@ -39,6 +47,7 @@ extension Engine {
         mutating func appendSlot(_ slot: Slot) {
             all.append(slot)
             if slot.phase == .pending { count(rule: slot.rule, 1) }
+            if Self.fires(slot.phase) { firing.insert(Int32(all.count - 1)) }
         }
 
         mutating func endClient() {
@@ -48,6 +57,22 @@ extension Engine {
         mutating func reserveCapacity(clients: Int) {
             start.reserveCapacity(clients + 1)
         }
+
+        /// The client whose slots include position `position` of `all` (a binary search).
+        func client(ofSlotAt position: Int32) -> Int {
+            // The last client whose first slot is at or before `position`.
+            var low = 0
+            var high = start.count - 2
+            while low < high {
+                let middle = (low + high + 1) / 2
+                if start[middle] <= position { low = middle } else { high = middle - 1 }
+            }
+            // The last such client is the one that has the slot: a client without slots before it
+            // shares its start with the next client.
+            return low
+        }
+
+        private static func fires(_ phase: SlotPhase) -> Bool { phase == .firing || phase == .cooling }
 
         private mutating func count(rule: Int32, _ delta: Int) {
             let index = Int(rule)

@@ -4,14 +4,16 @@
 /// inhibited alert in Alertmanager.
 extension Engine {
     /// The fingerprints of the firing alerts that hold each held-back alert back, by the held-back
-    /// alert's fingerprint. O(clients + rules) per call; the API asks for it once per listing.
+    /// alert's fingerprint. O(firing alerts + counting windows) per call, whatever the number of
+    /// clients; the API asks for it once per listing.
     public var heldBackAlerts: [String: [String]] {
         var result: [String: [String]] = [:]
-        for position in clientStates.indices where !isForgotten(position) {
-            for slot in slots.row(position) where slot.phase == .firing && !slot.notified {
-                guard let alert = slot.alert else { continue }
-                result[alert.fingerprint] = inhibitingAlerts(of: position, byFlapping: true)
-            }
+        for slotPosition in slots.firing {
+            let slot = slots.all[Int(slotPosition)]
+            guard slot.phase == .firing, !slot.notified, let alert = slot.alert else { continue }
+            let position = slots.client(ofSlotAt: slotPosition)
+            guard !isForgotten(position) else { continue }
+            result[alert.fingerprint] = inhibitingAlerts(of: position, byFlapping: true)
         }
         for ruleIndex in configuration.countingRules.indices {
             let byFlapping = configuration.countingRules[ruleIndex].kind != .flapping
