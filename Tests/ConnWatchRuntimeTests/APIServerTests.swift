@@ -14,19 +14,41 @@ import Testing
         answer: @escaping @Sendable (APIRequest, @escaping @Sendable (APIResponse) -> Void) -> Bool,
         run body: (APIServer, APIClient) async throws -> Void
     ) async throws {
-        let port = try FreePort.loopback()
-        let server = APIServer(
-            address: "127.0.0.1",
-            port: port,
-            token: "t0k",
-            logger: Logger(label: "test"),
-            forward: answer
-        )
-        try await server.start()
+        let (port, server) = try await Self.startedServer(answer: answer)
         let client = APIClient(baseURL: "http://127.0.0.1:\(port)", token: "t0k")
         defer { client.shutdown() }
         try await body(server, client)
         await server.stop()
+    }
+
+    /// A server started on a free port. A test running alongside may take the port before the
+    /// server binds it: then another port, a few times.
+    private static func startedServer(
+        answer: @escaping @Sendable (APIRequest, @escaping @Sendable (APIResponse) -> Void) -> Bool
+    ) async throws -> (Int, APIServer) {
+        func make() throws -> (Int, APIServer) {
+            let port = try FreePort.loopback()
+            let server = APIServer(
+                address: "127.0.0.1",
+                port: port,
+                token: "t0k",
+                logger: Logger(label: "test"),
+                forward: answer
+            )
+            return (port, server)
+        }
+        for _ in 0..<4 {
+            let (port, server) = try make()
+            do {
+                try await server.start()
+                return (port, server)
+            } catch {
+                guard "\(error)".contains("Address already in use") else { throw error }
+            }
+        }
+        let (port, server) = try make()
+        try await server.start()
+        return (port, server)
     }
 
     /// Sends a request and returns the status and body, whatever the status.
