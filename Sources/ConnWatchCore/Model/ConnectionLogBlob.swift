@@ -11,24 +11,27 @@ public enum ConnectionLogBlob {
     public static func encode(_ log: ConnectionLog, into bytes: inout [UInt8]) {
         bytes.removeAll(keepingCapacity: true)
         bytes.append(version)
-        for entry in log.entries {
-            var flags: UInt8 = entry.applied ? 1 : 0
-            if entry.reasonCode != nil { flags |= 2 }
-            if entry.cause != nil { flags |= 4 }
-            if entry.initiator != nil { flags |= 8 }
-            if entry.reasonText != nil { flags |= 16 }
-            if entry.clientAddress != nil { flags |= 32 }
-            bytes.append(UInt8(StatusAction.allCases.firstIndex(of: entry.action) ?? 0))
-            bytes.append(flags)
-            LittleEndianBytes.append(entry.time, to: &bytes)
-            if let code = entry.reasonCode { LittleEndianBytes.append(Int64(code), to: &bytes) }
-            if let cause = entry.cause { bytes.append(UInt8(DisconnectCause.allCases.firstIndex(of: cause) ?? 0)) }
-            if let initiator = entry.initiator {
-                bytes.append(UInt8(DisconnectInitiator.allCases.firstIndex(of: initiator) ?? 0))
-            }
-            if let text = entry.reasonText { LittleEndianBytes.append(text, to: &bytes) }
-            if let address = entry.clientAddress { LittleEndianBytes.append(address, to: &bytes) }
+        for entry in log.entries { append(entry, to: &bytes) }
+    }
+
+    /// Appends one entry's bytes.
+    static func append(_ entry: ConnectionLogEntry, to bytes: inout [UInt8]) {
+        var flags: UInt8 = entry.applied ? 1 : 0
+        if entry.reasonCode != nil { flags |= 2 }
+        if entry.cause != nil { flags |= 4 }
+        if entry.initiator != nil { flags |= 8 }
+        if entry.reasonText != nil { flags |= 16 }
+        if entry.clientAddress != nil { flags |= 32 }
+        bytes.append(UInt8(StatusAction.allCases.firstIndex(of: entry.action) ?? 0))
+        bytes.append(flags)
+        LittleEndianBytes.append(entry.time, to: &bytes)
+        if let code = entry.reasonCode { LittleEndianBytes.append(Int64(code), to: &bytes) }
+        if let cause = entry.cause { bytes.append(UInt8(DisconnectCause.allCases.firstIndex(of: cause) ?? 0)) }
+        if let initiator = entry.initiator {
+            bytes.append(UInt8(DisconnectInitiator.allCases.firstIndex(of: initiator) ?? 0))
         }
+        if let text = entry.reasonText { LittleEndianBytes.append(text, to: &bytes) }
+        if let address = entry.clientAddress { LittleEndianBytes.append(address, to: &bytes) }
     }
 
     /// Calls `body` with each entry of a log blob, in order; a damaged blob yields the entries
@@ -84,6 +87,8 @@ public enum ConnectionLogBlob {
         @usableFromInline var initiator: DisconnectInitiator?
         @usableFromInline var reasonText: Text?
         @usableFromInline var clientAddress: Text?
+        /// Where the entry's bytes end in the blob.
+        @usableFromInline var end = 0
 
         @inlinable
         init(action: StatusAction, time: Int64, applied: Bool) {
@@ -130,6 +135,7 @@ public enum ConnectionLogBlob {
                 guard let bytes = reader.string() else { return }
                 fields.clientAddress = text(bytes)
             }
+            fields.end = reader.offset
             body(fields)
         }
     }
@@ -141,11 +147,18 @@ public enum ConnectionLogBlob {
         to bytes: UnsafeRawBufferPointer,
         capacity: Int
     ) -> [UInt8] {
-        var log = ConnectionLog(capacity: capacity)
-        forEachEntry(in: bytes, text: { String(decoding: $0, as: UTF8.self) }, { log.append($0) })
-        for entry in entries { log.append(entry) }
-        var result: [UInt8] = []
-        encode(log, into: &result)
+        // The saved entries kept are copied as bytes: none is decoded (a commit does this for
+        // every client an event touched).
+        let added = entries.suffix(max(capacity, 0))
+        var ends: [Int] = []
+        forEachFields(in: bytes, text: { _ in () }, { ends.append($0.end) })
+        let keep = min(ends.count, max(capacity, 0) - added.count)
+        var result: [UInt8] = [version]
+        if keep > 0 {
+            let start = keep == ends.count ? 1 : ends[ends.count - keep - 1]
+            result.append(contentsOf: bytes[start..<ends[ends.count - 1]])
+        }
+        for entry in added { append(entry, to: &result) }
         return result
     }
 }

@@ -4,10 +4,12 @@ import GRDBSQLite
 
 /// Upserts clients with `ClientRow.upsert`, binding each field straight to SQLite (no argument
 /// values are boxed on the way): the writer's cost per changed client is mostly SQLite's own.
-/// The connection log is not written here (see `ConnectionLogWriter`).
+/// The log it writes is the one given (the saved log with the new entries appended, made by
+/// `ConnectionLogWriter`), or, with none, an existing row keeps its own.
 struct ClientRowWriter {
     private let database: Database
     private let statement: Statement
+    private let keepingLog: Statement
     /// The log a new row starts with (entries are appended by `ConnectionLogWriter`).
     private static let emptyLog: [UInt8] = {
         var bytes: [UInt8] = []
@@ -18,34 +20,37 @@ struct ClientRowWriter {
     init(_ database: Database) throws {
         self.database = database
         statement = try database.cachedStatement(sql: ClientRow.upsert)
+        keepingLog = try database.cachedStatement(sql: ClientRow.upsertKeepingLog)
     }
 
-    mutating func write(_ client: ClientState) throws {
-        let handle = statement.sqliteStatement
+    /// Writes `client`'s row with `log` (a log blob), or keeping its saved log when `nil`.
+    mutating func write(_ client: ClientState, log: [UInt8]? = nil) throws {
+        let chosen = log == nil ? keepingLog : statement
+        let handle = chosen.sqliteStatement
         defer {
             sqlite3_reset(handle)
             sqlite3_clear_bindings(handle)
         }
-        bind(client.clientID, 1)
-        bind(client.broker, 2)
-        bind(client.clientType.label, 3)
-        bind(client.orgID, 4)
-        bind(client.typeID, 5)
-        bind(client.deviceID, 6)
-        bind(client.appID, 7)
-        bind(client.status.label, 8)
-        bind(client.lastConnectTime, 9)
-        bind(client.lastDisconnectTime, 10)
-        bind(client.lastActivityEvent?.name, 11)
-        bind(client.lastActivityTime, 12)
-        bind(client.disconnectedBy?.label, 13)
-        bind(client.reasonCode.map(Int64.init), 14)
-        bind(client.reasonText, 15)
-        bind(client.cause?.label, 16)
-        bind(client.protocolName, 17)
-        bind(client.clientAddress, 18)
-        bind(client.lastSequence, 19)
-        Self.emptyLog.withUnsafeBytes { bytes in
+        SQLiteBinding.bind(client.clientID, at: 1, to: handle)
+        SQLiteBinding.bind(client.broker, at: 2, to: handle)
+        SQLiteBinding.bind(client.clientType.label, at: 3, to: handle)
+        SQLiteBinding.bind(client.orgID, at: 4, to: handle)
+        SQLiteBinding.bind(client.typeID, at: 5, to: handle)
+        SQLiteBinding.bind(client.deviceID, at: 6, to: handle)
+        SQLiteBinding.bind(client.appID, at: 7, to: handle)
+        SQLiteBinding.bind(client.status.label, at: 8, to: handle)
+        SQLiteBinding.bind(client.lastConnectTime, at: 9, to: handle)
+        SQLiteBinding.bind(client.lastDisconnectTime, at: 10, to: handle)
+        SQLiteBinding.bind(client.lastActivityEvent?.name, at: 11, to: handle)
+        SQLiteBinding.bind(client.lastActivityTime, at: 12, to: handle)
+        SQLiteBinding.bind(client.disconnectedBy?.label, at: 13, to: handle)
+        SQLiteBinding.bind(client.reasonCode.map(Int64.init), at: 14, to: handle)
+        SQLiteBinding.bind(client.reasonText, at: 15, to: handle)
+        SQLiteBinding.bind(client.cause?.label, at: 16, to: handle)
+        SQLiteBinding.bind(client.protocolName, at: 17, to: handle)
+        SQLiteBinding.bind(client.clientAddress, at: 18, to: handle)
+        SQLiteBinding.bind(client.lastSequence, at: 19, to: handle)
+        (log ?? Self.emptyLog).withUnsafeBytes { bytes in
             _ = sqlite3_bind_blob(handle, 20, bytes.baseAddress, Int32(bytes.count), SQLiteBinding.transient)
         }
         let code = sqlite3_step(handle)
@@ -53,16 +58,8 @@ struct ClientRowWriter {
             throw DatabaseError(
                 resultCode: ResultCode(rawValue: code),
                 message: String(cString: sqlite3_errmsg(database.sqliteConnection)),
-                sql: ClientRow.upsert
+                sql: chosen.sql
             )
         }
-    }
-
-    private func bind(_ text: String?, _ index: Int32) {
-        SQLiteBinding.bind(text, at: index, to: statement.sqliteStatement)
-    }
-
-    private func bind(_ number: Int64?, _ index: Int32) {
-        SQLiteBinding.bind(number, at: index, to: statement.sqliteStatement)
     }
 }

@@ -3,8 +3,9 @@ import GRDB
 import GRDBSQLite
 
 /// Appends connection-log entries to clients' saved logs (the `log` blob of their rows), keeping
-/// the newest `capacity` of each: one read and one write of the row's blob per client and commit,
-/// however many entries the client gathered meanwhile.
+/// the newest `capacity` of each: one read of the row's blob per client and commit, however many
+/// entries the client gathered meanwhile, and the merged log written with the row
+/// (`ClientRowWriter`), or on its own (`append`) for a client whose row is not rewritten.
 struct ConnectionLogWriter {
     private let database: Database
     private let select: Statement
@@ -16,8 +17,9 @@ struct ConnectionLogWriter {
         update = try database.cachedStatement(sql: "UPDATE clients SET log = ? WHERE id = ?")
     }
 
-    /// Appends `entries` (oldest first) to the log of `clientID`; a client without a row is skipped.
-    func append(_ entries: [ConnectionLogEntry], to clientID: String, capacity: Int) throws {
+    /// The saved log of `clientID` (none for a new client) with `entries` (oldest first) appended,
+    /// the newest `capacity` kept; `nil` when the client has no row.
+    func merged(_ entries: [ConnectionLogEntry], to clientID: String, capacity: Int) throws -> [UInt8]? {
         let selectHandle = select.sqliteStatement
         defer {
             sqlite3_reset(selectHandle)
@@ -27,13 +29,18 @@ struct ConnectionLogWriter {
         let code = sqlite3_step(selectHandle)
         guard code == SQLITE_ROW else {
             try check(code == SQLITE_DONE ? SQLITE_OK : code, select.sql)
-            return
+            return nil
         }
         var existing = UnsafeRawBufferPointer(start: nil, count: 0)
         if let blob = sqlite3_column_blob(selectHandle, 0) {
             existing = UnsafeRawBufferPointer(start: blob, count: Int(sqlite3_column_bytes(selectHandle, 0)))
         }
-        let merged = ConnectionLogBlob.appending(entries, to: existing, capacity: capacity)
+        return ConnectionLogBlob.appending(entries, to: existing, capacity: capacity)
+    }
+
+    /// Appends `entries` (oldest first) to the log of `clientID`; a client without a row is skipped.
+    func append(_ entries: [ConnectionLogEntry], to clientID: String, capacity: Int) throws {
+        guard let merged = try merged(entries, to: clientID, capacity: capacity) else { return }
 
         let updateHandle = update.sqliteStatement
         defer {

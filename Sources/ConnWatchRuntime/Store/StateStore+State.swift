@@ -43,7 +43,10 @@ public struct StateBatch: Sendable {
         }
         for client in changes.clients { clients[client.clientID] = client }
         logCapacity = changes.logCapacity
-        for item in changes.log { append([item.entry], to: item.clientID) }
+        let capacity = max(logCapacity, 0)
+        for item in changes.log where capacity > 0 {
+            Self.append(CollectionOfOne(item.entry), to: &log[item.clientID, default: []], capacity: capacity)
+        }
         if changes.replaceCounters {
             counters = changes.counters
             replaceCounters = true
@@ -52,12 +55,20 @@ public struct StateBatch: Sendable {
         }
     }
 
-    /// Appends log entries of `clientID`, keeping its newest `logCapacity`.
+    /// Appends log entries of `clientID`, keeping its newest `logCapacity` (one lookup).
     private mutating func append(_ entries: [ConnectionLogEntry], to clientID: String) {
-        log[clientID, default: []].append(contentsOf: entries)
-        let excess = (log[clientID]?.count ?? 0) - max(logCapacity, 0)
-        if excess > 0 { log[clientID]?.removeFirst(excess) }
-        if log[clientID]?.isEmpty == true { log[clientID] = nil }
+        let capacity = max(logCapacity, 0)
+        guard capacity > 0 else { return }
+        Self.append(entries, to: &log[clientID, default: []], capacity: capacity)
+    }
+
+    private static func append(
+        _ entries: some Collection<ConnectionLogEntry>,
+        to list: inout [ConnectionLogEntry],
+        capacity: Int
+    ) {
+        list.append(contentsOf: entries)
+        if list.count > capacity { list.removeFirst(list.count - capacity) }
     }
 
     /// Adds alert changes people were told about (pending ones are not saved).
@@ -157,15 +168,29 @@ extension StateStore {
             for clientID in batch.forgotten {
                 try db.execute(sql: "DELETE FROM clients WHERE id = ?", arguments: [clientID])
             }
+            // A client's row and its log in one write: the saved log is read, the new entries
+            // appended, and the row written with it.
+            let logWriter = try ConnectionLogWriter(db)
             if !batch.clients.isEmpty {
                 var writer = try ClientRowWriter(db)
-                for client in batch.clients.values { try writer.write(client) }
-            }
-            if !batch.log.isEmpty {
-                let logWriter = try ConnectionLogWriter(db)
-                for (clientID, entries) in batch.log {
-                    try logWriter.append(entries, to: clientID, capacity: batch.logCapacity)
+                for client in batch.clients.values {
+                    guard let entries = batch.log[client.clientID] else {
+                        try writer.write(client)
+                        continue
+                    }
+                    let saved = try logWriter.merged(entries, to: client.clientID, capacity: batch.logCapacity)
+                    let log =
+                        saved
+                        ?? ConnectionLogBlob.appending(
+                            entries,
+                            to: .init(start: nil, count: 0),
+                            capacity: batch.logCapacity
+                        )
+                    try writer.write(client, log: log)
                 }
+            }
+            for (clientID, entries) in batch.log where batch.clients[clientID] == nil {
+                try logWriter.append(entries, to: clientID, capacity: batch.logCapacity)
             }
             if batch.replaceCounters { try db.execute(sql: "DELETE FROM counters") }
             for record in batch.counters {
