@@ -119,6 +119,17 @@ import Testing
             }
         }
         #expect(decoded == Array((first + second).suffix(6)))
+        // More new entries than the log keeps: the newest of them; none kept: an empty log.
+        for capacity in [0, 2, 4, 9, 20] {
+            let kept = bytes.withUnsafeBytes { ConnectionLogBlob.appending(second, to: $0, capacity: capacity) }
+            var entries: [ConnectionLogEntry] = []
+            kept.withUnsafeBytes { blob in
+                ConnectionLogBlob.forEachEntry(in: blob, text: { String(decoding: $0, as: UTF8.self) }) {
+                    entries.append($0)
+                }
+            }
+            #expect(entries == Array((first + second).suffix(capacity)), "capacity \(capacity)")
+        }
         let fromNothing = UnsafeRawBufferPointer(start: nil, count: 0)
         #expect(ConnectionLogBlob.appending(second, to: fromNothing, capacity: 2).count > 1)
     }

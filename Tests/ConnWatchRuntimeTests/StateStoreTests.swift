@@ -50,8 +50,9 @@ import Testing
             let pool = try DatabasePool(path: "\(directory.path)/\(StateStore.fileName)")
             try StateStore.migrator.migrate(pool, upTo: "5-offline-clients-newest")
             try pool.write { db in
+                db.add(function: ConnectionLogFunction.function)
                 var writer = try ClientRowWriter(db)
-                for client in clients { try writer.write(client) }
+                for client in clients { try writer.write(client, capacity: 20) }
             }
             #expect(try indexes(pool) == ["clients_by_status", "offline_clients_newest"])
         }

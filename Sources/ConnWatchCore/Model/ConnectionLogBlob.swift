@@ -147,18 +147,53 @@ public enum ConnectionLogBlob {
         to bytes: UnsafeRawBufferPointer,
         capacity: Int
     ) -> [UInt8] {
-        // The saved entries kept are copied as bytes: none is decoded (a commit does this for
-        // every client an event touched).
-        let added = entries.suffix(max(capacity, 0))
+        var added: [UInt8] = []
+        encode(entries, into: &added)
+        return added.withUnsafeBytes { appending(blob: $0, to: bytes, capacity: capacity) }
+    }
+
+    /// Encodes `entries` as a log blob (emptied first).
+    public static func encode(_ entries: [ConnectionLogEntry], into bytes: inout [UInt8]) {
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(version)
+        for entry in entries { append(entry, to: &bytes) }
+    }
+
+    /// The log blob `bytes` with the entries of the log blob `added` appended, the newest
+    /// `capacity` kept, copied as bytes (nothing is decoded): the state store's
+    /// `connwatch_log_append` SQL function, run when a commit updates a client's row. Damaged
+    /// bytes in either count up to the damage.
+    public static func appending(
+        blob added: UnsafeRawBufferPointer,
+        to bytes: UnsafeRawBufferPointer,
+        capacity: Int
+    ) -> [UInt8] {
+        let capacity = max(capacity, 0)
+        let savedEnds = entryEnds(bytes)
+        let addedEnds = entryEnds(added)
+        let keepAdded = min(addedEnds.count, capacity)
+        let keepSaved = min(savedEnds.count, capacity - keepAdded)
+        var result: [UInt8] = [version]
+        result.append(contentsOf: newest(keepSaved, of: bytes, ends: savedEnds))
+        result.append(contentsOf: newest(keepAdded, of: added, ends: addedEnds))
+        return result
+    }
+
+    /// Where each whole entry of a log blob ends.
+    private static func entryEnds(_ bytes: UnsafeRawBufferPointer) -> [Int] {
         var ends: [Int] = []
         forEachFields(in: bytes, text: { _ in () }, { ends.append($0.end) })
-        let keep = min(ends.count, max(capacity, 0) - added.count)
-        var result: [UInt8] = [version]
-        if keep > 0 {
-            let start = keep == ends.count ? 1 : ends[ends.count - keep - 1]
-            result.append(contentsOf: bytes[start..<ends[ends.count - 1]])
-        }
-        for entry in added { append(entry, to: &result) }
-        return result
+        return ends
+    }
+
+    /// The bytes of the newest `count` entries of a blob whose entries end at `ends`.
+    private static func newest(
+        _ count: Int,
+        of bytes: UnsafeRawBufferPointer,
+        ends: [Int]
+    ) -> Slice<UnsafeRawBufferPointer> {
+        guard count > 0, let last = ends.last else { return bytes[0..<0] }
+        let start = count == ends.count ? 1 : ends[ends.count - count - 1]
+        return bytes[start..<last]
     }
 }

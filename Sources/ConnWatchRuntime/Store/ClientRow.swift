@@ -11,19 +11,16 @@ enum ClientRow {
         + "last_activity_event, last_activity, disconnected_by, reason_code, reason_text, cause, protocol, address, "
         + "sequence, log"
 
-    /// Inserts a client or updates it in place (its rowid, and so the first-seen order, stays),
-    /// its log with it (the saved log with the new entries appended: `ConnectionLogWriter`).
-    static let upsert = upsert(keepingLog: false)
-
-    /// `upsert` for a client with no new log entries: a new row gets the log bound (empty), an
-    /// existing row keeps its own.
-    static let upsertKeepingLog = upsert(keepingLog: true)
-
-    private static func upsert(keepingLog: Bool) -> String {
+    /// Inserts a client or updates it in place (its rowid, and so the first-seen order, stays).
+    /// The log bound (20th) holds the entries made since the last commit: a new row starts with
+    /// them, an existing row appends them to its saved log inside SQLite, keeping the newest
+    /// `?21` (`connwatch_log_append`), so no commit reads a log back.
+    static let upsert: String = {
         let names = columns.components(separatedBy: ", ")
-        let updates = names.dropFirst().filter { !keepingLog || $0 != "log" }.map { "\($0) = excluded.\($0)" }
-            .joined(separator: ", ")
+        let updates = names.dropFirst().map {
+            $0 == "log" ? "log = \(ConnectionLogFunction.name)(log, excluded.log, ?)" : "\($0) = excluded.\($0)"
+        }.joined(separator: ", ")
         let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
         return "INSERT INTO clients (\(columns)) VALUES (\(placeholders)) ON CONFLICT(id) DO UPDATE SET \(updates)"
-    }
+    }()
 }

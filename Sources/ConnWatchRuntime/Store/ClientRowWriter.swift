@@ -4,14 +4,13 @@ import GRDBSQLite
 
 /// Upserts clients with `ClientRow.upsert`, binding each field straight to SQLite (no argument
 /// values are boxed on the way): the writer's cost per changed client is mostly SQLite's own.
-/// The log it writes is the one given (the saved log with the new entries appended, made by
-/// `ConnectionLogWriter`), or, with none, an existing row keeps its own.
+/// The log it binds is the entries made since the last commit, which SQLite appends to the saved
+/// log (`ConnectionLogFunction`).
 struct ClientRowWriter {
     private let database: Database
     private let statement: Statement
-    private let keepingLog: Statement
-    /// The log a new row starts with (entries are appended by `ConnectionLogWriter`).
-    private static let emptyLog: [UInt8] = {
+    /// A log blob without entries.
+    static let emptyLog: [UInt8] = {
         var bytes: [UInt8] = []
         ConnectionLogBlob.encode(ConnectionLog(capacity: 0), into: &bytes)
         return bytes
@@ -20,13 +19,12 @@ struct ClientRowWriter {
     init(_ database: Database) throws {
         self.database = database
         statement = try database.cachedStatement(sql: ClientRow.upsert)
-        keepingLog = try database.cachedStatement(sql: ClientRow.upsertKeepingLog)
     }
 
-    /// Writes `client`'s row with `log` (a log blob), or keeping its saved log when `nil`.
-    mutating func write(_ client: ClientState, log: [UInt8]? = nil) throws {
-        let chosen = log == nil ? keepingLog : statement
-        let handle = chosen.sqliteStatement
+    /// Writes `client`'s row, its saved log with the entries of the log blob `added` appended
+    /// (the newest `capacity` kept).
+    mutating func write(_ client: ClientState, added: [UInt8] = Self.emptyLog, capacity: Int) throws {
+        let handle = statement.sqliteStatement
         defer {
             sqlite3_reset(handle)
             sqlite3_clear_bindings(handle)
@@ -50,15 +48,16 @@ struct ClientRowWriter {
         SQLiteBinding.bind(client.protocolName, at: 17, to: handle)
         SQLiteBinding.bind(client.clientAddress, at: 18, to: handle)
         SQLiteBinding.bind(client.lastSequence, at: 19, to: handle)
-        (log ?? Self.emptyLog).withUnsafeBytes { bytes in
+        added.withUnsafeBytes { bytes in
             _ = sqlite3_bind_blob(handle, 20, bytes.baseAddress, Int32(bytes.count), SQLiteBinding.transient)
         }
+        SQLiteBinding.bind(Int64(capacity), at: 21, to: handle)
         let code = sqlite3_step(handle)
         guard code == SQLITE_DONE else {
             throw DatabaseError(
                 resultCode: ResultCode(rawValue: code),
                 message: String(cString: sqlite3_errmsg(database.sqliteConnection)),
-                sql: chosen.sql
+                sql: ClientRow.upsert
             )
         }
     }

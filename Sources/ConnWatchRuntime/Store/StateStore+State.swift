@@ -168,29 +168,18 @@ extension StateStore {
             for clientID in batch.forgotten {
                 try db.execute(sql: "DELETE FROM clients WHERE id = ?", arguments: [clientID])
             }
-            // A client's row and its log in one write: the saved log is read, the new entries
-            // appended, and the row written with it.
-            let logWriter = try ConnectionLogWriter(db)
+            // A client's row and its new log entries in one statement (SQLite appends them).
+            var added: [UInt8] = []
             if !batch.clients.isEmpty {
                 var writer = try ClientRowWriter(db)
                 for client in batch.clients.values {
-                    guard let entries = batch.log[client.clientID] else {
-                        try writer.write(client)
-                        continue
-                    }
-                    let saved = try logWriter.merged(entries, to: client.clientID, capacity: batch.logCapacity)
-                    let log =
-                        saved
-                        ?? ConnectionLogBlob.appending(
-                            entries,
-                            to: .init(start: nil, count: 0),
-                            capacity: batch.logCapacity
-                        )
-                    try writer.write(client, log: log)
+                    ConnectionLogBlob.encode(batch.log[client.clientID] ?? [], into: &added)
+                    try writer.write(client, added: added, capacity: batch.logCapacity)
                 }
             }
             for (clientID, entries) in batch.log where batch.clients[clientID] == nil {
-                try logWriter.append(entries, to: clientID, capacity: batch.logCapacity)
+                ConnectionLogBlob.encode(entries, into: &added)
+                try ConnectionLogFunction.append(added, to: clientID, capacity: batch.logCapacity, in: db)
             }
             if batch.replaceCounters { try db.execute(sql: "DELETE FROM counters") }
             for record in batch.counters {

@@ -38,6 +38,7 @@ public final class StateStore: Sendable {
                 // FULL: a committed notification survives a power cut, not only a crash.
                 try db.execute(sql: "PRAGMA synchronous = FULL")
                 if !db.configuration.readonly {
+                    db.add(function: ConnectionLogFunction.function)
                     // The writer updates clients all over the table: with SQLite's default 2 MiB
                     // page cache, most updates first read their page back with a system call.
                     try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)")
