@@ -100,6 +100,11 @@ import Testing
             #expect(fromBytes == ConnectionSummary.hash(text))
         }
         #expect(ConnectionSummary.hash("é") != ConnectionSummary.hash("e\u{301}"), "bytes, not characters")
+        // Bytes that are not UTF-8 hash as the text the store's reader makes of them.
+        for bytes: [UInt8] in [[0xFF], [0x61, 0xC3], [0xED, 0xA0, 0x80], [0xC3, 0xA9, 0x80, 0x62]] {
+            let fromBytes = bytes.withUnsafeBytes { ConnectionSummary.hash(utf8: $0) }
+            #expect(fromBytes == ConnectionSummary.hash(String(decoding: bytes, as: UTF8.self)), "\(bytes)")
+        }
     }
 
     /// The appending the store does keeps the newest `capacity` entries.

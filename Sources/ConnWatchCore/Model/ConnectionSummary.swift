@@ -111,9 +111,11 @@ public struct ConnectionSummary: Sendable, Equatable {
         return hash
     }
 
-    /// ``hash(_:)`` of UTF-8 bytes.
-    @inlinable
+    /// ``hash(_:)`` of the text UTF-8 bytes make, invalid sequences repaired as
+    /// `String(decoding:as:)` repairs them (the store's reader makes texts so): no string is made
+    /// for ASCII bytes, which are their own text.
     public static func hash(utf8 bytes: UnsafeRawBufferPointer) -> UInt64 {
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return hash(String(decoding: bytes, as: UTF8.self)) }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return hash
