@@ -9,9 +9,7 @@ public enum ConnectionLogBlob {
 
     /// Encodes `log` into `bytes` (emptied first; a writer reuses one buffer for every row).
     public static func encode(_ log: ConnectionLog, into bytes: inout [UInt8]) {
-        bytes.removeAll(keepingCapacity: true)
-        bytes.append(version)
-        for entry in log.entries { append(entry, to: &bytes) }
+        encode(log.entries, into: &bytes)
     }
 
     /// Appends one entry's bytes.
