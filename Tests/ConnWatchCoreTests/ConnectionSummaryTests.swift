@@ -84,6 +84,11 @@ import Testing
         #expect(ConnectionSummary(entries) == summary)
     }
 
+    /// The README says the engine keeps 40 bytes of a client's log, whatever its size.
+    @Test func aSummaryTakesFortyBytes() {
+        #expect(MemoryLayout<ConnectionSummary>.stride == 40)
+    }
+
     @Test func anEmptyLogRepeatsNothingAndHasNoRun() {
         let summary = ConnectionSummary()
         #expect(!summary.repeats(StatusEvent(action: .connect, clientID: "c", time: 0)))
