@@ -157,6 +157,13 @@ full_log_clients=${memory_clients%% *}
 echo "== memory: $full_log_clients tracked clients, ten connects and ten disconnects each"
 "$bench" memory "$full_log_clients" 10 | tee "$work/memory-full-log.txt"
 collect "$work/memory-full-log.txt"
+# What each part costs per client at the largest size: the table alone, then each rule family.
+breakdown_clients=${memory_clients##* }
+for rules in none offline counting fleet; do
+    echo "== memory: $breakdown_clients tracked clients, rules: $rules"
+    "$bench" memory "$breakdown_clients" 1 "$rules" | tee "$work/memory-$rules.txt"
+    collect "$work/memory-$rules.txt"
+done
 
 # --- c2. growth with events --------------------------------------------------------------------
 echo "== growth: 10 clients, $growth_events events (RSS growth after warm-up; target <= 16 MiB)"
@@ -283,6 +290,16 @@ With a full connection log (ten connects and ten disconnects per client, the def
 bytes per client: the logs are in the state store, and the engine keeps a 40-byte summary of each.
 
 Target: ≤ 300 bytes per client.
+
+What the bytes per client at $breakdown_clients clients are made of (the same run with fewer rules):
+
+| engine with | bytes per client | of which the rules |
+|---|---|---|
+| no rules (the client table: fields, id arena, index, tally) | $(int "memory_bytes_per_client_${breakdown_clients}_none") | |
+| the two offline/inactive rules | $(int "memory_bytes_per_client_${breakdown_clients}_offline") | $(calc "${fig[memory_bytes_per_client_${breakdown_clients}_offline]:-0} - ${fig[memory_bytes_per_client_${breakdown_clients}_none]:-0}" 0) |
+| the three counting rules | $(int "memory_bytes_per_client_${breakdown_clients}_counting") | $(calc "${fig[memory_bytes_per_client_${breakdown_clients}_counting]:-0} - ${fig[memory_bytes_per_client_${breakdown_clients}_none]:-0}" 0) |
+| the fleet rule | $(int "memory_bytes_per_client_${breakdown_clients}_fleet") | $(calc "${fig[memory_bytes_per_client_${breakdown_clients}_fleet]:-0} - ${fig[memory_bytes_per_client_${breakdown_clients}_none]:-0}" 0) |
+| every rule kind | $(int "memory_bytes_per_client_$breakdown_clients") | $(calc "${fig[memory_bytes_per_client_$breakdown_clients]:-0} - ${fig[memory_bytes_per_client_${breakdown_clients}_none]:-0}" 0) |
 
 ### Growth with events (10 clients, $growth_events events, 10 ms apart)
 

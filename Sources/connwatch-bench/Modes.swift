@@ -91,13 +91,23 @@ func runFeed(port: Int, count: Int) async {
     print(String(format: "count=%d last=%.6f decoded=%d", received, last, decoded))
 }
 
-/// `memory CLIENTS`: RSS growth of an engine with every rule kind after each of CLIENTS clients
-/// connected and disconnected once (two log entries each). Payloads are made one at a time, so
-/// the growth is the engine's.
-func runMemory(clients: Int, rounds: Int = 1) {
+/// `memory CLIENTS [ROUNDS] [RULES]`: RSS growth of an engine after each of CLIENTS clients
+/// connected and disconnected ROUNDS times (two log entries each round). Payloads are made one
+/// at a time, so the growth is the engine's. RULES picks the rules of `allRuleKinds`: `all`
+/// (the default), `none` (the client table alone), `offline`, `counting` or `fleet`; the
+/// differences say what each family costs per client.
+func runMemory(clients: Int, rounds: Int = 1, rules: String = "all") {
     let decoder = WatsonIoTDecoder()
     let start: Int64 = 1_790_000_000_000
-    let engine = Engine(configuration: allRuleKinds, startTime: start)
+    let configuration: EngineConfiguration
+    switch rules {
+    case "none": configuration = EngineConfiguration()
+    case "offline": configuration = EngineConfiguration(offlineRules: allRuleKinds.offlineRules)
+    case "counting": configuration = EngineConfiguration(countingRules: allRuleKinds.countingRules)
+    case "fleet": configuration = EngineConfiguration(fleetRules: allRuleKinds.fleetRules)
+    default: configuration = allRuleKinds
+    }
+    let engine = Engine(configuration: configuration, startTime: start)
     engine.keepsLogForStore = false
     var changes: [AlertChange] = []
     // Warm the allocator and the decoder with a throwaway client first.
@@ -133,7 +143,7 @@ func runMemory(clients: Int, rounds: Int = 1) {
     print(
         "  \(clients) clients tracked in \(String(format: "%.1f", seconds(elapsed))) s; RSS \(before / 1_048_576) → \(after / 1_048_576) MiB"
     )
-    let suffix = rounds > 1 ? "_\(2 * rounds)_events" : ""
+    let suffix = (rounds > 1 ? "_\(2 * rounds)_events" : "") + (rules == "all" ? "" : "_\(rules)")
     print("  bytes per client (\(2 * max(rounds, 1)) events each): \((after - before) / clients)")
     figure("memory_bytes_per_client_\(clients)\(suffix)", Double(after - before) / Double(clients))
     figure("memory_rss_mib_\(clients)", Double(after) / 1_048_576)

@@ -3,7 +3,8 @@
 //   connwatch-bench [engine]            in-process decode + state + rules (BENCH_CLIENTS, BENCH_ROUNDS)
 //   connwatch-bench gen FILE N CLIENTS  N Watson IoT payloads, one per line
 //   connwatch-bench feed PORT N         the MQTT source + decode + engine, until N messages arrived
-//   connwatch-bench memory CLIENTS [ROUNDS]  engine RSS per tracked client (ROUNDS connects and disconnects each)
+//   connwatch-bench memory CLIENTS [ROUNDS] [RULES]  engine RSS per tracked client (ROUNDS connects and
+//                                       disconnects each; RULES all|none|offline|counting|fleet)
 //   connwatch-bench storm CLIENTS       CLIENTS disconnects within one second, fleet_offline rule
 //   connwatch-bench config PORT         the configuration of the storm (and of the idle daemon)
 //   connwatch-bench restart DIR CLIENTS reading CLIENTS clients back from a store (filled if needed)
@@ -37,7 +38,11 @@ case "config":
         )
     )
 case "memory":
-    runMemory(clients: argument(2, 100_000), rounds: argument(3, 1))
+    runMemory(
+        clients: argument(2, 100_000),
+        rounds: argument(3, 1),
+        rules: arguments.count > 4 ? arguments[4] : "all"
+    )
 case "storm":
     runStorm(clients: argument(2, 100_000))
 case "restart":

@@ -13,7 +13,7 @@ import Testing
     @Test(arguments: [1, 2, 3] as [UInt64])
     func answersAsADictionary(seed: UInt64) {
         var random = SeededGenerator(state: seed)
-        var clients: [ClientState] = []
+        var clients = ClientTable()
         var index = ClientIndex()
         var reference: [String: Int32] = [:]
         // Few distinct ids, so the same ones come and go; some share long prefixes, some are empty
@@ -42,12 +42,12 @@ import Testing
             default:
                 // A compaction: positions not indexed are dropped, the rest renumbered in order.
                 var moved = Array(repeating: Int32(-1), count: clients.count)
-                var kept: [ClientState] = []
-                for position in clients.indices where reference[clients[position].clientID] == Int32(position) {
-                    moved[position] = Int32(kept.count)
-                    kept.append(clients[position])
+                var kept: Int32 = 0
+                for position in clients.indices where reference[clients.id(at: position)] == Int32(position) {
+                    moved[position] = kept
+                    kept += 1
                 }
-                clients = kept
+                clients.compact(moved, kept: Int(kept))
                 index.remap(moved)
                 reference = reference.mapValues { moved[Int($0)] }
             }
@@ -69,9 +69,9 @@ import Testing
 
     @Test func anEmptyIndexFindsNothingAndRemovesNothing() {
         var index = ClientIndex()
-        #expect(index.position(of: "a", in: []) == nil)
-        index.remove("a", in: [])
+        #expect(index.position(of: "a", in: ClientTable()) == nil)
+        index.remove("a", in: ClientTable())
         index.reserveCapacity(1_000)
-        #expect(index.isEmpty && index.position(of: "a", in: []) == nil)
+        #expect(index.isEmpty && index.position(of: "a", in: ClientTable()) == nil)
     }
 }

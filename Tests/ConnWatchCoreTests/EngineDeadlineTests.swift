@@ -114,7 +114,7 @@ private let refused = CountingRule(
         // Every client pays for these: an offline slot per offline rule, a window per counting rule.
         #expect(MemoryLayout<DeadlineState>.size == 12)
         #expect(MemoryLayout<OfflineSlot>.stride == 32)
-        #expect(MemoryLayout<CounterSlot>.stride == 48)
+        #expect(MemoryLayout<CounterSlot>.stride == 32)
     }
 
     @Test func offlineSlotsKeepTheirRuleAndFlagsApart() {

@@ -144,7 +144,7 @@ private typealias Harness = EngineHarness
         // The first 150 (all connected) are forgotten: half the table, so it is compacted.
         h.engine.forget((0..<150).map { id($0) }, reason: "decommissioned", at: t0 + 6 * minute, into: &h.changes)
         #expect(h.engine.tombstones.isEmpty, "the table was compacted")
-        #expect(h.engine.clientStates.count == 150)
+        #expect(h.engine.table.count == 150)
         #expect(h.take().isEmpty, "connected clients had no alerts; 100 of 300 offline was under the ratio")
         // 100 of 150 offline: over half, the fleet alert fires.
         h.advance(to: t0 + 7 * minute)

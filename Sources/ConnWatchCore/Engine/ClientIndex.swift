@@ -2,7 +2,7 @@
 ///
 /// Open addressing with linear probing over two parallel arrays, a 32-bit hash and a position per
 /// slot, at most half full; deletion shifts the following entries back, so there are no
-/// tombstones. The ids themselves stay in the table (`ClientState.clientID`), where a lookup
+/// tombstones. The ids themselves stay in the table (`ClientTable`'s id arena), where a lookup
 /// compares them: the index holds 8 bytes per slot (about 16 per client) where a
 /// `[String: Int32]` held each id a second time in buckets up to three quarters full.
 ///
@@ -21,9 +21,16 @@ struct ClientIndex {
     var isEmpty: Bool { count == 0 }
 
     /// The position of the client `id` among `clients`, if indexed.
-    func position(of id: String, in clients: [ClientState]) -> Int32? {
+    func position(of id: String, in clients: ClientTable) -> Int32? {
         guard count > 0 else { return nil }
-        let hash = Self.slotHash(id)
+        var id = id
+        return id.withUTF8 { position(of: $0, in: clients) }
+    }
+
+    /// The position of the client whose id's UTF-8 is `id` among `clients`, if indexed.
+    func position(of id: UnsafeBufferPointer<UInt8>, in clients: ClientTable) -> Int32? {
+        guard count > 0 else { return nil }
+        let hash = Self.slotHash(Self.hash(UnsafeRawBufferPointer(id)))
         let mask = hashes.count - 1
         var slot = Int(hash) & mask
         while true {
@@ -31,7 +38,7 @@ struct ClientIndex {
             if stored == 0 { return nil }
             if stored == hash {
                 let position = positions[slot]
-                if clients[Int(position)].clientID == id { return position }
+                if clients.hasID(id, at: Int(position)) { return position }
             }
             slot = (slot + 1) & mask
         }
@@ -45,17 +52,12 @@ struct ClientIndex {
     }
 
     /// Removes `id` (a no-op when it is not indexed).
-    mutating func remove(_ id: String, in clients: [ClientState]) {
-        guard count > 0 else { return }
+    mutating func remove(_ id: String, in clients: ClientTable) {
+        guard let position = position(of: id, in: clients) else { return }
         let hash = Self.slotHash(id)
         let mask = hashes.count - 1
         var slot = Int(hash) & mask
-        while true {
-            let stored = hashes[slot]
-            if stored == 0 { return }
-            if stored == hash && clients[Int(positions[slot])].clientID == id { break }
-            slot = (slot + 1) & mask
-        }
+        while positions[slot] != position || hashes[slot] == 0 { slot = (slot + 1) & mask }
         // Backward shift: every entry after the hole that may live there moves into it.
         var hole = slot
         var next = (hole + 1) & mask
@@ -116,7 +118,10 @@ struct ClientIndex {
     }
 
     private static func slotHash(_ id: String) -> UInt32 {
-        let full = hash(id)
+        slotHash(hash(id))
+    }
+
+    private static func slotHash(_ full: UInt64) -> UInt32 {
         let folded = UInt32(truncatingIfNeeded: full ^ (full >> 32))
         return folded == 0 ? 1 : folded
     }
@@ -125,28 +130,30 @@ struct ClientIndex {
     /// MurmurHash3's avalanche.
     static func hash(_ id: String) -> UInt64 {
         var id = id
-        return id.withUTF8 { bytes in
-            var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
-            var offset = 0
-            let raw = UnsafeRawBufferPointer(bytes)
-            while offset + 8 <= raw.count {
-                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-                hash = (hash ^ word) &* 0xFF51_AFD7_ED55_8CCD
-                hash ^= hash >> 29
-                offset += 8
-            }
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while offset < raw.count {
-                tail |= UInt64(raw[offset]) << shift
-                shift += 8
-                offset += 1
-            }
-            hash = (hash ^ tail) &* 0xC4CE_B9FE_1A85_EC53
-            hash ^= hash >> 33
-            hash &*= 0xFF51_AFD7_ED55_8CCD
-            hash ^= hash >> 33
-            return hash
+        return id.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// ``hash(_:)`` of the UTF-8 `raw`.
+    static func hash(_ raw: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(raw.count)
+        var offset = 0
+        while offset + 8 <= raw.count {
+            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            hash = (hash ^ word) &* 0xFF51_AFD7_ED55_8CCD
+            hash ^= hash >> 29
+            offset += 8
         }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < raw.count {
+            tail |= UInt64(raw[offset]) << shift
+            shift += 8
+            offset += 1
+        }
+        hash = (hash ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+        hash ^= hash >> 33
+        hash &*= 0xFF51_AFD7_ED55_8CCD
+        hash ^= hash >> 33
+        return hash
     }
 }

@@ -6,7 +6,7 @@ extension Engine {
     /// The position of the client `clientID` in the table, unless unknown or forgotten.
     @inline(__always)
     func tablePosition(of clientID: String) -> Int32? {
-        index.position(of: clientID, in: clientStates)
+        index.position(of: clientID, in: table)
     }
 
     /// Adds a client first heard of in `event`; returns its position.
@@ -19,7 +19,7 @@ extension Engine {
         // Everything is worked out on the local value, which is then moved into the table.
         var state = client
         state.sharedLabels = labels.shared(state.sharedLabels)
-        let position = clientStates.count
+        let position = table.count
         unsavedClient.append(false)
         unseen.append(false)
         index.insert(state.clientID, at: Int32(position))
@@ -39,7 +39,7 @@ extension Engine {
         for ruleIndex in clientCounter.indices where !clientCounter[ruleIndex].isEmpty {
             clientCounter[ruleIndex].append(-1)
         }
-        clientStates.append(state)
+        table.append(state)
         return position
     }
 
@@ -59,7 +59,7 @@ extension Engine {
     @inline(__always)
     func countingRuleMatches(_ ruleIndex: Int, client position: Int) -> Bool {
         let rules = configuration.countingRules
-        if rules.count > 64 { return rules[ruleIndex].match.matches(clientStates[position]) }
+        if rules.count > 64 { return rules[ruleIndex].match.matches(table[position]) }
         return countingMatches[position] & (1 << UInt64(ruleIndex)) != 0
     }
 
@@ -67,7 +67,7 @@ extension Engine {
     /// for rules grouped otherwise, the slot whose key is the client id (as a group key).
     func existingCounterSlot(rule ruleIndex: Int, client position: Int) -> Int32? {
         guard configuration.countingRules[ruleIndex].grouping == .client else {
-            return counterIndex[ruleIndex][clientStates[position].clientID]
+            return counterIndex[ruleIndex][table.id(at: position)]
         }
         guard position < clientCounter[ruleIndex].count else { return nil }
         let slot = clientCounter[ruleIndex][position]
@@ -75,9 +75,9 @@ extension Engine {
     }
 
     func setCounterSlot(_ slot: Int32, rule ruleIndex: Int, client position: Int) {
-        if clientCounter[ruleIndex].count < clientStates.count {
+        if clientCounter[ruleIndex].count < table.count {
             clientCounter[ruleIndex].append(
-                contentsOf: repeatElement(-1, count: clientStates.count - clientCounter[ruleIndex].count)
+                contentsOf: repeatElement(-1, count: table.count - clientCounter[ruleIndex].count)
             )
         }
         clientCounter[ruleIndex][position] = slot
@@ -87,7 +87,7 @@ extension Engine {
     /// feed numbers its events (and the two are less than an hour apart: AWS restarts the count
     /// after an hour offline), the number decides, a disconnect ranking after the connect with
     /// the same number; an equal rank is a duplicate.
-    static func isNewest(_ event: StatusEvent, at time: Int64, state: ClientState) -> Bool {
+    static func isNewest(_ event: StatusEvent, at time: Int64, state: ClientFields) -> Bool {
         let lastChange = max(state.lastConnectTime ?? .min, state.lastDisconnectTime ?? .min)
         if let sequence = event.sequence, let lastSequence = state.lastSequence, lastChange != .min,
             abs(time - lastChange) < 3_600_000
@@ -103,7 +103,7 @@ extension Engine {
     }
 
     /// A disconnect whose connection began well before the latest connect closes an older session.
-    static func isFromOlderSession(_ event: StatusEvent, state: ClientState) -> Bool {
+    static func isFromOlderSession(_ event: StatusEvent, state: ClientFields) -> Bool {
         guard let began = event.connectTime, let lastConnect = state.lastConnectTime else { return false }
         return began + 1000 < lastConnect
     }
@@ -170,7 +170,7 @@ extension Engine {
     /// would end began after it.
     func clientActive(_ position: Int, at time: Int64, into changes: inout [AlertChange]) {
         guard offlineTiming.contains(where: { $0.condition == .noActivity }),
-            time >= clientStates[position].lastActivityTime ?? .min
+            time >= table.fields[position].lastActivityTime ?? .min
         else { return }
         for slotPosition in slots.indices(of: position)
         where offlineTiming[Int(slots[position, slotPosition].rule)].condition == .noActivity {
@@ -226,7 +226,7 @@ extension Engine {
         let second = Int(entry.key.second)
         switch entry.key.kind {
         case .offline:
-            guard first < clientStates.count, second < slots.indices(of: first).count else { return false }
+            guard first < table.count, second < slots.indices(of: first).count else { return false }
             return Deadlines.isOwn(entry, of: slots[first, second].timer)
         case .counter:
             guard first < counterSlots.count, second < counterSlots[first].count,
@@ -253,7 +253,7 @@ extension Engine {
 
     func firingAlert(client position: Int, slot: Slot, at time: Int64) -> Alert {
         let rule = configuration.offlineRules[Int(slot.rule)]
-        let client = clientStates[position]
+        let client = table[position]
         let labels = offlineLabels(rule, client: client)
         let variables = AlertVariables(
             client: client,

@@ -4,7 +4,7 @@ extension Engine {
     /// Compacts once forgotten clients make up a quarter of the table (and at least 64), so each
     /// forget costs O(1) amortized.
     func compactClientsIfNeeded() {
-        guard tombstones.count >= max(64, clientStates.count / 4) else { return }
+        guard tombstones.count >= max(64, table.count / 4) else { return }
         compactClients()
     }
 
@@ -21,9 +21,9 @@ extension Engine {
             }
         }
         guard named.count < tombstones.count else { return }
-        var moved = [Int32](repeating: -1, count: clientStates.count)
+        var moved = [Int32](repeating: -1, count: table.count)
         var kept: Int32 = 0
-        for position in clientStates.indices
+        for position in table.indices
         where !tombstones.contains(Int32(position)) || named.contains(Int32(position)) {
             moved[position] = kept
             kept += 1
@@ -34,7 +34,7 @@ extension Engine {
             for position in column.indices where moved[position] >= 0 { result.append(column[position]) }
             return result
         }
-        clientStates = keep(clientStates)
+        table.compact(moved, kept: Int(kept))
         unsavedClient = keep(unsavedClient)
         unseen = keep(unseen)
         if !countingMatches.isEmpty { countingMatches = keep(countingMatches) }

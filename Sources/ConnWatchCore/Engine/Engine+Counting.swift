@@ -3,7 +3,7 @@
 extension Engine {
     /// Counting rules that keep their name keep their counts and alerts; the rest resolve.
     func reconfigureCounters(oldRules: [CountingRule], now: Int64, into changes: inout [AlertChange]) {
-        countingMatches = clientStates.map { countingMask($0) }
+        countingMatches = table.indices.map { countingMask(table[$0]) }
         // Rules are renumbered: their queued deadlines are dropped, and the kept ones armed anew.
         for ruleCounters in counterSlots {
             for slot in ruleCounters {
@@ -15,10 +15,12 @@ extension Engine {
         lastCounterSweep = Array(repeating: .min, count: configuration.countingRules.count)
         let oldCounters = counterSlots
         let oldIndex = counterIndex
+        let oldKeys = counterKeys
         let oldClientCounter = clientCounter
         let oldFree = freeCounterSlots
         counterSlots = []
         counterIndex = []
+        counterKeys = []
         clientCounter = []
         freeCounterSlots = []
         var kept = Set<Int>()
@@ -27,11 +29,13 @@ extension Engine {
                 kept.insert(old)
                 counterSlots.append(oldCounters[old])
                 counterIndex.append(oldIndex[old])
+                counterKeys.append(oldKeys[old])
                 clientCounter.append(oldClientCounter[old])
                 freeCounterSlots.append(oldFree[old])
             } else {
                 counterSlots.append([])
                 counterIndex.append([:])
+                counterKeys.append([])
                 clientCounter.append([])
                 freeCounterSlots.append([])
             }
@@ -101,27 +105,27 @@ extension Engine {
             } else {
                 let key: String
                 switch rules[ruleIndex].grouping {
-                case .client: key = clientStates[position].clientID
+                case .client: key = ""  // the client's id, read from the table (`counterKey`)
                 case .address:
                     guard let address = event.clientAddress, !address.isEmpty else { continue }
                     key = address
-                case .label(let label): key = label.value(of: clientStates[position])
+                case .label(let label): key = label.value(of: table[position])
                 }
                 if rules[ruleIndex].grouping == .client {
                     // Found by the client's position, not by a key lookup.
-                    slotPosition = addCounterSlot(CounterSlot(key: key), rule: ruleIndex)
+                    slotPosition = addCounterSlot(CounterSlot(), rule: ruleIndex, key: key)
                     setCounterSlot(Int32(slotPosition), rule: ruleIndex, client: position)
                 } else if let existing = counterIndex[ruleIndex][key] {
                     slotPosition = Int(existing)
                 } else {
-                    slotPosition = addCounterSlot(CounterSlot(key: key), rule: ruleIndex)
+                    slotPosition = addCounterSlot(CounterSlot(), rule: ruleIndex, key: key)
                     counterIndex[ruleIndex][key] = Int32(slotPosition)
                 }
             }
             // Taken out by a swap: no reference counting, and `slot.times` is not copied on write.
             // Meanwhile the table holds an empty slot; nothing below reads this rule's slots
             // (firing checks inhibition by flapping only for the other rules).
-            var slot = CounterSlot(key: "")
+            var slot = CounterSlot()
             swap(&slot, &counterSlots[ruleIndex][slotPosition])
             let insertAt = slot.times.lastIndex { $0 <= time }.map { $0 + 1 } ?? 0
             slot.times.insert(time, at: insertAt)
@@ -141,7 +145,7 @@ extension Engine {
                     slot.activeBox().delay = max(0, lateness)
                     scheduleCounter(&slot, rule: ruleIndex, slot: slotPosition, at: graceEnd)
                 } else {
-                    fireCounter(&slot, rule: ruleIndex, at: time, into: &changes)
+                    fireCounter(&slot, rule: ruleIndex, slot: slotPosition, at: time, into: &changes)
                     slot.activeBox().delay = max(0, lateness)
                     scheduleCounter(
                         &slot,
@@ -163,6 +167,26 @@ extension Engine {
             swap(&slot, &counterSlots[ruleIndex][slotPosition])
             markUnsaved(counterRule: ruleIndex, slot: slotPosition)
         }
+    }
+
+    /// The group key of a counter slot. A slot of a rule grouped by client keeps none of its own:
+    /// its key is its client's id, in the table's arena.
+    func counterKey(rule ruleIndex: Int, slot position: Int) -> String {
+        guard configuration.countingRules[ruleIndex].grouping == .client else {
+            return position < counterKeys[ruleIndex].count ? counterKeys[ruleIndex][position] : ""
+        }
+        let client = Int(counterSlots[ruleIndex][position].lastClient)
+        return client >= 0 && client < table.count ? table.id(at: client) : ""
+    }
+
+    /// The client a counter slot's group names: for a rule grouped by client, its client; for
+    /// other groupings, a client whose id is the group key, if there is one.
+    func clientOfCounter(_ slot: CounterSlot, rule ruleIndex: Int, slot position: Int) -> Int32? {
+        guard configuration.countingRules[ruleIndex].grouping == .client else {
+            return tablePosition(of: counterKey(rule: ruleIndex, slot: position))
+        }
+        guard slot.lastClient >= 0, !isForgotten(Int(slot.lastClient)) else { return nil }
+        return slot.lastClient
     }
 
     /// Whether the last `count` events of `slot` all lie within the window ending at `time`.
@@ -250,11 +274,15 @@ extension Engine {
     }
 
     /// Puts a new group's slot in a freed position of the rule, or at the end; returns its position.
-    func addCounterSlot(_ slot: CounterSlot, rule ruleIndex: Int) -> Int {
+    /// `key` is the group's key; a rule grouped by client keeps none (its key is the client's id).
+    func addCounterSlot(_ slot: CounterSlot, rule ruleIndex: Int, key: String) -> Int {
+        let keyed = configuration.countingRules[ruleIndex].grouping != .client
         guard let position = freeCounterSlots[ruleIndex].popLast().map(Int.init) else {
             counterSlots[ruleIndex].append(slot)
+            if keyed { counterKeys[ruleIndex].append(key) }
             return counterSlots[ruleIndex].count - 1
         }
+        if keyed { counterKeys[ruleIndex][position] = key }
         var reused = slot
         // Still listed in `unsavedCounters` if it was before it was freed: listed once.
         reused.unsaved = counterSlots[ruleIndex][position].unsaved
@@ -267,18 +295,20 @@ extension Engine {
     func freeCounterSlot(rule ruleIndex: Int, slot position: Int) {
         let slot = counterSlots[ruleIndex][position]
         let rule = configuration.countingRules[ruleIndex]
-        if counterIndex[ruleIndex][slot.key] == Int32(position) {
-            counterIndex[ruleIndex][slot.key] = nil
-        } else if rule.grouping == .client, let client = tablePosition(of: slot.key),
-            existingCounterSlot(rule: ruleIndex, client: Int(client)) == Int32(position)
+        let key = counterKey(rule: ruleIndex, slot: position)
+        if rule.grouping != .client {
+            if counterIndex[ruleIndex][key] == Int32(position) { counterIndex[ruleIndex][key] = nil }
+            counterKeys[ruleIndex][position] = ""
+        } else if rule.grouping == .client, slot.lastClient >= 0,
+            existingCounterSlot(rule: ruleIndex, client: Int(slot.lastClient)) == Int32(position)
         {
-            clientCounter[ruleIndex][Int(client)] = -1
+            clientCounter[ruleIndex][Int(slot.lastClient)] = -1
         }
         if slot.saved && !countersReplaced {
             freedCounters.append(
                 CounterRecord(
                     rule: rule.name,
-                    key: slot.key,
+                    key: key,
                     times: [],
                     lastClient: "",
                     alert: nil,
@@ -309,7 +339,7 @@ extension Engine {
             return  // idle windows have no deadline of their own
         case .pending:
             if Self.threshold(slot, rule, at: time - box.delay) {
-                fireCounter(&slot, rule: ruleIndex, at: time, into: &changes)
+                fireCounter(&slot, rule: ruleIndex, slot: position, at: time, into: &changes)
                 scheduleCounter(
                     &slot,
                     rule: ruleIndex,
@@ -332,7 +362,7 @@ extension Engine {
                 goIdle(&slot, rule: ruleIndex)
                 counterSlots[ruleIndex][position] = slot
                 markUnsaved(counterRule: ruleIndex, slot: position)
-                if rule.kind == .flapping, let client = tablePosition(of: slot.key) {
+                if rule.kind == .flapping, let client = clientOfCounter(slot, rule: ruleIndex, slot: position) {
                     releaseHeldBack(Int(client), at: time, holdDown: 60_000)
                 }
                 return
@@ -347,11 +377,13 @@ extension Engine {
     func fireCounter(
         _ slot: inout CounterSlot,
         rule ruleIndex: Int,
+        slot position: Int,
         at time: Int64,
         into changes: inout [AlertChange]
     ) {
         let rule = configuration.countingRules[ruleIndex]
-        let client = clientStates[Int(slot.lastClient)]
+        let client = table[Int(slot.lastClient)]
+        let key = rule.grouping == .client ? client.clientID : counterKey(rule: ruleIndex, slot: position)
         let labels: LabelSet
         switch rule.grouping {
         case .client:
@@ -361,14 +393,14 @@ extension Engine {
                 rule.labels,
                 rule: rule.name,
                 severity: rule.severity,
-                group: ("client_address", slot.key)
+                group: ("client_address", key)
             )
         case .label(let label):
             labels = AlertMaker.labels(
                 rule.labels,
                 rule: rule.name,
                 severity: rule.severity,
-                group: (label.rawValue, slot.key)
+                group: (label.rawValue, key)
             )
         }
         let variables = AlertVariables(
@@ -378,7 +410,7 @@ extension Engine {
             since: slot.times.first ?? time,
             now: time,
             extra: [
-                "group": slot.key, "count": String(slot.times.count),
+                "group": key, "count": String(slot.times.count),
                 "window": DurationText.format(milliseconds: rule.window),
             ]
         )

@@ -11,14 +11,14 @@ extension Engine {
         fleetGroups = Array(repeating: [], count: configuration.fleetRules.count)
         fleetIndex = Array(repeating: [:], count: configuration.fleetRules.count)
         clientFleet = []
-        clientFleet.reserveCapacity(clientStates.count * configuration.fleetRules.count)
-        for position in clientStates.indices {
+        clientFleet.reserveCapacity(table.count * configuration.fleetRules.count)
+        for position in table.indices {
             var memberships: [Int32] = []
             let known = !isForgotten(position)
             for (ruleIndex, rule) in configuration.fleetRules.enumerated() {
                 memberships.append(
-                    known && rule.match.matches(clientStates[position])
-                        ? joinFleet(rule: ruleIndex, position: position, client: clientStates[position]) : -1
+                    known && rule.match.matches(table[position])
+                        ? joinFleet(rule: ruleIndex, position: position, client: table[position]) : -1
                 )
             }
             clientFleet.append(contentsOf: memberships)
@@ -148,9 +148,9 @@ extension Engine {
         let total = group.total
         let percent = total > 0 ? group.offline * 100 / total : 0
         let anyMember = Int(group.members.first ?? 0)
-        guard anyMember < clientStates.count else { return group.alert?.annotations ?? LabelSet() }
+        guard anyMember < table.count else { return group.alert?.annotations ?? LabelSet() }
         let variables = AlertVariables(
-            client: clientStates[anyMember],
+            client: table[anyMember],
             rule: rule.name,
             severity: rule.severity,
             since: group.since,
@@ -225,7 +225,7 @@ extension Engine {
     /// Whether a firing fleet alert of one of the client's groups, or its own flapping alert,
     /// speaks for it.
     func isInhibited(_ position: Int, byFlapping: Bool = true) -> Bool {
-        guard position < clientStates.count else { return false }
+        guard position < table.count else { return false }
         let fleetRules = configuration.fleetRules.count
         for ruleIndex in 0..<fleetRules where configuration.fleetRules[ruleIndex].inhibit {
             let group = clientFleet[position * fleetRules + ruleIndex]

@@ -57,14 +57,14 @@ extension Engine {
         let limit = now - configuration.forgetAfter
         let downBrokers = Set(feeds.lazy.filter { !$0.up }.map(\.broker))
         var silent: [String] = []
-        for position in clientStates.indices where clientStates[position].status != .connected {
+        for position in table.indices where table.fields[position].status != .connected {
             let last =
-                clientStates[position].lastActivityTime ?? clientStates[position].lastDisconnectTime
-                ?? clientStates[position].lastConnectTime
+                table.fields[position].lastActivityTime ?? table.fields[position].lastDisconnectTime
+                ?? table.fields[position].lastConnectTime
             guard let last, last <= limit, !isForgotten(position),
-                downBrokers.isEmpty || !downBrokers.contains(clientStates[position].broker)
+                downBrokers.isEmpty || !downBrokers.contains(table.fields[position].broker)
             else { continue }
-            silent.append(clientStates[position].clientID)
+            silent.append(table.id(at: position))
         }
         guard !silent.isEmpty else { return }
         let silence = DurationText.format(milliseconds: configuration.forgetAfter)
@@ -73,7 +73,7 @@ extension Engine {
 
     /// Forgets the client at `position` (known, not yet forgotten).
     private func forgetClient(_ position: Int, reason: String, at time: Int64, into changes: inout [AlertChange]) {
-        let clientID = clientStates[position].clientID
+        let clientID = table.id(at: position)
         for slotPosition in slots.indices(of: position) {
             var slot = slots[position, slotPosition]
             if slot.phase == .firing || slot.phase == .cooling {
@@ -91,8 +91,8 @@ extension Engine {
             }
             freeCounterSlot(rule: ruleIndex, slot: Int(slotIndex))
         }
-        let wasDisconnected = clientStates[position].status == .disconnected
-        fleetTally.remove(position, status: clientStates[position].status)
+        let wasDisconnected = table.fields[position].status == .disconnected
+        fleetTally.remove(position, status: table.fields[position].status)
         let fleetRules = configuration.fleetRules.count
         for ruleIndex in 0..<fleetRules {
             let group = Int(clientFleet[position * fleetRules + ruleIndex])
@@ -106,7 +106,7 @@ extension Engine {
             feeds[feed].paused.removeAll { $0.client == Int32(position) }
         }
         unseen[position] = false
-        index.remove(clientID, in: clientStates)
+        index.remove(clientID, in: table)
         tombstones.insert(Int32(position))
         unsavedForgotten.append(ForgottenClient(clientID: clientID, reason: reason))
         counters.forgotten += 1

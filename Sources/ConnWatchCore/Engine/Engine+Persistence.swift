@@ -20,15 +20,16 @@ extension Engine {
         unsavedClients.append(Int32(position))
     }
 
-    /// Keeps a log entry of the client at `position` for the store. Past `unsavedLogLimit` (no
-    /// store has taken them for that long) the oldest half is dropped and counted.
-    func recordUnsaved(_ entry: ConnectionLogEntry, of position: Int) {
+    /// Keeps a log entry of the client `clientID` for the store (the event's id string: the
+    /// table's arena would make a new one). Past `unsavedLogLimit` (no store has taken them for
+    /// that long) the oldest half is dropped and counted.
+    func recordUnsaved(_ entry: ConnectionLogEntry, of clientID: String) {
         if unsavedLog.count >= Self.unsavedLogLimit {
             let dropped = unsavedLog.count / 2
             unsavedLog.removeFirst(dropped)
             counters.logEntriesDropped += dropped
         }
-        unsavedLog.append(ClientLogEntry(clientID: clientStates[position].clientID, entry: entry))
+        unsavedLog.append(ClientLogEntry(clientID: clientID, entry: entry))
     }
 
     /// The most log entries kept for the store between two `takeUnsaved` calls: the daemon takes
@@ -56,7 +57,7 @@ extension Engine {
         for position in unsavedClients {
             unsavedClient[Int(position)] = false
             guard !isForgotten(Int(position)) else { continue }
-            result.clients.append(clientStates[Int(position)])
+            result.clients.append(table[Int(position)])
         }
         unsavedClients.removeAll(keepingCapacity: true)
         swap(&result.log, &unsavedLog)
@@ -94,10 +95,10 @@ extension Engine {
     func counterRecord(rule ruleIndex: Int, slot position: Int, now: Int64) -> CounterRecord {
         let rule = configuration.countingRules[ruleIndex]
         let slot = counterSlots[ruleIndex][position]
-        let lastClient = Int(slot.lastClient) < clientStates.count ? clientStates[Int(slot.lastClient)].clientID : ""
+        let lastClient = Int(slot.lastClient) < table.count ? table.id(at: Int(slot.lastClient)) : ""
         return CounterRecord(
             rule: rule.name,
-            key: slot.key,
+            key: counterKey(rule: ruleIndex, slot: position),
             times: Array(slot.times),
             lastClient: lastClient,
             alert: slot.phase == .firing ? slot.alert : nil,
@@ -148,8 +149,8 @@ extension Engine {
 
     /// Starts a restore of about `expected` clients; `notified` as for `restore`.
     public func beginRestore(notified: [Alert], clients expected: Int) -> RestoreProgress {
-        let total = clientStates.count + expected
-        clientStates.reserveCapacity(total)
+        let total = table.count + expected
+        table.reserveCapacity(total)
         slots.reserveCapacity(clients: total)
         unsavedClient.reserveCapacity(total)
         countingMatches.reserveCapacity(total)
@@ -175,7 +176,7 @@ extension Engine {
         swap(&pending, &clients)
         pending.reverse()
         // A fresh engine takes every saved client; otherwise clients it knows already are skipped.
-        while var state = pending.popLast() {
+        while let state = pending.popLast() {
             guard progress.fresh || tablePosition(of: state.clientID) == nil else { continue }
             // What the slots need, read before the client is moved into the table.
             let status = state.status
@@ -266,9 +267,9 @@ extension Engine {
     ) -> Alert? {
         guard !progress.slotCandidates.isEmpty else { return nil }
         let rule = configuration.offlineRules[ruleIndex]
-        let key = SlotAlertKey(rule: rule.name, clientID: clientStates[position].clientID)
+        let key = SlotAlertKey(rule: rule.name, clientID: table.id(at: position))
         guard let candidates = progress.slotCandidates[key] else { return nil }
-        let fingerprint = offlineLabels(rule, client: clientStates[position]).fingerprint
+        let fingerprint = offlineLabels(rule, client: table[position]).fingerprint
         guard candidates.contains(fingerprint) else { return nil }
         progress.slotCandidates[key] = nil
         return progress.stored.removeValue(forKey: fingerprint)
@@ -317,14 +318,17 @@ extension Engine {
             else { continue }
             let rule = configuration.countingRules[ruleIndex]
             let byClient = rule.grouping == .client
+            // A window of a rule grouped by client is its client's (and keeps no key of its own).
+            var owner: Int32?
             if byClient, let client = tablePosition(of: record.key) {
                 if existingCounterSlot(rule: ruleIndex, client: Int(client)) != nil { continue }
+                owner = client
             } else if byClient || counterIndex[ruleIndex][record.key] != nil {
                 continue
             }
-            var slot = CounterSlot(key: record.key)
+            var slot = CounterSlot()
             slot.times = EventTimes(record.times.sorted().suffix(rule.count))
-            slot.lastClient = lastClient
+            slot.lastClient = owner ?? lastClient
             slot.saved = true
             let position = freeCounterSlots[ruleIndex].last.map(Int.init) ?? counterSlots[ruleIndex].count
             if let alert = record.alert {
@@ -348,11 +352,11 @@ extension Engine {
             } else if (slot.times.last ?? .min) <= now - rule.window {
                 continue
             }
-            let added = addCounterSlot(slot, rule: ruleIndex)
+            let added = addCounterSlot(slot, rule: ruleIndex, key: owner == nil ? record.key : "")
             if slot.phase == .idle { windowIdle(slot, rule: ruleIndex) }
             assert(added == position, "a restored counter slot goes where its deadline points")
-            if byClient, let client = tablePosition(of: record.key) {
-                setCounterSlot(Int32(position), rule: ruleIndex, client: Int(client))
+            if let owner {
+                setCounterSlot(Int32(position), rule: ruleIndex, client: Int(owner))
             } else {
                 counterIndex[ruleIndex][record.key] = Int32(position)
             }
@@ -367,9 +371,9 @@ extension Engine {
         for member in group.members where !isForgotten(Int(member)) {
             // Read in place: copying a client out would retain and release each of its texts.
             let position = Int(member)
-            guard clientStates[position].status == .disconnected else { continue }
-            if let since = clientStates[position].summary.latestRunBegan(.disconnect)
-                ?? clientStates[position].lastDisconnectTime
+            guard table.fields[position].status == .disconnected else { continue }
+            if let since = table.fields[position].summary.latestRunBegan(.disconnect)
+                ?? table.fields[position].lastDisconnectTime
             {
                 times.append(since)
             }

@@ -113,11 +113,15 @@ public final class Engine {
     /// Nothing fires before this time.
     public var graceEnd: Int64 { startTime + configuration.startupGrace }
 
-    var clientStates: [ClientState] = []
+    /// The clients by position: their fields, and their ids in one arena.
+    var table = ClientTable()
     var slots = SlotTable()
     /// Per counting rule: its groups' slots and the index from group key to slot.
     var counterSlots: [[CounterSlot]] = []
     var counterIndex: [[String: Int32]] = []
+    /// Per counting rule not grouped by client: each slot's group key ("" once freed). Empty for
+    /// rules grouped by client, whose key is the client's id.
+    var counterKeys: [[String]] = []
     /// Per counting rule: its freed slots, taken again by new groups.
     var freeCounterSlots: [[Int32]] = []
     /// Per counting rule: the sweep that frees its idle windows once their newest time has left
@@ -144,7 +148,7 @@ public final class Engine {
     /// The clients counted by broker, client type, type id and status.
     var fleetTally = FleetTally()
     var feeds: [Feed] = []
-    /// Client id → position in `clientStates` (forgotten clients are not in it).
+    /// Client id → position in `table` (forgotten clients are not in it).
     var index = ClientIndex()
     /// Forgotten clients still in the table (not in `index`, their slots idle) until it is compacted.
     var tombstones = Set<Int32>()
@@ -183,6 +187,7 @@ public final class Engine {
         self.startTime = startTime
         counterSlots = Array(repeating: [], count: configuration.countingRules.count)
         counterIndex = Array(repeating: [:], count: configuration.countingRules.count)
+        counterKeys = Array(repeating: [], count: configuration.countingRules.count)
         freeCounterSlots = Array(repeating: [], count: configuration.countingRules.count)
         counterSweeps = Array(repeating: DeadlineState(), count: configuration.countingRules.count)
         lastCounterSweep = Array(repeating: .min, count: configuration.countingRules.count)
@@ -194,21 +199,21 @@ public final class Engine {
 
     // MARK: Queries
 
-    public var clientCount: Int { clientStates.count - tombstones.count }
+    public var clientCount: Int { table.count - tombstones.count }
 
     public func client(_ clientID: String) -> ClientState? {
         guard let position = tablePosition(of: clientID) else { return nil }
-        return clientStates[Int(position)]
+        return table[Int(position)]
     }
 
     /// Every client, in the order first seen.
     public var clients: [ClientState] {
-        tombstones.isEmpty ? clientStates : clientStates.indices.compactMap(knownClient)
+        table.indices.compactMap(knownClient)
     }
 
     /// The client at `position` unless it was forgotten.
     func knownClient(at position: Int) -> ClientState? {
-        isForgotten(position) ? nil : clientStates[position]
+        isForgotten(position) ? nil : table[position]
     }
 
     /// Whether the client at `position` was forgotten (a tombstone until the table is compacted).
@@ -231,7 +236,7 @@ public final class Engine {
     public func pendingAlerts(at now: Int64, limit: Int = .max) -> [Alert] {
         var result: [Alert] = []
         guard limit > 0 else { return result }
-        for position in clientStates.indices {
+        for position in table.indices {
             for slot in slots.row(position) where slot.phase == .pending {
                 result.append(pendingAlert(client: position, slot: slot, at: now))
                 if result.count == limit { return result }
@@ -311,10 +316,10 @@ public final class Engine {
             restartInactive(position, basis: .noActivity, at: time)
         }
         // Mutated in place: copying the state out and back would retain and release its texts.
-        let statusBefore = clientStates[position].status
-        let (transition, entry) = Self.apply(event, at: time, to: &clientStates[position], texts: &texts)
-        if let entry, keepsLogForStore { recordUnsaved(entry, of: position) }
-        fleetTally.changed(position, from: statusBefore, to: clientStates[position].status)
+        let statusBefore = table.fields[position].status
+        let (transition, entry) = Self.apply(event, at: time, to: &table.fields[position], texts: &texts)
+        if let entry, keepsLogForStore { recordUnsaved(entry, of: event.clientID) }
+        fleetTally.changed(position, from: statusBefore, to: table.fields[position].status)
         switch transition {
         case .connected(let wasDisconnected):
             clientConnected(position, at: time, into: &changes)
@@ -363,7 +368,7 @@ public final class Engine {
     static func apply(
         _ event: StatusEvent,
         at time: Int64,
-        to state: inout ClientState,
+        to state: inout ClientFields,
         texts: inout TextCache
     ) -> (Transition, ConnectionLogEntry?) {
         if state.summary.repeats(event) { return (.duplicate, nil) }
@@ -437,7 +442,7 @@ public final class Engine {
         for slot in slots.all { deadlines.forget(dropped: slot.timer) }
         for feed in feeds.indices { feeds[feed].paused = [] }
         var rebuilt = SlotTable()
-        for position in clientStates.indices {
+        for position in table.indices {
             guard let client = knownClient(at: position) else {
                 rebuilt.append([])  // forgotten: its slots were ended then
                 continue
@@ -528,7 +533,7 @@ public final class Engine {
             }
             let clientPosition = Int(key.first)
             let slotPosition = Int(key.second)
-            guard clientPosition < clientStates.count, slotPosition < slots.indices(of: clientPosition).count,
+            guard clientPosition < table.count, slotPosition < slots.indices(of: clientPosition).count,
                 deadlines.settle(entry, &slots[clientPosition, slotPosition].timer)
             else { continue }
             let slot = slots[clientPosition, slotPosition]
@@ -538,7 +543,7 @@ public final class Engine {
                 continue
             }
             guard slot.phase == .pending else { continue }
-            if let feed = feeds.firstIndex(where: { $0.broker == clientStates[clientPosition].broker }), !feeds[feed].up
+            if let feed = feeds.firstIndex(where: { $0.broker == table.fields[clientPosition].broker }), !feeds[feed].up
             {
                 // No feed, no verdict: the client's status is unknown until the broker is back.
                 if !slot.paused {

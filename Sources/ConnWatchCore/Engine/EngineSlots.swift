@@ -82,12 +82,13 @@ final class CounterBox {
     var delay: Int64 = 0
 }
 
-/// One counting rule's state for one group (a client, an address, a label value): 48 bytes.
+/// One counting rule's state for one group (a client, an address, a label value): 32 bytes. Its
+/// group key is not in it: a client's window is its client's (`lastClient`), and the keys of the
+/// other groupings are in the engine's `counterKeys`.
 ///
 /// An idle window has no deadline of its own: its rule's sweep frees it once its newest time has
 /// left the window.
 struct CounterSlot {
-    var key: String
     /// The most recent counted event times, oldest first; at most the rule's `count`.
     var times = EventTimes()
     /// While pending or firing (`nil` while idle): the alert and the deadline.
@@ -101,11 +102,11 @@ struct CounterSlot {
     /// The store holds a record of it (deleted when the slot is freed).
     var saved = false
 
-    init(key: String) { self.key = key }
+    init() {}
 
     /// A freed slot: on its rule's free list, for the next new group.
     static func freed(unsaved: Bool) -> CounterSlot {
-        var slot = CounterSlot(key: "")
+        var slot = CounterSlot()
         slot.lastClient = -1
         slot.unsaved = unsaved
         return slot

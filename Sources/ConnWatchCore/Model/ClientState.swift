@@ -236,95 +236,123 @@ final class SharedClientLabels: Sendable {
     var key: Key { Key(orgID: orgID, typeID: typeID, appID: appID, broker: broker) }
 }
 
-/// Everything connwatch knows about one client.
+/// Everything connwatch knows about one client: its ids and its ``ClientFields``.
 ///
-/// Stored compactly: the labels clients have in common are one shared reference, the largest
-/// fields come first and the one-byte ones last, so no space is lost to padding.
+/// The engine keeps the ids apart (in its table's id arena) and the fields as they are; a
+/// `ClientState` is what it hands out (to the API, the store, the rules' matchers).
 public struct ClientState: Sendable {
     public var clientID: String
     public var deviceID: String
-    /// `orgID`, `typeID`, `appID` and `broker`; a new one is made when one of them is set.
-    var sharedLabels: SharedClientLabels
-    public var reasonText: String?
-    public var protocolName: String?
-    public var clientAddress: String?
+    /// Everything else.
+    var fields: ClientFields
+
+    public var reasonText: String? {
+        get { fields.reasonText }
+        set { fields.reasonText = newValue }
+    }
+
+    public var protocolName: String? {
+        get { fields.protocolName }
+        set { fields.protocolName = newValue }
+    }
+
+    public var clientAddress: String? {
+        get { fields.clientAddress }
+        set { fields.clientAddress = newValue }
+    }
+
     /// What the engine keeps of the connection log (the log itself is in the state store).
-    public var summary = ConnectionSummary()
-    // The optional numbers are stored without the optional's extra byte (which pads each to 16
-    // bytes): `Int64.min` stands for "none", a value no timestamp, sequence or reason code takes.
-    private var storedConnectTime = Int64.min
-    private var storedDisconnectTime = Int64.min
-    private var storedActivityTime = Int64.min
-    private var storedReasonCode = Int.min
-    private var storedSequence = Int64.min
-    public var clientType: ClientType
-    public var status: ConnectionStatus
-    public var lastActivityEvent: StatusAction?
+    public var summary: ConnectionSummary {
+        get { fields.summary }
+        set { fields.summary = newValue }
+    }
+
+    public var clientType: ClientType {
+        get { fields.clientType }
+        set { fields.clientType = newValue }
+    }
+
+    public var status: ConnectionStatus {
+        get { fields.status }
+        set { fields.status = newValue }
+    }
+
+    public var lastActivityEvent: StatusAction? {
+        get { fields.lastActivityEvent }
+        set { fields.lastActivityEvent = newValue }
+    }
+
     /// Who closed the last connection.
-    public var disconnectedBy: DisconnectInitiator?
-    public var cause: DisconnectCause?
+    public var disconnectedBy: DisconnectInitiator? {
+        get { fields.disconnectedBy }
+        set { fields.disconnectedBy = newValue }
+    }
+
+    public var cause: DisconnectCause? {
+        get { fields.cause }
+        set { fields.cause = newValue }
+    }
 
     public var lastConnectTime: Int64? {
-        get { Self.optional(storedConnectTime) }
-        set { storedConnectTime = newValue ?? .min }
+        get { fields.lastConnectTime }
+        set { fields.lastConnectTime = newValue }
     }
 
     public var lastDisconnectTime: Int64? {
-        get { Self.optional(storedDisconnectTime) }
-        set { storedDisconnectTime = newValue ?? .min }
+        get { fields.lastDisconnectTime }
+        set { fields.lastDisconnectTime = newValue }
     }
 
     public var lastActivityTime: Int64? {
-        get { Self.optional(storedActivityTime) }
-        set { storedActivityTime = newValue ?? .min }
+        get { fields.lastActivityTime }
+        set { fields.lastActivityTime = newValue }
     }
 
     public var reasonCode: Int? {
-        get { storedReasonCode == .min ? nil : storedReasonCode }
-        set { storedReasonCode = newValue ?? .min }
+        get { fields.reasonCode }
+        set { fields.reasonCode = newValue }
     }
 
     /// The feed's ordering number of the last applied connect or disconnect, if it sends one.
     public var lastSequence: Int64? {
-        get { Self.optional(storedSequence) }
-        set { storedSequence = newValue ?? .min }
+        get { fields.lastSequence }
+        set { fields.lastSequence = newValue }
     }
 
-    @inline(__always)
-    private static func optional(_ stored: Int64) -> Int64? { stored == .min ? nil : stored }
+    /// `orgID`, `typeID`, `appID` and `broker`; a new one is made when one of them is set.
+    var sharedLabels: SharedClientLabels {
+        get { fields.sharedLabels }
+        set { fields.sharedLabels = newValue }
+    }
 
     public var orgID: String {
-        get { sharedLabels.orgID }
-        set { relabel(orgID: newValue) }
+        get { fields.sharedLabels.orgID }
+        set { fields.relabel(orgID: newValue) }
     }
 
     public var typeID: String {
-        get { sharedLabels.typeID }
-        set { relabel(typeID: newValue) }
+        get { fields.sharedLabels.typeID }
+        set { fields.relabel(typeID: newValue) }
     }
 
     public var appID: String {
-        get { sharedLabels.appID }
-        set { relabel(appID: newValue) }
+        get { fields.sharedLabels.appID }
+        set { fields.relabel(appID: newValue) }
     }
 
     /// The broker (configured name) whose feed reported the client.
     public var broker: String {
-        get { sharedLabels.broker }
-        set { relabel(broker: newValue) }
+        get { fields.sharedLabels.broker }
+        set { fields.relabel(broker: newValue) }
     }
 
     public init(event: StatusEvent, broker: String) {
         self.clientID = event.clientID
-        self.clientType = event.clientType
-        self.sharedLabels = SharedClientLabels(
-            orgID: event.orgID,
-            typeID: event.typeID,
-            appID: event.appID,
-            broker: broker
-        )
         self.deviceID = event.deviceID
-        self.status = .unknown
+        self.fields = ClientFields(
+            clientType: event.clientType,
+            labels: SharedClientLabels(orgID: event.orgID, typeID: event.typeID, appID: event.appID, broker: broker)
+        )
     }
 
     /// A client with no state yet, its label set shared through `labels` with the clients made
@@ -340,25 +368,19 @@ public struct ClientState: Sendable {
         labels: inout SharedLabelsCache
     ) {
         self.clientID = clientID
-        self.clientType = clientType
-        self.sharedLabels = labels.shared(
-            SharedClientLabels.Key(orgID: orgID, typeID: typeID, appID: appID, broker: broker)
-        )
         self.deviceID = deviceID
-        self.status = .unknown
+        self.fields = ClientFields(
+            clientType: clientType,
+            labels: labels.shared(
+                SharedClientLabels.Key(orgID: orgID, typeID: typeID, appID: appID, broker: broker)
+            )
+        )
     }
 
-    private mutating func relabel(
-        orgID: String? = nil,
-        typeID: String? = nil,
-        appID: String? = nil,
-        broker: String? = nil
-    ) {
-        sharedLabels = SharedClientLabels(
-            orgID: orgID ?? sharedLabels.orgID,
-            typeID: typeID ?? sharedLabels.typeID,
-            appID: appID ?? sharedLabels.appID,
-            broker: broker ?? sharedLabels.broker
-        )
+    /// The client `clientID` (device `deviceID`) with `fields`.
+    init(clientID: String, deviceID: String, fields: ClientFields) {
+        self.clientID = clientID
+        self.deviceID = deviceID
+        self.fields = fields
     }
 }

@@ -11,17 +11,17 @@ extension Engine {
         if let org = labels.onlyOrganisation {
             let candidates = ["d:\(org):\(typeID):\(deviceID)", "g:\(org):\(typeID):\(deviceID)"].compactMap { id in
                 tablePosition(of: id).flatMap { position in
-                    let client = clientStates[Int(position)]
+                    let client = table[Int(position)]
                     return client.typeID == typeID && client.deviceID == deviceID ? position : nil
                 }
             }
-            if let first = candidates.min() { return clientStates[Int(first)] }
+            if let first = candidates.min() { return table[Int(first)] }
         }
-        for position in clientStates.indices
-        where clientStates[position].deviceID == deviceID && clientStates[position].typeID == typeID
+        for position in table.indices
+        where table.deviceID(at: position) == deviceID && table.fields[position].sharedLabels.typeID == typeID
             && !isForgotten(position)
         {
-            return clientStates[position]
+            return table[position]
         }
         return nil
     }

@@ -28,7 +28,7 @@ extension Engine {
     /// The firing fleet alerts of the client's groups that inhibit, and its own firing flapping
     /// alerts (`byFlapping`): what ``isInhibited(_:byFlapping:)`` finds, by fingerprint.
     func inhibitingAlerts(of position: Int, byFlapping: Bool) -> [String] {
-        guard position >= 0 && position < clientStates.count else { return [] }
+        guard position >= 0 && position < table.count else { return [] }
         var fingerprints: [String] = []
         let fleetRules = configuration.fleetRules.count
         for ruleIndex in 0..<fleetRules where configuration.fleetRules[ruleIndex].inhibit {

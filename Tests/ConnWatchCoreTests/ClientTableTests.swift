@@ -1,0 +1,86 @@
+import ConnWatchTestSupport
+import Testing
+
+@testable import ConnWatchCore
+
+/// The engine's client table gives back every client as it was added, ids and device ids
+/// included, through compactions, whatever the ids hold.
+@Suite struct ClientTableTests {
+    /// Client and device ids of every shape the table stores differently: a device id at the end
+    /// of the client id (Watson IoT), empty, equal to the client id, elsewhere in it, not in it,
+    /// longer than the client id, not ASCII, NUL bytes, and a client id too long for the 2-byte
+    /// device start.
+    static let shapes: [(client: String, device: String)] = [
+        ("d:org1:sensor:dev-1", "dev-1"),
+        ("plain-client", ""),
+        ("same", "same"),
+        ("d:org1:dev-2:sensor", "dev-2"),
+        ("a:org1:app", "unrelated"),
+        ("x", "longer than the client id"),
+        ("g:ørg:🙂:gerät", "gerät"),
+        ("with\u{0}nul\u{0}", "nul\u{0}"),
+        ("", ""),
+        ("", "device-of-an-empty-id"),
+        (String(repeating: "z", count: 70_000) + ":tail", "tail"),
+        (String(repeating: "y", count: 70_000), String(repeating: "y", count: 69_999)),
+    ]
+
+    private func client(_ shape: (client: String, device: String), status: ConnectionStatus) -> ClientState {
+        var state = ClientState(
+            event: StatusEvent(action: .connect, clientID: shape.client, deviceID: shape.device, time: 0),
+            broker: "b"
+        )
+        state.status = status
+        return state
+    }
+
+    @Test func givesBackEveryClientAsAdded() {
+        var table = ClientTable()
+        for (number, shape) in Self.shapes.enumerated() {
+            table.append(client(shape, status: number % 2 == 0 ? .connected : .disconnected))
+        }
+        #expect(table.count == Self.shapes.count)
+        for (position, shape) in Self.shapes.enumerated() {
+            #expect(table.id(at: position) == shape.client)
+            #expect(table.deviceID(at: position) == shape.device)
+            #expect(table[position].clientID == shape.client && table[position].deviceID == shape.device)
+            #expect(table[position].status == (position % 2 == 0 ? .connected : .disconnected))
+            var id = shape.client
+            #expect(id.withUTF8 { table.hasID($0, at: position) })
+        }
+    }
+
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func keepsWhatACompactionKeeps(seed: UInt64) {
+        var random = SeededGenerator(state: seed)
+        var table = ClientTable()
+        var expected: [(client: String, device: String)] = []
+        for round in 0..<20 {
+            for _ in 0..<Int(random.next() % 30) {
+                let shape = Self.shapes[Int(random.next() % UInt64(Self.shapes.count))]
+                let numbered = (shape.client + "-\(round)", shape.device)
+                table.append(client(numbered, status: .unknown))
+                expected.append(numbered)
+            }
+            var moved = Array(repeating: Int32(-1), count: table.count)
+            var kept: [(client: String, device: String)] = []
+            for position in expected.indices where random.next() % 3 != 0 {
+                moved[position] = Int32(kept.count)
+                kept.append(expected[position])
+            }
+            table.compact(moved, kept: kept.count)
+            expected = kept
+            #expect(table.count == expected.count)
+            for (position, shape) in expected.enumerated() {
+                #expect(table.id(at: position) == shape.client, "round \(round)")
+                #expect(table.deviceID(at: position) == shape.device, "round \(round)")
+            }
+        }
+    }
+
+    @Test func aClientsFieldsTakeNoMoreThanTheirValues() {
+        // The row the engine keeps per client besides the id arena (8 bytes of offset, 2 of
+        // device start and the id's bytes): no string of its ids.
+        #expect(MemoryLayout<ClientFields>.stride == 144)
+    }
+}
