@@ -80,7 +80,59 @@ import Testing
 
     @Test func aClientsFieldsTakeNoMoreThanTheirValues() {
         // The row the engine keeps per client besides the id arena (8 bytes of offset, 2 of
-        // device start and the id's bytes): no string of its ids.
-        #expect(MemoryLayout<ClientFields>.stride == 144)
+        // device start and the id's bytes): no string of its ids, reason or protocol.
+        #expect(MemoryLayout<ClientFields>.stride == 120)
+    }
+
+    @Test func keepsEachClientsTextsAndDropsThoseNoClientNames() {
+        var table = ClientTable()
+        for number in 0..<40 {
+            var state = client(("c\(number)", ""), status: .disconnected)
+            state.reasonText = number % 3 == 0 ? nil : "reason \(number % 4)"
+            state.protocolName = number % 5 == 0 ? nil : "mqtt\(number % 2 + 4)"
+            table.append(state)
+        }
+        for number in 0..<40 {
+            #expect(table[number].reasonText == (number % 3 == 0 ? nil : "reason \(number % 4)"))
+            #expect(table[number].protocolName == (number % 5 == 0 ? nil : "mqtt\(number % 2 + 4)"))
+            #expect(table[number].fields.reasonTextID == 0, "a ClientState holds the text itself")
+        }
+        #expect(table.texts.count == 4 + 2)
+        // Keep only the clients naming "reason 1": the other reasons are dropped with them.
+        let moved = (0..<40).map { number -> Int32 in number % 3 != 0 && number % 4 == 1 ? 0 : -1 }
+        var next: Int32 = 0
+        let renumbered = moved.map { old -> Int32 in
+            guard old >= 0 else { return -1 }
+            defer { next += 1 }
+            return next
+        }
+        table.compact(renumbered, kept: Int(next))
+        #expect((0..<table.count).allSatisfy { table[$0].reasonText == "reason 1" })
+        let protocols = Set((0..<table.count).compactMap { table[$0].protocolName })
+        #expect(table.texts.count == 1 + protocols.count)
+    }
+}
+
+/// The table of shared texts holds each text once, counts who names it, and drops it when no one does.
+@Suite struct TextTableTests {
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func holdsWhatIsNamedAndNothingElse(seed: UInt64) {
+        var random = SeededGenerator(state: seed)
+        var table = TextTable()
+        // Named texts by holder, as a reference.
+        var holders = Array(repeating: UInt32(0), count: 50)
+        var named = Array(repeating: String?.none, count: 50)
+        for step in 0..<20_000 {
+            let holder = Int(random.next() % 50)
+            let text: String? = random.next() % 7 == 0 ? nil : "text \(random.next() % 30) ü"
+            holders[holder] = table.replace(holders[holder], with: text)
+            named[holder] = text
+            if step % 97 == 0 {
+                for index in holders.indices { #expect(table[holders[index]] == named[index], "step \(step)") }
+                #expect(table.count == Set(named.compactMap { $0 }).count, "step \(step): only named texts are held")
+            }
+        }
+        for index in holders.indices { table.release(holders[index]) }
+        #expect(table.count == 0)
     }
 }

@@ -66,8 +66,17 @@ import Testing
         defer { http.shutdown() }
         var headers = extra.sorted { $0.key < $1.key }.map { HTTPHeader(name: $0.key, value: $0.value) }
         if let token { headers.append(HTTPHeader(name: "Authorization", value: "Bearer \(token)")) }
+        // The server's handlers run on Swift's cooperative pool (two threads here), which tests
+        // running alongside can hold for seconds with blocking waits: a late answer is slow, not
+        // wrong, and this test checks answers, not latency.
         return try await http.send(
-            HTTPRequest(url: "http://127.0.0.1:\(port)\(target)", method: method, headers: headers, body: body)
+            HTTPRequest(
+                url: "http://127.0.0.1:\(port)\(target)",
+                method: method,
+                headers: headers,
+                body: body,
+                timeout: .seconds(60)
+            )
         )
     }
 

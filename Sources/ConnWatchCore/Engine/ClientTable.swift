@@ -1,5 +1,6 @@
 /// The engine's clients, by position, as columns: each client's ``ClientFields`` (plain values
-/// and shared texts) and its ids in one byte arena.
+/// and shared texts), its ids in one byte arena, and the texts many clients share (reasons,
+/// protocol names) in a `TextTable` the fields name by id.
 ///
 /// A `String` per client id cost 16 bytes in the row and, for ids longer than 15 bytes (a Watson
 /// IoT id such as `d:org:type:device` is longer), a heap object of about 64 bytes; the arena
@@ -21,6 +22,8 @@ struct ClientTable {
     private var deviceStarts: [UInt16] = []
     /// The device ids that are not the end of their client id, by position.
     private var otherDeviceIDs: [Int32: String] = [:]
+    /// The reason texts and protocol names the clients name (`ClientFields.reasonTextID`, …).
+    private(set) var texts = TextTable()
 
     private static let otherDevice = UInt16.max
 
@@ -30,6 +33,9 @@ struct ClientTable {
     /// Adds a client at position `count`.
     mutating func append(_ client: consuming ClientState) {
         let position = Int32(fields.count)
+        var row = client.fields
+        row.reasonTextID = texts.hold(client.reasonText)
+        row.protocolNameID = texts.hold(client.protocolName)
         var clientID = client.clientID
         let deviceID = client.deviceID
         let idLength = clientID.utf8.count
@@ -44,7 +50,7 @@ struct ClientTable {
             deviceStarts.append(Self.otherDevice)
             otherDeviceIDs[position] = deviceID
         }
-        fields.append(client.fields)
+        fields.append(row)
     }
 
     mutating func reserveCapacity(_ capacity: Int) {
@@ -55,7 +61,14 @@ struct ClientTable {
 
     /// The client at `position`, made from the columns.
     subscript(position: Int) -> ClientState {
-        ClientState(clientID: id(at: position), deviceID: deviceID(at: position), fields: fields[position])
+        let row = fields[position]
+        return ClientState(
+            clientID: id(at: position),
+            deviceID: deviceID(at: position),
+            reasonText: texts[row.reasonTextID],
+            protocolName: texts[row.protocolNameID],
+            fields: row
+        )
     }
 
     private func idRange(_ position: Int) -> Range<Int> {
@@ -92,6 +105,16 @@ struct ClientTable {
         }
     }
 
+    /// Applies `event` to the client at `position` (see `Engine.apply`).
+    mutating func apply(
+        _ event: StatusEvent,
+        at time: Int64,
+        to position: Int,
+        addresses: inout TextCache
+    ) -> (Engine.Transition, ConnectionLogEntry?) {
+        Engine.apply(event, at: time, to: &fields[position], texts: &texts, addresses: &addresses)
+    }
+
     /// Whether two byte runs of the same length are equal, eight bytes at a time.
     @inline(__always)
     private static func equal(_ lhs: UnsafeRawBufferPointer, _ rhs: UnsafeRawBufferPointer) -> Bool {
@@ -121,7 +144,12 @@ struct ClientTable {
         newFields.reserveCapacity(kept)
         newEnds.reserveCapacity(kept)
         newStarts.reserveCapacity(kept)
-        for position in fields.indices where moved[position] >= 0 {
+        for position in fields.indices {
+            guard moved[position] >= 0 else {
+                texts.release(fields[position].reasonTextID)
+                texts.release(fields[position].protocolNameID)
+                continue
+            }
             newFields.append(fields[position])
             newBytes.append(contentsOf: idBytes[idRange(position)])
             newEnds.append(newBytes.count)

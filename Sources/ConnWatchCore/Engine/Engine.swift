@@ -141,8 +141,9 @@ public final class Engine {
     /// Per counting rule grouped by client: each client's counter slot, or -1 (none yet). Such
     /// rules have no entries in `counterIndex`. Empty for the other rules; filled up lazily.
     var clientCounter: [[Int32]] = []
-    /// Long texts (reasons, addresses) seen lately, so clients and log entries share one copy.
-    var texts = TextCache()
+    /// Long client addresses seen lately, so clients and log entries share one copy (reasons and
+    /// protocol names are in the table's `TextTable`).
+    var addresses = TextCache()
     /// The label sets clients have in common, so that clients of one type share one.
     var labels = SharedLabelsCache()
     /// The clients counted by broker, client type, type id and status.
@@ -317,7 +318,7 @@ public final class Engine {
         }
         // Mutated in place: copying the state out and back would retain and release its texts.
         let statusBefore = table.fields[position].status
-        let (transition, entry) = Self.apply(event, at: time, to: &table.fields[position], texts: &texts)
+        let (transition, entry) = table.apply(event, at: time, to: position, addresses: &addresses)
         if let entry, keepsLogForStore { recordUnsaved(entry, of: event.clientID) }
         fleetTally.changed(position, from: statusBefore, to: table.fields[position].status)
         switch transition {
@@ -369,12 +370,12 @@ public final class Engine {
         _ event: StatusEvent,
         at time: Int64,
         to state: inout ClientFields,
-        texts: inout TextCache
+        texts: inout TextTable,
+        addresses: inout TextCache
     ) -> (Transition, ConnectionLogEntry?) {
         if state.summary.repeats(event) { return (.duplicate, nil) }
-        // Long texts are stored once: the client's current text if equal, else the shared copy.
-        let reasonText = texts.shared(event.reasonText, current: state.reasonText)
-        let clientAddress = texts.shared(event.clientAddress, current: state.clientAddress)
+        // Long addresses are stored once: the client's current one if equal, else the shared copy.
+        let clientAddress = addresses.shared(event.clientAddress, current: state.clientAddress)
         let transition: Transition
         switch event.action {
         case .connect:
@@ -384,7 +385,9 @@ public final class Engine {
                 transition = .connected(wasDisconnected: state.status == .disconnected)
                 state.status = .connected
                 state.lastConnectTime = time
-                state.protocolName = event.protocolName ?? state.protocolName
+                if let name = event.protocolName {
+                    state.protocolNameID = texts.replace(state.protocolNameID, with: name)
+                }
                 state.clientAddress = clientAddress ?? state.clientAddress
             } else {
                 transition = .stale
@@ -400,9 +403,11 @@ public final class Engine {
                 state.lastDisconnectTime = time
                 state.disconnectedBy = event.initiator
                 state.reasonCode = event.reasonCode
-                state.reasonText = reasonText
+                state.reasonTextID = texts.replace(state.reasonTextID, with: event.reasonText)
                 state.cause = event.cause
-                state.protocolName = event.protocolName ?? state.protocolName
+                if let name = event.protocolName {
+                    state.protocolNameID = texts.replace(state.protocolNameID, with: name)
+                }
             } else {
                 transition = .stale
             }
@@ -421,7 +426,6 @@ public final class Engine {
         case .takeover, .stale, .duplicate: applied = false
         }
         var entry = ConnectionLogEntry(event: event, applied: applied)
-        entry.reasonText = reasonText
         entry.clientAddress = clientAddress
         state.summary.record(entry)
         return (transition, entry)

@@ -2,13 +2,12 @@
 /// table keeps one per client beside its id arena (see `ClientTable`); ``ClientState`` adds the
 /// ids.
 ///
-/// Stored compactly: the labels clients have in common are one shared reference, the largest
-/// fields come first and the one-byte ones last, so no space is lost to padding.
+/// Stored compactly: the labels clients have in common are one shared reference, the texts many
+/// clients share (reason, protocol) are ids into the table's `TextTable`, the largest fields come
+/// first and the one-byte ones last, so no space is lost to padding: 120 bytes.
 struct ClientFields: Sendable {
     /// `orgID`, `typeID`, `appID` and `broker`; a new one is made when one of them is set.
     var sharedLabels: SharedClientLabels
-    var reasonText: String?
-    var protocolName: String?
     var clientAddress: String?
     /// What the engine keeps of the connection log (the log itself is in the state store).
     var summary = ConnectionSummary()
@@ -19,6 +18,10 @@ struct ClientFields: Sendable {
     private var storedActivityTime = Int64.min
     private var storedReasonCode = Int.min
     private var storedSequence = Int64.min
+    /// In the engine's table: the reason text's and the protocol name's ids in its `TextTable`
+    /// (0: none). Always 0 in a ``ClientState``, which holds the texts themselves.
+    var reasonTextID: UInt32 = 0
+    var protocolNameID: UInt32 = 0
     var clientType: ClientType
     var status: ConnectionStatus = .unknown
     var lastActivityEvent: StatusAction?

@@ -236,25 +236,19 @@ final class SharedClientLabels: Sendable {
     var key: Key { Key(orgID: orgID, typeID: typeID, appID: appID, broker: broker) }
 }
 
-/// Everything connwatch knows about one client: its ids and its ``ClientFields``.
+/// Everything connwatch knows about one client: its ids, its shared texts and its
+/// ``ClientFields``.
 ///
-/// The engine keeps the ids apart (in its table's id arena) and the fields as they are; a
-/// `ClientState` is what it hands out (to the API, the store, the rules' matchers).
+/// The engine keeps the ids apart (in its table's id arena), the shared texts as ids and the
+/// fields as they are; a `ClientState` is what it hands out (to the API, the store, the rules'
+/// matchers).
 public struct ClientState: Sendable {
     public var clientID: String
     public var deviceID: String
+    public var reasonText: String?
+    public var protocolName: String?
     /// Everything else.
     var fields: ClientFields
-
-    public var reasonText: String? {
-        get { fields.reasonText }
-        set { fields.reasonText = newValue }
-    }
-
-    public var protocolName: String? {
-        get { fields.protocolName }
-        set { fields.protocolName = newValue }
-    }
 
     public var clientAddress: String? {
         get { fields.clientAddress }
@@ -377,10 +371,15 @@ public struct ClientState: Sendable {
         )
     }
 
-    /// The client `clientID` (device `deviceID`) with `fields`.
-    init(clientID: String, deviceID: String, fields: ClientFields) {
+    /// The client `clientID` (device `deviceID`) with its texts and `fields` (whose text ids are
+    /// cleared: a `ClientState` holds the texts themselves).
+    init(clientID: String, deviceID: String, reasonText: String?, protocolName: String?, fields: ClientFields) {
         self.clientID = clientID
         self.deviceID = deviceID
+        self.reasonText = reasonText
+        self.protocolName = protocolName
         self.fields = fields
+        self.fields.reasonTextID = 0
+        self.fields.protocolNameID = 0
     }
 }
