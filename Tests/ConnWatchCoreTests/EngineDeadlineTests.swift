@@ -115,6 +115,8 @@ private let refused = CountingRule(
         #expect(MemoryLayout<DeadlineState>.size == 12)
         #expect(MemoryLayout<OfflineSlot>.stride == 32)
         #expect(MemoryLayout<CounterSlot>.stride == 32)
+        // And a queued deadline per armed slot.
+        #expect(MemoryLayout<Deadlines.Entry>.stride == 24)
     }
 
     @Test func offlineSlotsKeepTheirRuleAndFlagsApart() {

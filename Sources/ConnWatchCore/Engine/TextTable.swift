@@ -9,6 +9,8 @@ struct TextTable {
     private var counts: [UInt32] = [0]
     private var freeIDs: [UInt32] = []
     private var ids: [String: UInt32] = [:]
+    /// The id held last: rows of a store, and events of a feed, often repeat the text before.
+    private var lastHeld: UInt32 = 0
 
     /// How many distinct texts are held.
     var count: Int { ids.count }
@@ -19,8 +21,13 @@ struct TextTable {
     /// An id for `text`, held once more (0 for `nil`): `release` it when no longer named.
     mutating func hold(_ text: String?) -> UInt32 {
         guard let text else { return 0 }
+        if lastHeld != 0, let last = texts[Int(lastHeld)], last == text {
+            counts[Int(lastHeld)] += 1
+            return lastHeld
+        }
         if let id = ids[text] {
             counts[Int(id)] += 1
+            lastHeld = id
             return id
         }
         let id: UInt32
@@ -34,6 +41,7 @@ struct TextTable {
             counts.append(1)
         }
         ids[text] = id
+        lastHeld = id
         return id
     }
 
