@@ -310,15 +310,15 @@ this workload (a 24-byte id, disconnected, two windows open) holds:
 | id arena: the id's bytes, its end offset, where its device id starts | 24 + 8 + 2 |
 | \`ClientIndex\`: 8 bytes a slot, at most half full | ~17 |
 | per-client columns: unsaved and unseen flags, counting-rule mask, fleet membership, tally group, slot start | 22 |
-| two offline/inactive slots (32 each) and their two queued deadlines (24 each) | 112 |
+| two offline/inactive slots (24 each) and their two queued deadlines (24 each) | 96 |
 | two counting windows (32 each) and their places in the per-client window index (4 each) | 72 |
 | the fleet group's member list | 4 |
-| **sum** | **~381** |
+| **sum** | **~365** |
 
 The RSS growth above adds malloc's slack and the decoder's freed strings. What stands between
 this and 300 bytes: the row's 40-byte log summary and 8-byte times (a columnar table would keep
-only the columns a configuration reads), each offline slot's own deadline state and alert
-reference (20 of its 32 bytes), and the deadline queue's 24-byte entries.
+only the columns a configuration reads), each offline slot's own deadline state (12 of its 24
+bytes), and the deadline queue's 24-byte entries.
 
 ### Growth with events (10 clients, $growth_events events, 10 ms apart)
 

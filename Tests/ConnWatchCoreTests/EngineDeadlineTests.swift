@@ -113,7 +113,7 @@ private let refused = CountingRule(
     @Test func slotsStayPacked() {
         // Every client pays for these: an offline slot per offline rule, a window per counting rule.
         #expect(MemoryLayout<DeadlineState>.size == 12)
-        #expect(MemoryLayout<OfflineSlot>.stride == 32)
+        #expect(MemoryLayout<OfflineSlot>.stride == 24)
         #expect(MemoryLayout<CounterSlot>.stride == 32)
         // And a queued deadline per armed slot.
         #expect(MemoryLayout<Deadlines.Entry>.stride == 24)

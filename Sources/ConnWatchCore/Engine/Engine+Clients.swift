@@ -143,12 +143,12 @@ extension Engine {
     /// A firing (or cooling) slot resolves at `time`.
     func resolveSlot(_ position: Int, _ slotPosition: Int, at time: Int64, into changes: inout [AlertChange]) {
         var slot = slots[position, slotPosition]
-        endFiring(slot.alert, notified: slot.notified, at: time, into: &changes)
+        endFiring(slots.alert(client: position, slot: slotPosition), notified: slot.notified, at: time, into: &changes)
         slot.phase = .idle
-        slot.alert = nil
         slot.notified = false
         deadlines.disarm(&slot.timer)
         slots[position, slotPosition] = slot
+        slots.setAlert(nil, client: position, slot: slotPosition)
     }
 
     /// Starts the clock of the client's `inactive` slots of `basis` from `time`.

@@ -76,7 +76,7 @@ extension Engine {
                         deadlines.arm(&slot.timer, at: timer.deadline, key: offlineKey(newPosition, slotPosition))
                     }
                 }
-                rebuilt.appendSlot(slot)
+                rebuilt.appendSlot(slot, alert: slots.alert(client: position, slot: slotPosition))
             }
             rebuilt.endClient()
         }

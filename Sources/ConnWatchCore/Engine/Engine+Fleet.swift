@@ -215,10 +215,10 @@ extension Engine {
         where slots[client, slotPosition].phase == .firing && !slots[client, slotPosition].notified {
             var slot = slots[client, slotPosition]
             slot.phase = .pending
-            slot.alert = nil
             firingCount -= 1
             schedule(&slot, client: client, slot: slotPosition, deadline: time + holdDown)
             slots[client, slotPosition] = slot
+            slots.setAlert(nil, client: client, slot: slotPosition)
         }
     }
 

@@ -77,10 +77,12 @@ extension Engine {
         for slotPosition in slots.indices(of: position) {
             var slot = slots[position, slotPosition]
             if slot.phase == .firing || slot.phase == .cooling {
-                endFiring(Self.resolved(slot.alert, reason: reason), notified: slot.notified, at: time, into: &changes)
+                let alert = slots.alert(client: position, slot: slotPosition)
+                endFiring(Self.resolved(alert, reason: reason), notified: slot.notified, at: time, into: &changes)
             }
             deadlines.forget(&slot.timer)
             slots[position, slotPosition] = Slot(rule: slot.rule)
+            slots.setAlert(nil, client: position, slot: slotPosition)
         }
         for ruleIndex in configuration.countingRules.indices
         where configuration.countingRules[ruleIndex].grouping == .client {

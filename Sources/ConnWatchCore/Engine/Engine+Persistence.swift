@@ -190,6 +190,7 @@ extension Engine {
             let position = addClient(state)
             for slotPosition in slots.indices(of: position) {
                 var slot = slots[position, slotPosition]
+                var alert: Alert?
                 let ruleIndex = Int(slot.rule)
                 let timing = offlineTiming[ruleIndex]
                 let since: Int64?
@@ -197,7 +198,7 @@ extension Engine {
                 case .disconnected where status == .disconnected: since = offlineSince
                 case .disconnected where configuration.offlineRules[ruleIndex].keepFiringFor > 0 && backSince != nil:
                     // Back before the stop, within `keep_firing_for` of a notified alert: it keeps firing.
-                    restoreCooling(
+                    alert = restoreCooling(
                         &slot,
                         client: position,
                         slot: slotPosition,
@@ -217,12 +218,12 @@ extension Engine {
                 if let since {
                     slot.phase = .pending
                     slot.since = since
-                    if let alert = takeSavedAlert(rule: ruleIndex, client: position, from: &progress) {
+                    if let saved = takeSavedAlert(rule: ruleIndex, client: position, from: &progress) {
                         slot.phase = .firing
-                        slot.alert = alert
+                        alert = saved
                         slot.notified = true
                         firingCount += 1
-                        progress.restored.append(alert)
+                        progress.restored.append(saved)
                     } else {
                         // As when the disconnect arrived: an offline clock already past its `for`
                         // fires now (`clientDisconnected`); inactive clocks keep their deadline.
@@ -232,12 +233,13 @@ extension Engine {
                     }
                 }
                 slots[position, slotPosition] = slot
+                if let alert { slots.setAlert(alert, client: position, slot: slotPosition) }
             }
         }
     }
 
     /// A slot whose client came back at `back`: its saved alert, if any, keeps firing until
-    /// `keep_firing_for` has passed since then.
+    /// `keep_firing_for` has passed since then. Returns that alert (the caller gives it to the slot).
     private func restoreCooling(
         _ slot: inout Slot,
         client position: Int,
@@ -245,17 +247,17 @@ extension Engine {
         back: Int64,
         now: Int64,
         progress: inout RestoreProgress
-    ) {
+    ) -> Alert? {
         let keep = configuration.offlineRules[Int(slot.rule)].keepFiringFor
         guard back + keep > now, let alert = takeSavedAlert(rule: Int(slot.rule), client: position, from: &progress)
-        else { return }
+        else { return nil }
         slot.phase = .cooling
         slot.since = alert.activeSince
-        slot.alert = alert
         slot.notified = true
         firingCount += 1
         progress.restored.append(alert)
         schedule(&slot, client: position, slot: slotPosition, deadline: back + keep)
+        return alert
     }
 
     /// The saved alert of offline rule `ruleIndex` about the client at `position`, if one was

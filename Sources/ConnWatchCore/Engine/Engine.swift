@@ -225,7 +225,7 @@ public final class Engine {
 
     /// Every alert that is firing now.
     public var firingAlerts: [Alert] {
-        slots.firing.sorted().compactMap { slots.all[Int($0)].alert }
+        slots.firing.sorted().compactMap { slots.alert(at: $0) }
             + counterSlots.flatMap { $0.compactMap { $0.phase == .firing ? $0.alert : nil } }
             + fleetGroups.flatMap { $0.compactMap { $0.phase == .firing ? $0.alert : nil } }
             + feeds.compactMap(\.alert)
@@ -452,14 +452,17 @@ public final class Engine {
                 continue
             }
             let oldSlots = Array(slots.row(position))
+            let oldAlerts = oldSlots.indices.map { slots.alert(client: position, slot: $0) }
             var kept = Set<Int>()
-            var newSlots: [Slot] = []
+            var newSlots: [(slot: Slot, alert: Alert?)] = []
             for (ruleIndex, rule) in newConfiguration.offlineRules.enumerated() where rule.match.matches(client) {
                 let slotPosition = newSlots.count
                 var slot: Slot
+                var alert: Alert?
                 if let old = oldSlots.indices.first(where: { oldRules[Int(oldSlots[$0].rule)].name == rule.name }) {
                     kept.insert(old)
                     slot = oldSlots[old]
+                    alert = oldAlerts[old]
                     slot.rule = Int32(ruleIndex)
                     slot.paused = false
                     let timer = slot.timer
@@ -483,11 +486,11 @@ public final class Engine {
                 if slot.phase == .pending {
                     schedule(&slot, client: position, slot: slotPosition, deadline: slot.since + rule.forDuration)
                 }
-                newSlots.append(slot)
+                newSlots.append((slot, alert))
             }
             for (index, old) in oldSlots.enumerated()
             where !kept.contains(index) && (old.phase == .firing || old.phase == .cooling) {
-                endFiring(old.alert, notified: old.notified, at: now, into: &changes)
+                endFiring(oldAlerts[index], notified: old.notified, at: now, into: &changes)
             }
             rebuilt.append(newSlots)
         }
@@ -559,7 +562,7 @@ public final class Engine {
             let alert = firingAlert(client: clientPosition, slot: slot, at: entry.deadline)
             let notify = !isInhibited(clientPosition)
             slots[clientPosition, slotPosition].phase = .firing
-            slots[clientPosition, slotPosition].alert = alert
+            slots.setAlert(alert, client: clientPosition, slot: slotPosition)
             slots[clientPosition, slotPosition].notified = notify
             firingCount += 1
             if notify { changes.append(AlertChange(alert: alert)) }

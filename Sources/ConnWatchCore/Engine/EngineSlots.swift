@@ -17,12 +17,11 @@ final class AlertBox: Sendable {
     init(_ alert: Alert) { self.alert = alert }
 }
 
-/// One offline rule's state for one client: 32 bytes.
+/// One offline rule's state for one client: 24 bytes. Its alert, while it has one (firing or
+/// cooling: few slots at a time), is kept by the `SlotTable`, not in the slot.
 struct OfflineSlot {
     var since: Int64 = 0
-    /// Behind one reference: most slots never fire, and a slot stays a few words long.
-    var box: AlertBox?
-    /// 12 bytes: the last 4 of the slot's 32 hold its rule and flags.
+    /// 12 bytes: the last 4 of the slot's 24 hold its rule and flags.
     var timer = DeadlineState()
     /// The rule (low 28 bits), the phase (2 bits), `notified` and `paused`.
     private var bits: UInt32
@@ -64,11 +63,6 @@ struct OfflineSlot {
     var paused: Bool {
         get { bits & Self.pausedBit != 0 }
         set { bits = newValue ? bits | Self.pausedBit : bits & ~Self.pausedBit }
-    }
-
-    var alert: Alert? {
-        get { box?.alert }
-        set { box = newValue.map(AlertBox.init) }
     }
 }
 

@@ -5,9 +5,12 @@ extension Engine {
     /// Keeps how many slots are pending, per rule, and which slots fire (firing or cooling), as
     /// they change (every change goes through this type): `/metrics` and the rules listing read
     /// the counts in O(rules), and the alerts listing visits the firing slots only, not every
-    /// client's.
+    /// client's. The alerts of the slots that have one (firing or cooling) are kept here too, by
+    /// position, so that a slot holds no reference of its own.
     struct SlotTable {
         private(set) var all: [Slot] = []
+        /// The alert of each slot that has one, by position in `all`.
+        private var alerts: [Int32: Alert] = [:]
         private var start: [Int32] = [0]
         /// Pending slots by offline rule.
         private(set) var pendingByRule: [Int] = []
@@ -37,14 +40,25 @@ extension Engine {
             }
         }
 
-        /// Adds the next client's slots.
-        mutating func append(_ slots: [Slot]) {
-            for slot in slots { appendSlot(slot) }
+        /// The alert of the client's slot `slot`, if it has one.
+        func alert(client: Int, slot: Int) -> Alert? { alerts[Int32(Int(start[client]) + slot)] }
+
+        /// The alert of the slot at `position` of `all`, if it has one.
+        func alert(at position: Int32) -> Alert? { alerts[position] }
+
+        mutating func setAlert(_ alert: Alert?, client: Int, slot: Int) {
+            alerts[Int32(Int(start[client]) + slot)] = alert
+        }
+
+        /// Adds the next client's slots, with their alerts.
+        mutating func append(_ slots: [(slot: Slot, alert: Alert?)]) {
+            for (slot, alert) in slots { appendSlot(slot, alert: alert) }
             endClient()
         }
 
-        /// Adds a slot of the next client (`endClient` ends its list).
-        mutating func appendSlot(_ slot: Slot) {
+        /// Adds a slot of the next client, with its alert (`endClient` ends its list).
+        mutating func appendSlot(_ slot: Slot, alert: Alert? = nil) {
+            if let alert { alerts[Int32(all.count)] = alert }
             all.append(slot)
             if slot.phase == .pending { count(rule: slot.rule, 1) }
             if Self.fires(slot.phase) { firing.insert(Int32(all.count - 1)) }

@@ -15,10 +15,10 @@ extension Engine {
         var firing: [Alert] = []
         var pending: [Alert] = []
         var heldBack: [String: [String]] = [:]
-        for slot in slots.row(position) {
+        for (slotPosition, slot) in slots.row(position).enumerated() {
             switch slot.phase {
             case .firing, .cooling:
-                guard let alert = slot.alert else { continue }
+                guard let alert = slots.alert(client: position, slot: slotPosition) else { continue }
                 firing.append(alert)
                 if slot.phase == .firing && !slot.notified {
                     heldBack[alert.fingerprint] = inhibitingAlerts(of: position, byFlapping: true)

@@ -10,7 +10,7 @@ extension Engine {
         var result: [String: [String]] = [:]
         for slotPosition in slots.firing {
             let slot = slots.all[Int(slotPosition)]
-            guard slot.phase == .firing, !slot.notified, let alert = slot.alert else { continue }
+            guard slot.phase == .firing, !slot.notified, let alert = slots.alert(at: slotPosition) else { continue }
             let position = slots.client(ofSlotAt: slotPosition)
             guard !isForgotten(position) else { continue }
             result[alert.fingerprint] = inhibitingAlerts(of: position, byFlapping: true)
