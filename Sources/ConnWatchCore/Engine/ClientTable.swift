@@ -53,6 +53,7 @@ struct ClientTable {
         fields.append(row)
     }
 
+    /// Room for `capacity` clients without growing (but for their ids' bytes).
     mutating func reserveCapacity(_ capacity: Int) {
         fields.reserveCapacity(capacity)
         idEnds.reserveCapacity(capacity)
@@ -93,6 +94,11 @@ struct ClientTable {
                 as: UTF8.self
             )
         }
+    }
+
+    /// ``ClientIndex/hash(_:)`` of the client id at `position`, read from the arena (no string is made).
+    func idHash(at position: Int) -> UInt64 {
+        idBytes.withUnsafeBytes { ClientIndex.hash(UnsafeRawBufferPointer(rebasing: $0[idRange(position)])) }
     }
 
     /// Whether the client at `position` has the id whose UTF-8 is `id`.

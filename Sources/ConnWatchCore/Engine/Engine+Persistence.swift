@@ -138,6 +138,9 @@ extension Engine {
         /// a slot computes its fingerprint only when one names its rule and client (computing it
         /// for every pending slot of a million clients cost more than reading them).
         fileprivate var slotCandidates: [SlotAlertKey: [String]]
+        /// ``ClientIndex/hash(_:)`` of every client id in `slotCandidates`: a client whose id
+        /// hashes to none of them has no saved alert, found without making its id a string.
+        fileprivate var candidateIDs: Set<UInt64>
         fileprivate var restored: [Alert] = []
         fileprivate let fresh: Bool
     }
@@ -151,8 +154,10 @@ extension Engine {
     public func beginRestore(notified: [Alert], clients expected: Int) -> RestoreProgress {
         let total = table.count + expected
         table.reserveCapacity(total)
-        slots.reserveCapacity(clients: total)
+        slots.reserveCapacity(clients: total, slotsPerClient: configuration.offlineRules.count)
         unsavedClient.reserveCapacity(total)
+        unseen.reserveCapacity(total)
+        fleetTally.reserveCapacity(total)
         countingMatches.reserveCapacity(total)
         clientFleet.reserveCapacity(total * configuration.fleetRules.count)
         index.reserveCapacity(total)
@@ -163,7 +168,12 @@ extension Engine {
             guard let clientID = alert.labels[ClientLabel.clientID.rawValue] else { continue }
             candidates[SlotAlertKey(rule: alert.rule, clientID: clientID), default: []].append(fingerprint)
         }
-        return RestoreProgress(stored: stored, slotCandidates: candidates, fresh: index.isEmpty)
+        return RestoreProgress(
+            stored: stored,
+            slotCandidates: candidates,
+            candidateIDs: Set(candidates.keys.map { ClientIndex.hash($0.clientID) }),
+            fresh: index.isEmpty
+        )
     }
 
     /// Restores `clients` (one chunk of a restore begun with `beginRestore`).
@@ -267,7 +277,9 @@ extension Engine {
         client position: Int,
         from progress: inout RestoreProgress
     ) -> Alert? {
-        guard !progress.slotCandidates.isEmpty else { return nil }
+        guard !progress.slotCandidates.isEmpty, progress.candidateIDs.contains(table.idHash(at: position)) else {
+            return nil
+        }
         let rule = configuration.offlineRules[ruleIndex]
         let key = SlotAlertKey(rule: rule.name, clientID: table.id(at: position))
         guard let candidates = progress.slotCandidates[key] else { return nil }

@@ -26,6 +26,9 @@ struct FleetTally {
     /// Clients per status over every group.
     private(set) var totals = [0, 0, 0]
 
+    /// Room for `capacity` clients without growing.
+    mutating func reserveCapacity(_ capacity: Int) { clientGroup.reserveCapacity(capacity) }
+
     /// Counts a client added at the next position.
     mutating func add(_ client: ClientState) {
         let group = group(of: client)

@@ -68,8 +68,9 @@ extension Engine {
             start.append(Int32(all.count))
         }
 
-        mutating func reserveCapacity(clients: Int) {
+        mutating func reserveCapacity(clients: Int, slotsPerClient: Int = 0) {
             start.reserveCapacity(clients + 1)
+            all.reserveCapacity(clients * slotsPerClient)
         }
 
         /// The client whose slots include position `position` of `all` (a binary search).
