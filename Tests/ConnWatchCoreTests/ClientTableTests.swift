@@ -136,3 +136,54 @@ import Testing
         #expect(table.count == 0)
     }
 }
+
+/// Texts are kept by their bytes: two canonically equivalent texts (`é` composed and decomposed),
+/// which `String`'s `==` takes for one, stay two, so every client gets back what its feed sent.
+@Suite struct TextBytesTests {
+    static let composed = "caf\u{E9} closed the connection"
+    static let decomposed = "cafe\u{301} closed the connection"
+
+    @Test func canonicallyEquivalentTextsStayApart() {
+        #expect(Self.composed == Self.decomposed, "Swift takes them for one")
+        var table = TextTable()
+        let first = table.hold(Self.composed)
+        let second = table.hold(Self.decomposed)
+        #expect(first != second && table.count == 2)
+        #expect(table.replace(first, with: Self.decomposed) != first)
+    }
+
+    @Test func eachClientKeepsItsFeedsBytes() throws {
+        let engine = Engine(configuration: EngineConfiguration(), startTime: 0)
+        engine.keepsLogForStore = false
+        var changes: [AlertChange] = []
+        for (id, text) in [("a", Self.composed), ("b", Self.decomposed)] {
+            engine.handle(
+                StatusEvent(action: .connect, clientID: id, time: 1, protocolName: text, clientAddress: text),
+                broker: "x",
+                now: 1,
+                into: &changes
+            )
+            engine.handle(
+                StatusEvent(action: .disconnect, clientID: id, time: 2, reasonText: text, clientAddress: text),
+                broker: "x",
+                now: 2,
+                into: &changes
+            )
+        }
+        // The same client's address changing to the equivalent text keeps the new bytes too.
+        engine.handle(
+            StatusEvent(action: .connect, clientID: "a", time: 3, clientAddress: Self.decomposed),
+            broker: "x",
+            now: 3,
+            into: &changes
+        )
+        let a = try #require(engine.client("a"))
+        let b = try #require(engine.client("b"))
+        #expect(Array(try #require(a.reasonText).utf8) == Array(Self.composed.utf8))
+        #expect(Array(try #require(b.reasonText).utf8) == Array(Self.decomposed.utf8))
+        #expect(Array(try #require(a.protocolName).utf8) == Array(Self.composed.utf8))
+        #expect(Array(try #require(b.protocolName).utf8) == Array(Self.decomposed.utf8))
+        #expect(Array(try #require(a.clientAddress).utf8) == Array(Self.decomposed.utf8))
+        #expect(Array(try #require(b.clientAddress).utf8) == Array(Self.decomposed.utf8))
+    }
+}

@@ -17,7 +17,8 @@ public struct TextCache: Sendable {
     @inline(__always)
     mutating func shared(_ text: String?, current: String?) -> String? {
         guard var text, text.utf8.count > 15 else { return text }
-        if let current, current == text { return current }
+        // By bytes: `==` takes canonically equivalent texts for one, and the feed's bytes are kept.
+        if let current, current.utf8.elementsEqual(text.utf8) { return current }
         let (key, existing) = text.withUTF8 { lookup(UnsafeRawBufferPointer($0)) }
         if let existing { return existing }
         if known.count < limit { known[key] = text }

@@ -4,11 +4,24 @@
 /// Each id counts the clients that name it; an id no client names any more is freed and reused,
 /// so the table holds at most as many texts as the clients name now, whatever the feeds sent
 /// before. Id 0 is "no text".
+///
+/// Texts are the same when their bytes are: `String`'s `==` takes canonically equivalent texts
+/// (`é` composed and decomposed) for one, and a client must get back the bytes its feed sent.
 struct TextTable {
+    /// A text compared and hashed by its UTF-8 bytes.
+    private struct Bytes: Hashable {
+        var text: String
+        static func == (lhs: Bytes, rhs: Bytes) -> Bool { TextTable.same(lhs.text, rhs.text) }
+        func hash(into hasher: inout Hasher) {
+            var text = text
+            text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        }
+    }
+
     private var texts: [String?] = [nil]
     private var counts: [UInt32] = [0]
     private var freeIDs: [UInt32] = []
-    private var ids: [String: UInt32] = [:]
+    private var ids: [Bytes: UInt32] = [:]
     /// The id held last: rows of a store, and events of a feed, often repeat the text before.
     private var lastHeld: UInt32 = 0
 
@@ -21,11 +34,11 @@ struct TextTable {
     /// An id for `text`, held once more (0 for `nil`): `release` it when no longer named.
     mutating func hold(_ text: String?) -> UInt32 {
         guard let text else { return 0 }
-        if lastHeld != 0, let last = texts[Int(lastHeld)], last == text {
+        if lastHeld != 0, let last = texts[Int(lastHeld)], Self.same(last, text) {
             counts[Int(lastHeld)] += 1
             return lastHeld
         }
-        if let id = ids[text] {
+        if let id = ids[Bytes(text: text)] {
             counts[Int(id)] += 1
             lastHeld = id
             return id
@@ -40,7 +53,7 @@ struct TextTable {
             texts.append(text)
             counts.append(1)
         }
-        ids[text] = id
+        ids[Bytes(text: text)] = id
         lastHeld = id
         return id
     }
@@ -50,15 +63,19 @@ struct TextTable {
         guard id != 0 else { return }
         counts[Int(id)] -= 1
         guard counts[Int(id)] == 0, let text = texts[Int(id)] else { return }
-        ids[text] = nil
+        ids[Bytes(text: text)] = nil
         texts[Int(id)] = nil
         freeIDs.append(id)
     }
 
+    /// Whether two texts have the same bytes.
+    @inline(__always)
+    static func same(_ lhs: String, _ rhs: String) -> Bool { lhs.utf8.elementsEqual(rhs.utf8) }
+
     /// The id of `text` for a client that named `id` until now: `id` itself if the text is the
     /// same, else `text` held and `id` released.
     mutating func replace(_ id: UInt32, with text: String?) -> UInt32 {
-        if id != 0, let current = texts[Int(id)], current == text { return id }
+        if id != 0, let current = texts[Int(id)], let text, Self.same(current, text) { return id }
         let new = hold(text)
         release(id)
         return new
