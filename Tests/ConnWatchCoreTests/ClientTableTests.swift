@@ -143,6 +143,25 @@ import Testing
     static let composed = "caf\u{E9} closed the connection"
     static let decomposed = "cafe\u{301} closed the connection"
 
+    @Test(arguments: [1, 2] as [UInt64])
+    func byteComparisonsAgreeWithTheBytes(seed: UInt64) {
+        var random = SeededGenerator(state: seed)
+        let alphabet = ["a", "b", "é", "e\u{301}", "🙂", "\u{0}"]
+        func text() -> String { (0..<Int(random.next() % 24)).map { _ in alphabet[Int(random.next() % 6)] }.joined() }
+        for _ in 0..<5_000 {
+            let lhs = text()
+            let rhs = random.next() % 3 == 0 ? lhs : text()
+            #expect(UTF8Bytes.same(lhs, rhs) == Array(lhs.utf8).elementsEqual(Array(rhs.utf8)), "\(lhs) / \(rhs)")
+            let suffix =
+                random.next() % 2 == 0
+                ? String(decoding: Array(lhs.utf8).suffix(Int(random.next() % 9)), as: UTF8.self) : rhs
+            #expect(
+                UTF8Bytes.hasSuffix(lhs, suffix)
+                    == Array(lhs.utf8).reversed().starts(with: Array(suffix.utf8).reversed())
+            )
+        }
+    }
+
     @Test func canonicallyEquivalentTextsStayApart() {
         #expect(Self.composed == Self.decomposed, "Swift takes them for one")
         var table = TextTable()

@@ -24,6 +24,9 @@ struct ClientTable {
     private var otherDeviceIDs: [Int32: String] = [:]
     /// The reason texts and protocol names the clients name (`ClientFields.reasonTextID`, …).
     private(set) var texts = TextTable()
+    /// The reason and protocol ids the last clients added named: the next ones often name the same.
+    private var lastReasonID: UInt32 = 0
+    private var lastProtocolID: UInt32 = 0
 
     private static let otherDevice = UInt16.max
 
@@ -34,8 +37,10 @@ struct ClientTable {
     mutating func append(_ client: consuming ClientState) {
         let position = Int32(fields.count)
         var row = client.fields
-        row.reasonTextID = texts.hold(client.reasonText)
-        row.protocolNameID = texts.hold(client.protocolName)
+        row.reasonTextID = texts.hold(client.reasonText, hint: lastReasonID)
+        row.protocolNameID = texts.hold(client.protocolName, hint: lastProtocolID)
+        if row.reasonTextID != 0 { lastReasonID = row.reasonTextID }
+        if row.protocolNameID != 0 { lastProtocolID = row.protocolNameID }
         var clientID = client.clientID
         let deviceID = client.deviceID
         let idLength = clientID.utf8.count
@@ -43,7 +48,7 @@ struct ClientTable {
         idEnds.append(idBytes.count)
         let deviceLength = deviceID.utf8.count
         if deviceLength <= idLength, idLength - deviceLength < Int(Self.otherDevice),
-            clientID.utf8.suffix(deviceLength).elementsEqual(deviceID.utf8)
+            UTF8Bytes.hasSuffix(clientID, deviceID)
         {
             deviceStarts.append(UInt16(idLength - deviceLength))
         } else {
@@ -107,7 +112,7 @@ struct ClientTable {
         let range = idRange(position)
         guard range.count == id.count else { return false }
         return idBytes.withUnsafeBytes { bytes in
-            Self.equal(UnsafeRawBufferPointer(rebasing: bytes[range]), UnsafeRawBufferPointer(id))
+            UTF8Bytes.equal(UnsafeRawBufferPointer(rebasing: bytes[range]), UnsafeRawBufferPointer(id))
         }
     }
 
@@ -119,25 +124,6 @@ struct ClientTable {
         addresses: inout TextCache
     ) -> (Engine.Transition, ConnectionLogEntry?) {
         Engine.apply(event, at: time, to: &fields[position], texts: &texts, addresses: &addresses)
-    }
-
-    /// Whether two byte runs of the same length are equal, eight bytes at a time.
-    @inline(__always)
-    private static func equal(_ lhs: UnsafeRawBufferPointer, _ rhs: UnsafeRawBufferPointer) -> Bool {
-        var offset = 0
-        while offset + 8 <= lhs.count {
-            if lhs.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-                != rhs.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
-            {
-                return false
-            }
-            offset += 8
-        }
-        while offset < lhs.count {
-            if lhs[offset] != rhs[offset] { return false }
-            offset += 1
-        }
-        return true
     }
 
     /// Keeps the clients whose `moved` position is not negative, at that position (in order).

@@ -18,7 +18,7 @@ public struct TextCache: Sendable {
     mutating func shared(_ text: String?, current: String?) -> String? {
         guard var text, text.utf8.count > 15 else { return text }
         // By bytes: `==` takes canonically equivalent texts for one, and the feed's bytes are kept.
-        if let current, current.utf8.elementsEqual(text.utf8) { return current }
+        if let current, UTF8Bytes.same(current, text) { return current }
         let (key, existing) = text.withUTF8 { lookup(UnsafeRawBufferPointer($0)) }
         if let existing { return existing }
         if known.count < limit { known[key] = text }

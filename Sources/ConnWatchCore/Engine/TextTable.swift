@@ -11,7 +11,7 @@ struct TextTable {
     /// A text compared and hashed by its UTF-8 bytes.
     private struct Bytes: Hashable {
         var text: String
-        static func == (lhs: Bytes, rhs: Bytes) -> Bool { TextTable.same(lhs.text, rhs.text) }
+        static func == (lhs: Bytes, rhs: Bytes) -> Bool { UTF8Bytes.same(lhs.text, rhs.text) }
         func hash(into hasher: inout Hasher) {
             var text = text
             text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
@@ -22,8 +22,6 @@ struct TextTable {
     private var counts: [UInt32] = [0]
     private var freeIDs: [UInt32] = []
     private var ids: [Bytes: UInt32] = [:]
-    /// The id held last: rows of a store, and events of a feed, often repeat the text before.
-    private var lastHeld: UInt32 = 0
 
     /// How many distinct texts are held.
     var count: Int { ids.count }
@@ -31,16 +29,16 @@ struct TextTable {
     /// The text `id` names (`nil` for 0).
     subscript(id: UInt32) -> String? { texts[Int(id)] }
 
-    /// An id for `text`, held once more (0 for `nil`): `release` it when no longer named.
-    mutating func hold(_ text: String?) -> UInt32 {
+    /// An id for `text`, held once more (0 for `nil`): `release` it when no longer named. `hint`
+    /// is an id the text may have (the previous client's, say): checked first, without a lookup.
+    mutating func hold(_ text: String?, hint: UInt32 = 0) -> UInt32 {
         guard let text else { return 0 }
-        if lastHeld != 0, let last = texts[Int(lastHeld)], Self.same(last, text) {
-            counts[Int(lastHeld)] += 1
-            return lastHeld
+        if hint != 0, hint < texts.count, let hinted = texts[Int(hint)], UTF8Bytes.same(hinted, text) {
+            counts[Int(hint)] += 1
+            return hint
         }
         if let id = ids[Bytes(text: text)] {
             counts[Int(id)] += 1
-            lastHeld = id
             return id
         }
         let id: UInt32
@@ -54,7 +52,6 @@ struct TextTable {
             counts.append(1)
         }
         ids[Bytes(text: text)] = id
-        lastHeld = id
         return id
     }
 
@@ -68,14 +65,10 @@ struct TextTable {
         freeIDs.append(id)
     }
 
-    /// Whether two texts have the same bytes.
-    @inline(__always)
-    static func same(_ lhs: String, _ rhs: String) -> Bool { lhs.utf8.elementsEqual(rhs.utf8) }
-
     /// The id of `text` for a client that named `id` until now: `id` itself if the text is the
     /// same, else `text` held and `id` released.
     mutating func replace(_ id: UInt32, with text: String?) -> UInt32 {
-        if id != 0, let current = texts[Int(id)], let text, Self.same(current, text) { return id }
+        if id != 0, let current = texts[Int(id)], let text, UTF8Bytes.same(current, text) { return id }
         let new = hold(text)
         release(id)
         return new
