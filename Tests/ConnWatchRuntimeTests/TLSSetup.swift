@@ -16,22 +16,35 @@ final class TLSSetup {
     init() throws {
         directory = try TemporaryDirectory()
         pki = try TestPKI(in: directory.path)
-        let ports = try (0..<4).map { _ in try FreePort.loopback() }
-        (mutualTLSPort, plainTLSPort, wrongNamePort, expiredPort) = (ports[0], ports[1], ports[2], ports[3])
         let pki = self.pki
         func listener(_ port: Int, _ pair: (certificate: String, key: String), requireClient: Bool = false) -> String {
             var text = "listener \(port) 127.0.0.1\ncertfile \(pair.certificate)\nkeyfile \(pair.key)\n"
             if requireClient { text += "cafile \(pki.caFile)\nrequire_certificate true\n" }
             return text
         }
-        broker = try TestBroker(
-            extraConfiguration: listener(mutualTLSPort, pki.server, requireClient: true)
-                + listener(plainTLSPort, pki.server) + listener(wrongNamePort, pki.wrongName)
-                + listener(expiredPort, pki.expired)
-        )
-        // The broker answers on its first port before it opens the others.
-        let deadline = Date().addingTimeInterval(10)
-        while !ports.allSatisfy(FreePort.accepts) && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        // A port found free can be taken by a test running alongside before Mosquitto binds it;
+        // Mosquitto then stops. Such a start is tried again on other ports.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let ports = try (0..<4).map { _ in try FreePort.loopback() }
+            let broker = try TestBroker(
+                extraConfiguration: listener(ports[0], pki.server, requireClient: true)
+                    + listener(ports[1], pki.server) + listener(ports[2], pki.wrongName)
+                    + listener(ports[3], pki.expired)
+            )
+            // The broker answers on its first port before it opens the others.
+            let deadline = Date().addingTimeInterval(10)
+            while !ports.allSatisfy(FreePort.accepts) && broker.isRunning && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+            if ports.allSatisfy(FreePort.accepts) || attempt == 3 {
+                self.broker = broker
+                (mutualTLSPort, plainTLSPort, wrongNamePort, expiredPort) = (ports[0], ports[1], ports[2], ports[3])
+                return
+            }
+            broker.stop()
+        }
     }
 
     deinit {
