@@ -1,4 +1,5 @@
 import ConnWatchCore
+import ConnWatchTestSupport
 
 /// A seeded stream replayed through an engine, written out as everything the people alerted
 /// would be told: every `AlertChange` with its state, times, labels, annotations and fingerprint,
@@ -13,22 +14,6 @@ import ConnWatchCore
 enum EngineReplay {
     static let minute: Int64 = 60_000
     static let t0: Int64 = 1_790_000_000_000
-
-    /// SplitMix64: the stream must not depend on the standard library's generators.
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-        mutating func within(_ range: ClosedRange<Int64>) -> Int64 {
-            range.lowerBound + Int64(next() % UInt64(range.upperBound - range.lowerBound + 1))
-        }
-    }
 
     static func configuration(variant: Int) -> EngineConfiguration {
         var offline = OfflineRule(
@@ -76,7 +61,7 @@ enum EngineReplay {
 
     /// The lines of one replay.
     static func run(seed: UInt64, steps: Int) -> [String] {
-        var random = Generator(state: seed)
+        var random = SeededGenerator(state: seed)
         let engine = Engine(configuration: configuration(variant: 0), startTime: t0)
         engine.keepsLogForStore = false
         var lines: [String] = []
@@ -180,5 +165,14 @@ enum EngineReplay {
             hash = (hash ^ 0x0A) &* 0x0000_0100_0000_01B3
         }
         return hash
+    }
+}
+
+/// Draws for the replay's stream, from the generator's raw numbers (not the standard library's
+/// `random(in:using:)`, whose use of them may change between Swift versions).
+extension SeededGenerator {
+    fileprivate mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+    fileprivate mutating func within(_ range: ClosedRange<Int64>) -> Int64 {
+        range.lowerBound + Int64(next() % UInt64(range.upperBound - range.lowerBound + 1))
     }
 }
